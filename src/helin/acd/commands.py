@@ -1,0 +1,187 @@
+"""What the ACD engine asks the switch to do, and the records it emits for the store.
+
+Commands are imperative; the switch carries them out in order. Records describe what happened,
+with every timestamp statistics need; the store writes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from helin.acd.model import OfferResult, Outcome, OverflowReason
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AnswerCaller:
+    call_id: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PlayClip:
+    """Play a clip to the caller; clips queue and play one after another over the music.
+
+    The switch reports ``ClipFinished`` only for clips with ``report=True``.
+    """
+
+    call_id: str
+    clip: str
+    report: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AnnouncePosition:
+    call_id: str
+    position: int
+    """1 for the caller next in line."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AnnounceWait:
+    call_id: str
+    seconds: int
+    """Estimated wait; the switch rounds it for speech."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StartMusic:
+    call_id: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StopMusic:
+    call_id: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OfferCall:
+    """Ring every reachable device of the agent with this call."""
+
+    call_id: str
+    agent_id: str
+    group_id: str
+    caller: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CancelOffer:
+    call_id: str
+    agent_id: str
+    result: OfferResult
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DropAgentLeg:
+    """An answer the engine did not accept (it came after the offer ended): hang it up."""
+
+    call_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Bridge:
+    """Stop the caller's queue audio and connect the caller with the agent who answered."""
+
+    call_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ForwardCall:
+    """Hand the caller to a phone number; the call leaves the call center."""
+
+    call_id: str
+    number: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EndCall:
+    call_id: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RingDirect:
+    """Ring the agent's devices with a call to their own number."""
+
+    call_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RejectDirect:
+    """Refuse a call to the agent's own number (DND: 486 or the user's forward target)."""
+
+    call_id: str
+    agent_id: str
+    reason: str
+
+
+Command = (
+    AnswerCaller
+    | PlayClip
+    | AnnouncePosition
+    | AnnounceWait
+    | StartMusic
+    | StopMusic
+    | OfferCall
+    | CancelOffer
+    | DropAgentLeg
+    | Bridge
+    | ForwardCall
+    | EndCall
+    | RingDirect
+    | RejectDirect
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CallRecord:
+    """One call's stay in one group. A call moved by overflow to another group gets a
+    second record with ``segment`` 1, and so on."""
+
+    call_id: str
+    segment: int
+    group_id: str
+    caller: str
+    number: str
+    outcome: Outcome
+    arrived_at: float
+    ended_at: float
+    queued_at: float | None = None
+    """When the caller entered the queue (None when closed or refused on arrival)."""
+    first_offered_at: float | None = None
+    answered_at: float | None = None
+    agent_id: str | None = None
+    overflow_reason: OverflowReason | None = None
+    forwarded_to: str | None = None
+    """A phone number, or ``group:<id>`` for an overflow to another group."""
+    offers: int = 0
+
+    @property
+    def wait_seconds(self) -> float:
+        """Time from arrival until answered or until the caller left the queue."""
+        return (self.answered_at or self.ended_at) - self.arrived_at
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OfferRecord:
+    call_id: str
+    segment: int
+    group_id: str
+    agent_id: str
+    started_at: float
+    ended_at: float
+    result: OfferResult
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AgentEventRecord:
+    agent_id: str
+    at: float
+    kind: str
+    """login, logout, dnd_on, dnd_off, wrap_up_start, wrap_up_end, bounced."""
+    group_id: str | None = None
+    reason: str | None = None
+
+
+Record = CallRecord | OfferRecord | AgentEventRecord
+Output = Command | Record

@@ -1,0 +1,168 @@
+"""The ``helin`` command: setup, serve, provision, simulate, erlang.
+
+Each sub-command parses its arguments here and calls one function elsewhere; heavy imports
+happen only for the sub-command that runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from helin.config import Settings, parse_port_range
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, overridden by the options given on the command line."""
+    given: dict[str, Any] = {}
+    for name in ("data_dir", "database_url", "sip_port", "http_port", "rtp_ports"):
+        value = getattr(args, name, None)
+        if value is not None:
+            given[name] = value
+    return Settings(**given)
+
+
+def _add_store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, help="data directory (HELIN_DATA_DIR)")
+    parser.add_argument("--database-url", help="SQLAlchemy URL (HELIN_DATABASE_URL)")
+
+
+def _port_range(text: str) -> tuple[int, int]:
+    try:
+        return parse_port_range(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="helin", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    setup = sub.add_parser("setup", help="create or migrate the database; create the first operator")
+    _add_store_options(setup)
+
+    serve = sub.add_parser("serve", help="run helin")
+    _add_store_options(serve)
+    serve.add_argument("--sip-port", type=int, help="SIP port, UDP and TCP (HELIN_SIP_PORT)")
+    serve.add_argument("--http-port", type=int, help="HTTP port (HELIN_HTTP_PORT)")
+    serve.add_argument(
+        "--rtp-ports", type=_port_range, metavar="LOW-HIGH", help="RTP ports (HELIN_RTP_PORTS)"
+    )
+
+    provision = sub.add_parser("provision", help="apply a provisioning YAML file (idempotent)")
+    _add_store_options(provision)
+    provision.add_argument("file", type=Path)
+    provision.add_argument(
+        "--dry-run", action="store_true", help="validate and report, change nothing"
+    )
+
+    sim = sub.add_parser("simulate", help="simulate Poisson traffic through the real ACD engine")
+    sim.add_argument("--agents", type=int, required=True)
+    sim.add_argument("--calls-per-hour", type=float, required=True)
+    sim.add_argument("--aht", type=float, required=True, help="mean handle time, seconds")
+    sim.add_argument("--threshold", type=float, default=20.0, help="service-level threshold, s")
+    sim.add_argument("--hours", type=float, default=100.0, help="simulated hours")
+    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument("--policy", default="uniform", help="distribution policy")
+    sim.add_argument("--json", action="store_true", help="print JSON")
+
+    erl = sub.add_parser("erlang", help="Erlang C staffing figures")
+    erl.add_argument("--calls-per-hour", type=float, required=True)
+    erl.add_argument("--aht", type=float, required=True, help="mean handle time, seconds")
+    erl.add_argument("--threshold", type=float, default=20.0, help="service-level threshold, s")
+    erl.add_argument("--target", type=float, default=0.8, help="service-level target, 0-1")
+    erl.add_argument("--agents", type=int, help="also report figures for this many agents")
+    erl.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _print_figures(figures: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(figures, indent=2, sort_keys=True))
+        return
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for inner, inner_value in value.items():
+                print(f"  {inner}: {inner_value}")
+        else:
+            print(f"{key}: {value}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "erlang":
+        from helin.stats.erlang import erlang_report
+
+        try:
+            figures = erlang_report(
+                calls_per_hour=args.calls_per_hour,
+                aht=args.aht,
+                threshold=args.threshold,
+                target=args.target,
+                agents=args.agents,
+            )
+        except ValueError as exc:
+            print(f"helin erlang: {exc}", file=sys.stderr)
+            return 2
+        _print_figures(figures, args.json)
+        return 0
+    if args.command == "simulate":
+        from helin.stats.simulator import SimulationParams, simulate
+
+        try:
+            params = SimulationParams(
+                agents=args.agents,
+                calls_per_hour=args.calls_per_hour,
+                aht=args.aht,
+                threshold=args.threshold,
+                hours=args.hours,
+                seed=args.seed,
+                policy=args.policy,
+            )
+        except ValueError as exc:
+            print(f"helin simulate: {exc}", file=sys.stderr)
+            return 2
+        _print_figures(simulate(params), args.json)
+        return 0
+
+    settings = _settings(args)
+    if args.command == "provision":
+        from helin.store.provision import ProvisionError, provision_file
+
+        try:
+            summary = provision_file(
+                settings.effective_database_url, args.file, dry_run=args.dry_run
+            )
+        except ProvisionError as exc:
+            print(f"helin provision: {exc}", file=sys.stderr)
+            return 1
+        print(summary)
+        return 0
+
+    from helin import app
+
+    if args.command == "setup":
+        app.setup(settings)
+        return 0
+    if args.command == "serve":
+        os.makedirs(settings.data_dir, exist_ok=True)
+        app.serve(settings)
+        return 0
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Settings, read from the environment (prefix ``HELIN_``) and the command line.
+
+Only ``app.py`` and ``cli.py`` read these; every other module is given its values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; each field is also ``HELIN_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="HELIN_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"))
+    """Directory for the SQLite database, recordings and spool files."""
+    database_url: str | None = None
+    """SQLAlchemy URL; default ``sqlite:///<data_dir>/helin.db``."""
+    sip_host: str = "127.0.0.1"
+    """Address the SIP transports bind to."""
+    sip_port: int = Field(default=5060, ge=0, le=65535)
+    """SIP port for UDP and TCP (0 picks a free port)."""
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    """HTTP port for the API and web app (0 picks a free port)."""
+    rtp_ports: tuple[int, int] = (20000, 29999)
+    """Inclusive RTP port range, given as ``LOW-HIGH``."""
+    default_timezone: str = "Europe/Tallinn"
+    """Time zone for groups that do not name their own."""
+    log_level: str = "INFO"
+
+    @field_validator("rtp_ports", mode="before")
+    @classmethod
+    def _parse_range(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_port_range(value)
+        return value
+
+    @field_validator("rtp_ports")
+    @classmethod
+    def _check_range(cls, value: tuple[int, int]) -> tuple[int, int]:
+        low, high = value
+        if not (1024 <= low <= high <= 65535):
+            raise ValueError("RTP port range must be LOW-HIGH with 1024 <= LOW <= HIGH <= 65535")
+        if (high - low + 1) < 2:
+            raise ValueError("RTP port range needs at least two ports")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'helin.db').resolve()}"
+
+
+def parse_port_range(text: str) -> tuple[int, int]:
+    """Parse ``"20000-29999"`` into ``(20000, 29999)``."""
+    low, sep, high = text.partition("-")
+    if not sep:
+        raise ValueError(f"port range {text!r} must look like LOW-HIGH")
+    try:
+        return int(low), int(high)
+    except ValueError:
+        raise ValueError(f"port range {text!r} must look like LOW-HIGH") from None
