@@ -95,6 +95,8 @@ class ForwardCall:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class EndCall:
+    """Hang up every leg of the call that is still up."""
+
     call_id: str
 
 

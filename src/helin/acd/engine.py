@@ -1,22 +1,748 @@
-"""ACD engine (work in progress: interface only; the implementation lands next)."""
+"""The ACD engine: which caller rings which agent, and what every caller hears meanwhile.
+
+Theory of operation
+-------------------
+The engine is pure. ``handle(event, now)`` and ``on_timer(now)`` change its state and return
+commands for the switch and records for the store; ``next_deadline()`` says when ``on_timer``
+is due next. It never reads a clock, so tests and the simulator run it on virtual time.
+
+Each group keeps its queued calls in arrival order (``queue``) and, among them, the ones that
+may be offered now (``ready``). Each group also keeps a *pool* of the agents who are available
+for it: logged in to the group, not on DND, with a reachable device, and not ringing, on a
+call, on a call of their own or in wrap-up. Whenever a pool gains an agent or ``ready`` gains a
+call the group is marked dirty; after every event the dirty groups are served oldest head call
+first, so an agent in several groups takes the longest-waiting caller among them. A group's
+policy picks agents from its pool, skipping the agents already tried for the call in the
+current round; when every available agent has been tried the round starts over.
+
+Non-simultaneous policies ring one agent per call at a time, and the call leaves ``ready``
+while it rings. Simultaneous ringing keeps the call in ``ready`` so agents who become free
+while it rings are added to the ring.
+
+Every call segment ends with exactly one ``CallRecord``; every ring with one ``OfferRecord``.
+"""
 
 from __future__ import annotations
 
-from helin.acd.commands import Output
-from helin.acd.events import Event
+import heapq
+import random
+from collections.abc import Callable
+from typing import Any
+
+from helin.acd import events as ev
+from helin.acd.commands import (
+    AgentEventRecord,
+    AnnouncePosition,
+    AnnounceWait,
+    AnswerCaller,
+    Bridge,
+    CallRecord,
+    CancelOffer,
+    DropAgentLeg,
+    EndCall,
+    ForwardCall,
+    OfferCall,
+    OfferRecord,
+    Output,
+    PlayClip,
+    RejectDirect,
+    RingDirect,
+    StartMusic,
+    StopMusic,
+)
+from helin.acd.model import (
+    AgentState,
+    GroupStatus,
+    MemberStatus,
+    NoAgentsAction,
+    OfferResult,
+    Outcome,
+    OverflowAction,
+    OverflowKind,
+    OverflowReason,
+    Policy,
+)
+from helin.acd.policies import make_pool
+from helin.acd.state import Agent, Call, Group, Member, Offer, Phase
+from helin.acd.timers import Deadlines
+
+MAX_SEGMENTS = 5
+"""A call overflowing from group to group stops after this many groups."""
+WAIT_SMOOTHING = 0.3
+"""Weight of the newest sample in the smoothed wait per queue place."""
+MISSED = (OfferResult.NO_ANSWER, OfferResult.DECLINED)
+
+
+class AcdUsageError(Exception):
+    """The engine was driven in a way that cannot happen (a bug in the caller)."""
 
 
 class AcdEngine:
     """Deterministic call distribution: events and ``now`` in, commands and records out."""
 
     def __init__(self, *, seed: int = 0) -> None:
-        self.seed = seed
+        self._rng = random.Random(seed)
+        self._groups: dict[str, Group] = {}
+        self._agents: dict[str, Agent] = {}
+        self._calls: dict[str, Call] = {}
+        self._personal: dict[str, Agent] = {}
+        self._timers: Deadlines[tuple[str, Any]] = Deadlines()
+        self._seq = 0
+        self._dirty: set[Group] = set()
+        self._unstaffed: set[Group] = set()
+        self._out: list[Output] = []
+        self._now = 0.0
+        self._handlers: dict[type[Any], Callable[[Any], None]] = {
+            ev.GroupConfigured: self._group_configured,
+            ev.GroupRemoved: self._group_removed,
+            ev.GroupOverrideSet: self._override_set,
+            ev.MemberAdded: self._member_added,
+            ev.MemberRemoved: self._member_removed,
+            ev.AgentLoggedIn: self._logged_in,
+            ev.AgentLoggedOut: self._logged_out,
+            ev.DndChanged: self._dnd_changed,
+            ev.DevicesReachable: self._devices_reachable,
+            ev.CallArrived: self._call_arrived,
+            ev.ClipFinished: self._clip_finished,
+            ev.OfferAnswered: self._offer_answered,
+            ev.OfferFailed: self._offer_failed,
+            ev.CallerHungUp: self._hung_up,
+            ev.AgentHungUp: self._hung_up,
+            ev.DirectCallArrived: self._direct_arrived,
+            ev.OutboundCallPlaced: self._outbound_placed,
+            ev.PersonalCallEnded: self._personal_ended,
+        }
+        self._timer_handlers: dict[str, Callable[[Any], None]] = {
+            "ring": self._ring_timeout,
+            "max_wait": self._max_wait,
+            "comfort": self._comfort,
+            "announce": self._announce,
+            "wrap_up": self._wrap_up_over,
+        }
 
-    def handle(self, event: Event, now: float) -> list[Output]:
-        raise NotImplementedError
+    # -- the three entry points ---------------------------------------------------------
+
+    def handle(self, event: ev.Event, now: float) -> list[Output]:
+        self._now = now
+        handler = self._handlers.get(type(event))
+        if handler is None:
+            raise AcdUsageError(f"not an ACD event: {event!r}")
+        handler(event)
+        return self._settle()
 
     def next_deadline(self) -> float | None:
-        raise NotImplementedError
+        return self._timers.next()
 
     def on_timer(self, now: float) -> list[Output]:
-        raise NotImplementedError
+        self._now = now
+        while (key := self._timers.pop_due(now)) is not None:
+            kind, ident = key
+            self._timer_handlers[kind](ident)
+        return self._settle()
+
+    # -- views ----------------------------------------------------------------------------
+
+    def group_status(self, group_id: str, now: float) -> GroupStatus:
+        group = self._group(group_id)
+        oldest = self._calls[group.queue[0][1]].arrived_at if group.queue else now
+        return GroupStatus(
+            group_id=group_id,
+            open=group.is_open(now),
+            queued=len(group.queue),
+            longest_wait=now - oldest,
+            members=tuple(
+                MemberStatus(agent_id=aid, logged_in=m.logged_in, state=self.agent_state(aid))
+                for aid, m in group.members.items()
+            ),
+        )
+
+    def agent_state(self, agent_id: str) -> AgentState:
+        agent = self._agents.get(agent_id)
+        if agent is None or agent.devices <= 0:
+            return AgentState.UNREACHABLE
+        if agent.call is not None:
+            return AgentState.ON_CALL
+        if agent.offer is not None:
+            return AgentState.RINGING
+        if agent.personal:
+            return AgentState.BUSY
+        if agent.wrap_up:
+            return AgentState.WRAP_UP
+        return AgentState.DND if agent.dnd else AgentState.AVAILABLE
+
+    @property
+    def active_calls(self) -> int:
+        return len(self._calls)
+
+    # -- configuration --------------------------------------------------------------------
+
+    def _group(self, group_id: str) -> Group:
+        try:
+            return self._groups[group_id]
+        except KeyError:
+            raise AcdUsageError(f"unknown group {group_id!r}") from None
+
+    def _agent(self, agent_id: str) -> Agent:
+        agent = self._agents.get(agent_id)
+        if agent is None:
+            agent = self._agents[agent_id] = Agent(id=agent_id)
+        return agent
+
+    def _group_configured(self, event: ev.GroupConfigured) -> None:
+        config = event.group
+        group = self._groups.get(config.id)
+        if group is None:
+            self._groups[config.id] = Group.new(config, self._rng)
+            return
+        policy_changed = config.policy is not group.config.policy
+        group.config = config
+        if policy_changed:
+            group.pool = make_pool(config.policy, self._rng)
+            for member in group.members.values():
+                self._refresh_member(member)
+            group.ready.clear()
+            for key in group.queue:
+                self._make_ready_if_due(self._calls[key[1]])
+        self._dirty.add(group)
+
+    def _group_removed(self, event: ev.GroupRemoved) -> None:
+        group = self._group(event.group_id)
+        for _, call_id in list(group.queue):
+            call = self._calls[call_id]
+            self._leave_queue(call, OfferResult.CALLER_GONE)
+            self._emit(EndCall(call_id=call_id))
+            self._finish(call, Outcome.FAILED)
+        for agent_id in list(group.members):
+            self._member_removed(ev.MemberRemoved(group_id=group.id, agent_id=agent_id))
+        del self._groups[group.id]
+        self._dirty.discard(group)
+        self._unstaffed.discard(group)
+
+    def _override_set(self, event: ev.GroupOverrideSet) -> None:
+        if event.mode not in (None, "open", "closed"):
+            raise AcdUsageError(f"override mode {event.mode!r} is not open, closed or None")
+        self._group(event.group_id).override = event.mode
+
+    def _member_added(self, event: ev.MemberAdded) -> None:
+        group = self._group(event.group_id)
+        agent = self._agent(event.agent_id)
+        member = group.members.get(agent.id)
+        if member is None:
+            member = Member(agent, group, event.order, event.weight, event.logged_in)
+            group.members[agent.id] = agent.members[group.id] = member
+        else:
+            member.order, member.weight = event.order, event.weight
+            group.pool.discard(agent.id)  # re-added below with the new order and weight
+        self._refresh_member(member)
+
+    def _member_removed(self, event: ev.MemberRemoved) -> None:
+        group = self._group(event.group_id)
+        member = group.members.pop(event.agent_id, None)
+        if member is None:
+            return
+        agent = member.agent
+        del agent.members[group.id]
+        if agent.offer is not None and agent.offer.call.group is group:
+            self._end_offer(agent.offer, OfferResult.WITHDRAWN)
+        group.pool.discard(agent.id)
+        if member.staffed:
+            self._set_staffed(member, False)
+
+    # -- people ---------------------------------------------------------------------------
+
+    def _members_of(self, agent: Agent, group_id: str | None) -> list[Member]:
+        if group_id is None:
+            return list(agent.members.values())
+        member = agent.members.get(group_id)
+        if member is None:
+            raise AcdUsageError(f"agent {agent.id!r} is not a member of group {group_id!r}")
+        return [member]
+
+    def _logged_in(self, event: ev.AgentLoggedIn) -> None:
+        agent = self._agent(event.agent_id)
+        for member in self._members_of(agent, event.group_id):
+            if not member.logged_in:
+                member.logged_in = True
+                self._agent_event(agent, "login", member.group.id)
+        self._refresh(agent)
+
+    def _logged_out(self, event: ev.AgentLoggedOut) -> None:
+        agent = self._agent(event.agent_id)
+        self._log_out(agent, self._members_of(agent, event.group_id), reason=None)
+
+    def _log_out(self, agent: Agent, members: list[Member], reason: str | None) -> None:
+        for member in members:
+            if member.logged_in:
+                member.logged_in = False
+                self._agent_event(agent, "logout", member.group.id, reason)
+                if agent.offer is not None and agent.offer.call.group is member.group:
+                    self._end_offer(agent.offer, OfferResult.WITHDRAWN)
+        self._refresh(agent)
+
+    def _dnd_changed(self, event: ev.DndChanged) -> None:
+        agent = self._agent(event.agent_id)
+        if agent.dnd == event.on:
+            return
+        agent.dnd = event.on
+        self._agent_event(agent, "dnd_on" if event.on else "dnd_off")
+        if event.on and agent.offer is not None:
+            self._end_offer(agent.offer, OfferResult.WITHDRAWN)
+        self._refresh(agent)
+
+    def _devices_reachable(self, event: ev.DevicesReachable) -> None:
+        agent = self._agent(event.agent_id)
+        agent.devices = max(0, event.count)
+        if agent.devices == 0 and agent.offer is not None:
+            self._end_offer(agent.offer, OfferResult.WITHDRAWN)
+        self._refresh(agent)
+
+    def _direct_arrived(self, event: ev.DirectCallArrived) -> None:
+        agent = self._agent(event.agent_id)
+        if agent.dnd or agent.devices == 0:
+            reason = "dnd" if agent.dnd else "unreachable"
+            self._emit(RejectDirect(call_id=event.call_id, agent_id=agent.id, reason=reason))
+            return
+        self._start_personal(agent, event.call_id)
+        self._emit(RingDirect(call_id=event.call_id, agent_id=agent.id))
+
+    def _outbound_placed(self, event: ev.OutboundCallPlaced) -> None:
+        agent = self._agent(event.agent_id)
+        if agent.offer is not None:
+            self._end_offer(agent.offer, OfferResult.WITHDRAWN)
+        self._start_personal(agent, event.call_id)
+
+    def _start_personal(self, agent: Agent, call_id: str) -> None:
+        if call_id in self._personal:
+            raise AcdUsageError(f"personal call {call_id!r} already started")
+        agent.personal.add(call_id)
+        self._personal[call_id] = agent
+        self._refresh(agent)
+
+    def _personal_ended(self, event: ev.PersonalCallEnded) -> None:
+        agent = self._personal.pop(event.call_id, None)
+        if agent is not None:
+            agent.personal.discard(event.call_id)
+            self._refresh(agent)
+
+    def _wrap_up_over(self, agent_id: str) -> None:
+        agent = self._agents[agent_id]
+        agent.wrap_up = False
+        self._agent_event(agent, "wrap_up_end")
+        self._refresh(agent)
+
+    # -- availability ---------------------------------------------------------------------
+
+    def _refresh(self, agent: Agent) -> None:
+        for member in agent.members.values():
+            self._refresh_member(member)
+
+    def _refresh_member(self, member: Member) -> None:
+        agent, group = member.agent, member.group
+        staffed = member.logged_in and agent.serving
+        if staffed != member.staffed:
+            self._set_staffed(member, staffed)
+        if member.logged_in and agent.free:
+            if agent.id not in group.pool:
+                group.pool.add(
+                    agent.id, order=member.order, weight=member.weight, idle_since=agent.idle_since
+                )
+                self._dirty.add(group)
+        else:
+            group.pool.discard(agent.id)
+
+    def _set_staffed(self, member: Member, staffed: bool) -> None:
+        member.staffed = staffed
+        member.group.staffed += 1 if staffed else -1
+        if member.group.staffed == 0:
+            self._unstaffed.add(member.group)
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def _call_arrived(self, event: ev.CallArrived) -> None:
+        if event.call_id in self._calls:
+            raise AcdUsageError(f"call {event.call_id!r} arrived twice")
+        group = self._group(event.group_id)
+        self._seq += 1
+        call = Call(
+            id=event.call_id,
+            group=group,
+            seq=self._seq,
+            caller=event.caller,
+            number=event.number,
+            arrived_at=self._now,
+        )
+        self._calls[call.id] = call
+        self._arrive(call)
+
+    def _arrive(self, call: Call) -> None:
+        group = call.group
+        settings = group.config.queue
+        if not group.is_open(self._now):
+            self._take_action(call, group.config.closed_action, Outcome.CLOSED, None)
+            return
+        if settings.no_agents is NoAgentsAction.OVERFLOW and group.staffed == 0:
+            self._overflow(call, OverflowReason.NO_AGENTS)
+            return
+        if len(group.queue) >= settings.max_queue_length:
+            self._overflow(call, OverflowReason.FULL)
+            return
+        if not call.answered:
+            call.answered = True
+            self._emit(AnswerCaller(call_id=call.id))
+        group.queue.add(call.key)
+        call.queued_at = self._now
+        call.entry_place = len(group.queue)
+        blocking = settings.greeting_in_full and settings.greeting_clip is not None
+        if settings.greeting_clip is not None:
+            self._emit(PlayClip(call_id=call.id, clip=settings.greeting_clip, report=blocking))
+        self._music(call, True)
+        call.phase = Phase.GREETING if blocking else Phase.WAITING
+        self._make_ready_if_due(call)
+        if settings.max_wait > 0:
+            self._timers.set(("max_wait", call.id), self._now + settings.max_wait)
+        if settings.comfort_interval > 0 and settings.comfort_clip is not None:
+            self._timers.set(("comfort", call.id), self._now + settings.comfort_interval)
+        if settings.announce_position or settings.announce_wait:
+            self._timers.set(("announce", call.id), self._now)
+
+    def _make_ready_if_due(self, call: Call) -> None:
+        simultaneous = call.group.config.policy is Policy.SIMULTANEOUS
+        if call.phase is Phase.WAITING and (simultaneous or not call.offers):
+            call.group.ready.add(call.key)
+            self._dirty.add(call.group)
+
+    def _clip_finished(self, event: ev.ClipFinished) -> None:
+        call = self._calls.get(event.call_id)
+        if call is None:
+            return
+        if call.phase is Phase.GREETING:
+            call.phase = Phase.WAITING
+            self._make_ready_if_due(call)
+        elif call.phase is Phase.ENDING:
+            self._emit(EndCall(call_id=call.id))
+            self._finish_ending(call)
+
+    def _hung_up(self, event: ev.CallerHungUp | ev.AgentHungUp) -> None:
+        call = self._calls.get(event.call_id)
+        if call is None:
+            return
+        if call.phase is Phase.BRIDGED:
+            self._emit(EndCall(call_id=call.id))
+            self._end_bridged(call)
+        elif call.phase is Phase.ENDING:
+            self._finish_ending(call)
+        elif isinstance(event, ev.CallerHungUp):
+            self._leave_queue(call, OfferResult.CALLER_GONE)
+            self._finish(call, Outcome.ABANDONED)
+
+    def _finish_ending(self, call: Call) -> None:
+        assert call.ending is not None
+        outcome, reason, forwarded_to = call.ending
+        self._finish(
+            call,
+            Outcome(outcome),
+            reason=OverflowReason(reason) if reason else None,
+            forwarded_to=forwarded_to,
+        )
+
+    def _end_bridged(self, call: Call) -> None:
+        agent = call.agent
+        assert agent is not None
+        self._finish(call, Outcome.ANSWERED)
+        agent.call = None
+        agent.idle_since = self._now
+        wrap_up = call.group.config.queue.wrap_up
+        if wrap_up > 0:
+            agent.wrap_up = True
+            self._timers.set(("wrap_up", agent.id), self._now + wrap_up)
+            self._agent_event(agent, "wrap_up_start", call.group.id)
+        self._refresh(agent)
+
+    def _leave_queue(self, call: Call, offers_result: OfferResult) -> None:
+        group = call.group
+        group.queue.discard(call.key)
+        group.ready.discard(call.key)
+        for kind in ("max_wait", "comfort", "announce"):
+            self._timers.cancel((kind, call.id))
+        call.phase = Phase.ENDING
+        for offer in list(call.offers.values()):
+            self._end_offer(offer, offers_result)
+
+    def _overflow(self, call: Call, reason: OverflowReason) -> None:
+        action = call.group.config.overflow_action(reason)
+        self._take_action(call, action, Outcome.OVERFLOWED, reason)
+
+    def _take_action(
+        self, call: Call, action: OverflowAction, outcome: Outcome, reason: OverflowReason | None
+    ) -> None:
+        """Send a caller who is not (or no longer) queued where the group's settings say."""
+        target = self._groups.get(action.target or "")
+        if (
+            action.kind is OverflowKind.FORWARD_GROUP
+            and target is not None
+            and target is not call.group
+            and call.segment + 1 < MAX_SEGMENTS
+        ):
+            self._finish(call, outcome, reason=reason, forwarded_to=f"group:{target.id}")
+            self._move(call, target)
+            return
+        if action.kind is OverflowKind.FORWARD_NUMBER and action.target:
+            self._music(call, False)
+            self._emit(ForwardCall(call_id=call.id, number=action.target))
+            self._finish(call, outcome, reason=reason, forwarded_to=action.target)
+            return
+        if action.kind is OverflowKind.CLIP_AND_END and action.clip:
+            if not call.answered:
+                call.answered = True
+                self._emit(AnswerCaller(call_id=call.id))
+            self._music(call, False)
+            self._emit(PlayClip(call_id=call.id, clip=action.clip, report=True))
+            call.phase = Phase.ENDING
+            call.ending = (outcome.value, reason.value if reason else None, None)
+            return
+        self._emit(EndCall(call_id=call.id))
+        self._finish(call, outcome, reason=reason)
+
+    def _move(self, call: Call, target: Group) -> None:
+        """Start the call's next segment in another group (overflow to a group)."""
+        self._seq += 1
+        self._calls[call.id] = call
+        call.group, call.seq, call.segment = target, self._seq, call.segment + 1
+        call.arrived_at, call.queued_at, call.first_offered_at = self._now, None, None
+        call.offer_count, call.phase, call.ending = 0, Phase.WAITING, None
+        call.tried.clear()
+        self._arrive(call)
+
+    def _music(self, call: Call, on: bool) -> None:
+        if call.music != on:
+            call.music = on
+            self._emit(StartMusic(call_id=call.id) if on else StopMusic(call_id=call.id))
+
+    def _finish(
+        self,
+        call: Call,
+        outcome: Outcome,
+        *,
+        reason: OverflowReason | None = None,
+        forwarded_to: str | None = None,
+    ) -> None:
+        """Emit the segment's one call record and forget the call."""
+        del self._calls[call.id]
+        self._emit(
+            CallRecord(
+                call_id=call.id,
+                segment=call.segment,
+                group_id=call.group.id,
+                caller=call.caller,
+                number=call.number,
+                outcome=outcome,
+                arrived_at=call.arrived_at,
+                ended_at=self._now,
+                queued_at=call.queued_at,
+                first_offered_at=call.first_offered_at,
+                answered_at=call.answered_at,
+                agent_id=call.agent.id if call.agent else None,
+                overflow_reason=reason,
+                forwarded_to=forwarded_to,
+                offers=call.offer_count,
+            )
+        )
+
+    # -- offers ---------------------------------------------------------------------------
+
+    def _offer(self, call: Call, agent: Agent) -> None:
+        offer = Offer(call=call, agent=agent, started_at=self._now)
+        agent.offer = call.offers[agent.id] = offer
+        call.tried.add(agent.id)
+        call.offer_count += 1
+        if call.first_offered_at is None:
+            call.first_offered_at = self._now
+        self._timers.set(
+            ("ring", (call.id, agent.id)), self._now + call.group.config.queue.ring_timeout
+        )
+        self._emit(
+            OfferCall(
+                call_id=call.id, agent_id=agent.id, group_id=call.group.id, caller=call.caller
+            )
+        )
+        if call.group.config.policy is not Policy.SIMULTANEOUS:
+            call.group.ready.discard(call.key)
+        self._refresh(agent)
+
+    def _end_offer(self, offer: Offer, result: OfferResult, *, cancel: bool = True) -> None:
+        call, agent = offer.call, offer.agent
+        del call.offers[agent.id]
+        agent.offer = None
+        self._timers.cancel(("ring", (call.id, agent.id)))
+        if cancel:
+            self._emit(CancelOffer(call_id=call.id, agent_id=agent.id, result=result))
+        self._emit(
+            OfferRecord(
+                call_id=call.id,
+                segment=call.segment,
+                group_id=call.group.id,
+                agent_id=agent.id,
+                started_at=offer.started_at,
+                ended_at=self._now,
+                result=result,
+            )
+        )
+        self._make_ready_if_due(call)
+        if result in MISSED:
+            agent.missed += 1
+            limit = call.group.config.queue.bounce_after_missed
+            if 0 < limit <= agent.missed:
+                agent.missed = 0
+                self._agent_event(agent, "bounced", reason=f"missed {limit} offers in a row")
+                self._log_out(agent, list(agent.members.values()), reason="bounced")
+        self._refresh(agent)
+
+    def _ring_timeout(self, key: tuple[str, str]) -> None:
+        call_id, agent_id = key
+        self._end_offer(self._calls[call_id].offers[agent_id], OfferResult.NO_ANSWER)
+
+    def _offer_answered(self, event: ev.OfferAnswered) -> None:
+        call = self._calls.get(event.call_id)
+        offer = call.offers.get(event.agent_id) if call is not None else None
+        if call is None or offer is None or call.phase is not Phase.WAITING:
+            self._emit(DropAgentLeg(call_id=event.call_id, agent_id=event.agent_id))
+            return
+        agent = offer.agent
+        agent.call, call.agent = call, agent
+        agent.missed = 0
+        call.answered_at = self._now
+        self._end_offer(offer, OfferResult.ANSWERED, cancel=False)
+        self._leave_queue(call, OfferResult.ANSWERED_ELSEWHERE)
+        call.phase, call.music = Phase.BRIDGED, False
+        self._emit(Bridge(call_id=call.id, agent_id=agent.id))
+        self._learn_wait(call)
+        self._refresh(agent)
+
+    def _offer_failed(self, event: ev.OfferFailed) -> None:
+        call = self._calls.get(event.call_id)
+        offer = call.offers.get(event.agent_id) if call is not None else None
+        if offer is not None:
+            result = OfferResult.DECLINED if event.declined else OfferResult.UNREACHABLE
+            self._end_offer(offer, result, cancel=False)
+
+    def _learn_wait(self, call: Call) -> None:
+        assert call.queued_at is not None
+        sample = (self._now - call.queued_at) / call.entry_place
+        group = call.group
+        if group.seconds_per_place is None:
+            group.seconds_per_place = sample
+        else:
+            group.seconds_per_place += WAIT_SMOOTHING * (sample - group.seconds_per_place)
+
+    # -- queue timers ---------------------------------------------------------------------
+
+    def _max_wait(self, call_id: str) -> None:
+        call = self._calls[call_id]
+        self._leave_queue(call, OfferResult.CALLER_GONE)
+        self._overflow(call, OverflowReason.TIMEOUT)
+
+    def _comfort(self, call_id: str) -> None:
+        call = self._calls[call_id]
+        settings = call.group.config.queue
+        if settings.comfort_clip is not None and settings.comfort_interval > 0:
+            self._emit(PlayClip(call_id=call_id, clip=settings.comfort_clip))
+            self._timers.set(("comfort", call_id), self._now + settings.comfort_interval)
+
+    def _announce(self, call_id: str) -> None:
+        call = self._calls[call_id]
+        group, settings = call.group, call.group.config.queue
+        place = group.queue.index(call.key) + 1
+        if settings.announce_position:
+            self._emit(AnnouncePosition(call_id=call_id, position=place))
+        if settings.announce_wait and group.seconds_per_place is not None:
+            seconds = round(group.seconds_per_place * place)
+            self._emit(AnnounceWait(call_id=call_id, seconds=seconds))
+        if settings.announce_interval > 0:
+            self._timers.set(("announce", call_id), self._now + settings.announce_interval)
+
+    # -- distribution ---------------------------------------------------------------------
+
+    def _settle(self) -> list[Output]:
+        """After every event: overflow unstaffed queues, then serve the dirty groups."""
+        while self._unstaffed:
+            group = self._unstaffed.pop()
+            if group.staffed == 0 and group.config.queue.no_agents is NoAgentsAction.OVERFLOW:
+                for _, call_id in list(group.queue):
+                    call = self._calls[call_id]
+                    self._leave_queue(call, OfferResult.CALLER_GONE)
+                    self._overflow(call, OverflowReason.NO_AGENTS)
+        self._dispatch()
+        out, self._out = self._out, []
+        return out
+
+    def _dispatch(self) -> None:
+        heap = [(g.ready[0], g.id) for g in self._dirty if g.ready and len(g.pool)]
+        self._dirty.clear()
+        heapq.heapify(heap)
+        while heap:
+            head, group_id = heapq.heappop(heap)
+            group = self._groups[group_id]
+            if not group.ready or not len(group.pool):
+                continue
+            if group.ready[0] != head:
+                heapq.heappush(heap, (group.ready[0], group_id))
+                continue
+            if self._serve_one(group) and group.ready and len(group.pool):
+                heapq.heappush(heap, (group.ready[0], group_id))
+        self._dirty.clear()
+
+    def _serve_one(self, group: Group) -> bool:
+        """Offer the first ready call that an available agent can take; False if none."""
+        for _, call_id in group.ready:
+            call = self._calls[call_id]
+            chosen = group.pool.pick(call.tried)
+            if not chosen and not call.offers:
+                call.tried.clear()
+                chosen = group.pool.pick(())
+                if not chosen:
+                    return False  # every call without offers sees this same, empty choice
+            if chosen:
+                for agent_id in chosen:
+                    self._offer(call, self._agents[agent_id])
+                return True
+        return False
+
+    # -- output ---------------------------------------------------------------------------
+
+    def _emit(self, item: Output) -> None:
+        self._out.append(item)
+
+    def _agent_event(
+        self, agent: Agent, kind: str, group_id: str | None = None, reason: str | None = None
+    ) -> None:
+        self._emit(
+            AgentEventRecord(
+                agent_id=agent.id, at=self._now, kind=kind, group_id=group_id, reason=reason
+            )
+        )
+
+    # -- checks for tests -----------------------------------------------------------------
+
+    def check_invariants(self) -> None:
+        """Raise AssertionError if the internal state contradicts itself (used by tests)."""
+        for agent in self._agents.values():
+            if agent.offer is not None:
+                assert agent.offer.call.offers.get(agent.id) is agent.offer
+                assert agent.offer.call.id in self._calls
+            for group_id, member in agent.members.items():
+                group = self._groups[group_id]
+                assert group.members[agent.id] is member
+                assert (agent.id in group.pool) == (member.logged_in and agent.free), agent.id
+                assert member.staffed == (member.logged_in and agent.serving)
+        for group in self._groups.values():
+            assert group.staffed == sum(m.staffed for m in group.members.values())
+            for key in group.queue:
+                call = self._calls[key[1]]
+                assert call.group is group and call.phase in (Phase.GREETING, Phase.WAITING)
+            for key in group.ready:
+                assert key in group.queue
+        for call in self._calls.values():
+            for agent_id, offer in call.offers.items():
+                assert offer.agent.offer is offer and offer.agent.id == agent_id
+            if call.phase is Phase.BRIDGED:
+                assert call.agent is not None and call.agent.call is call

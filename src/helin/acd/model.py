@@ -123,14 +123,10 @@ class GroupConfig:
     policy: Policy = Policy.SIMULTANEOUS
     queue: QueueSettings = field(default_factory=QueueSettings)
     calendar: OpeningCalendar = field(default_factory=OpeningCalendar.always_open)
-    closed_action: OverflowAction = field(
-        default_factory=lambda: OverflowAction(clip="closed")
-    )
+    closed_action: OverflowAction = field(default_factory=lambda: OverflowAction(clip="closed"))
     on_timeout: OverflowAction = field(default_factory=lambda: OverflowAction(clip="sorry"))
     on_full: OverflowAction = field(default_factory=lambda: OverflowAction(clip="queue_full"))
-    on_no_agents: OverflowAction = field(
-        default_factory=lambda: OverflowAction(clip="no_agents")
-    )
+    on_no_agents: OverflowAction = field(default_factory=lambda: OverflowAction(clip="no_agents"))
 
     def overflow_action(self, reason: OverflowReason) -> OverflowAction:
         return {
@@ -138,3 +134,35 @@ class GroupConfig:
             OverflowReason.FULL: self.on_full,
             OverflowReason.NO_AGENTS: self.on_no_agents,
         }[reason]
+
+
+class AgentState(StrEnum):
+    """What an agent is doing, as the live view shows it (one value, most important first)."""
+
+    ON_CALL = "on_call"
+    RINGING = "ringing"
+    BUSY = "busy"
+    """On a direct or outbound call of their own."""
+    WRAP_UP = "wrap_up"
+    DND = "dnd"
+    UNREACHABLE = "unreachable"
+    """No device can ring."""
+    AVAILABLE = "available"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberStatus:
+    agent_id: str
+    logged_in: bool
+    state: AgentState
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupStatus:
+    group_id: str
+    open: bool
+    queued: int
+    """Callers waiting, ringing included."""
+    longest_wait: float
+    """Seconds the longest-waiting queued caller has waited (0 with an empty queue)."""
+    members: tuple[MemberStatus, ...]
