@@ -1,0 +1,163 @@
+"""What happens: call segments, offers, agent events, recordings and report subscriptions.
+
+Calls and offers carry the ACD engine's call id as a string and are joined on
+``(call_id, segment)``; offers are written before the call's own row exists, so there is no
+foreign key between them. Import these tables from ``helin.store.tables``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from helin.acd.model import OfferResult, Outcome, OverflowReason
+from helin.store.base import Base, UtcDateTime, str_enum, utcnow
+from helin.store.enums import AgentEventKind, Direction, Schedule
+
+if TYPE_CHECKING:
+    from helin.store.tables import Group, User
+
+
+class Call(Base):
+    """One call's stay in one group (a segment); overflow to another group adds a segment."""
+
+    __tablename__ = "calls"
+    __table_args__ = (UniqueConstraint("call_id", "segment"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(128))
+    """The switch's call id, shared by all segments of the call."""
+    segment: Mapped[int] = mapped_column(default=0)
+    """0 for the first group, 1 after the first overflow to another group, ..."""
+    direction: Mapped[Direction] = mapped_column(
+        str_enum(Direction, "direction"), default=Direction.INBOUND
+    )
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    """The group's tenant, kept so history outlives a deleted group."""
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    """The agent who answered (inbound) or placed the call (outbound)."""
+    caller: Mapped[str] = mapped_column(String(64), default="")
+    """The calling number as presented."""
+    number: Mapped[str] = mapped_column(String(64), default="")
+    """The number dialled: a group number (inbound) or the far end (outbound)."""
+    arrived_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    first_offered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """None while the call is in progress."""
+    outcome: Mapped[Outcome | None] = mapped_column(str_enum(Outcome, "outcome"))
+    """None while the call is in progress."""
+    overflow_reason: Mapped[OverflowReason | None] = mapped_column(
+        str_enum(OverflowReason, "overflow_reason")
+    )
+    forwarded_to: Mapped[str | None] = mapped_column(String(100))
+    """A phone number, or ``group:<id>`` after an overflow to another group."""
+    offers: Mapped[int] = mapped_column(default=0)
+    """How many times the call rang an agent."""
+
+    recording: Mapped[Recording | None] = relationship(back_populates="call")
+    group: Mapped[Group | None] = relationship()
+    agent: Mapped[User | None] = relationship()
+
+
+Index("ix_calls_group_recent", Call.group_id, Call.arrived_at.desc())
+Index("ix_calls_agent_recent", Call.agent_id, Call.arrived_at.desc())
+Index("ix_calls_tenant_arrived", Call.tenant_id, Call.arrived_at)
+
+
+class Offer(Base):
+    """One ring of one agent with one call."""
+
+    __tablename__ = "offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(128))
+    segment: Mapped[int] = mapped_column(default=0)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    result: Mapped[OfferResult] = mapped_column(str_enum(OfferResult, "result"))
+
+
+Index("ix_offers_call", Offer.call_id, Offer.segment)
+Index("ix_offers_agent_started", Offer.agent_id, Offer.started_at)
+Index("ix_offers_group_started", Offer.group_id, Offer.started_at)
+
+
+class AgentEvent(Base):
+    """An agent logged in or out, went DND, wrapped up or was bounced."""
+
+    __tablename__ = "agent_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    kind: Mapped[AgentEventKind] = mapped_column(str_enum(AgentEventKind, "kind"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
+    """The group concerned; None for every group of the agent."""
+    reason: Mapped[str | None] = mapped_column(String(100))
+
+
+Index("ix_agent_events_agent_at", AgentEvent.agent_id, AgentEvent.at)
+
+
+class Recording(Base):
+    """A recorded call: a stereo WAV written when the call ended."""
+
+    __tablename__ = "recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    call_row_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calls.id", ondelete="SET NULL"), unique=True
+    )
+    """The call segment recorded (``calls.id``); a call has at most one recording."""
+    path: Mapped[str] = mapped_column(String(1024))
+    """Where the file is: relative to the recordings directory, or an object-store key."""
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    sha256: Mapped[str] = mapped_column(String(64))
+    """Hex digest of the file, checked before it is served."""
+    duration: Mapped[float] = mapped_column(default=0.0)
+    """Seconds."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    retained_until: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    """When retention deletes the file, unless ``keep`` is set."""
+    keep: Mapped[bool] = mapped_column(default=False)
+    """Marked for longer retention: the retention sweep skips it."""
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When the file was deleted (by a manager or retention); the row stays for the audit."""
+
+    call: Mapped[Call | None] = relationship(back_populates="recording")
+
+
+Index("ix_recordings_tenant_created", Recording.tenant_id, Recording.created_at)
+
+
+class ReportSubscription(Base):
+    """A report ordered by e-mail, once or on a schedule."""
+
+    __tablename__ = "report_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    """The manager who ordered it."""
+    email: Mapped[str] = mapped_column(String(254))
+    """Where the report is sent."""
+    report_kind: Mapped[str] = mapped_column(String(64))
+    """A report name the reports package defines (e.g. ``group_summary``)."""
+    schedule: Mapped[Schedule] = mapped_column(str_enum(Schedule, "schedule"))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """Report options: groups, period, interval length, ..."""
+    next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    """When it is sent next; None once a one-time report has gone."""
+    last_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

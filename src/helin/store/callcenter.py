@@ -1,0 +1,242 @@
+"""Call-center groups: settings, members and opening-hours calendars.
+
+Column defaults are the ACD engine's own defaults (``QueueSettings`` and ``GroupConfig``), so a
+group created with no settings behaves like ``GroupConfig(id=...)``. Import these tables from
+``helin.store.tables``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from helin.acd.model import GroupConfig, NoAgentsAction, OverflowKind, Policy, QueueSettings
+from helin.store.base import Base, UtcDateTime, str_enum, utcnow
+from helin.store.enums import OverrideMode
+
+if TYPE_CHECKING:
+    from helin.store.tables import Number, Tenant, User
+
+_QUEUE = QueueSettings()
+_GROUP = GroupConfig(id="defaults")
+
+OVERFLOW_ACTIONS = ("closed_action", "on_timeout", "on_full", "on_no_agents")
+"""``GroupConfig`` fields stored as ``<name>_kind``, ``<name>_target``, ``<name>_clip``."""
+
+
+def _target_check(action: str) -> CheckConstraint:
+    """A forwarding overflow action needs a target."""
+    return CheckConstraint(
+        f"{action}_kind NOT IN ('forward_number', 'forward_group')"
+        f" OR {action}_target IS NOT NULL",
+        name=f"{action}_target",
+    )
+
+
+class Group(Base):
+    """A call-center group (queue) of a tenant, reached through its numbers."""
+
+    __tablename__ = "groups"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name"),
+        CheckConstraint(
+            "ring_timeout > 0 AND wrap_up >= 0 AND max_queue_length >= 0 AND max_wait > 0"
+            " AND comfort_interval >= 0 AND announce_interval > 0 AND bounce_after_missed >= 0",
+            name="queue_settings",
+        ),
+        *(_target_check(action) for action in OVERFLOW_ACTIONS),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    """Unique within the tenant."""
+    policy: Mapped[Policy] = mapped_column(str_enum(Policy, "policy"), default=_GROUP.policy)
+    """How the group picks the agent to ring."""
+
+    ring_timeout: Mapped[float] = mapped_column(default=_QUEUE.ring_timeout)
+    """Seconds one offer rings before the next agent is tried."""
+    wrap_up: Mapped[float] = mapped_column(default=_QUEUE.wrap_up)
+    """Seconds an agent stays unavailable after a group call."""
+    max_queue_length: Mapped[int] = mapped_column(default=_QUEUE.max_queue_length)
+    """Callers waiting at once; more overflow with reason ``full``."""
+    max_wait: Mapped[float] = mapped_column(default=_QUEUE.max_wait)
+    """Seconds a caller may wait before overflowing with reason ``timeout``."""
+    no_agents: Mapped[NoAgentsAction] = mapped_column(
+        str_enum(NoAgentsAction, "no_agents"), default=_QUEUE.no_agents
+    )
+    """Queue callers or overflow them when no agent is logged in."""
+    greeting_clip: Mapped[str | None] = mapped_column(String(100), default=_QUEUE.greeting_clip)
+    """Clip reference played on arrival; None plays none."""
+    greeting_in_full: Mapped[bool] = mapped_column(default=_QUEUE.greeting_in_full)
+    """Play the whole greeting before ringing any agent."""
+    comfort_clip: Mapped[str | None] = mapped_column(String(100), default=_QUEUE.comfort_clip)
+    """Clip reference repeated while the caller waits."""
+    comfort_interval: Mapped[float] = mapped_column(default=_QUEUE.comfort_interval)
+    """Seconds between comfort clips; 0 turns them off."""
+    announce_position: Mapped[bool] = mapped_column(default=_QUEUE.announce_position)
+    """Tell callers their place in the queue."""
+    announce_wait: Mapped[bool] = mapped_column(default=_QUEUE.announce_wait)
+    """Tell callers their estimated wait."""
+    announce_interval: Mapped[float] = mapped_column(default=_QUEUE.announce_interval)
+    """Seconds between position / wait announcements."""
+    bounce_after_missed: Mapped[int] = mapped_column(default=_QUEUE.bounce_after_missed)
+    """Missed offers in a row that log an agent out; 0 never."""
+
+    closed_action_kind: Mapped[OverflowKind] = mapped_column(
+        str_enum(OverflowKind, "closed_action_kind"), default=_GROUP.closed_action.kind
+    )
+    """What happens to calls while the group is closed."""
+    closed_action_target: Mapped[str | None] = mapped_column(String(100))
+    """Phone number or group id to forward to."""
+    closed_action_clip: Mapped[str | None] = mapped_column(
+        String(100), default=_GROUP.closed_action.clip
+    )
+    """Clip reference played first."""
+    on_timeout_kind: Mapped[OverflowKind] = mapped_column(
+        str_enum(OverflowKind, "on_timeout_kind"), default=_GROUP.on_timeout.kind
+    )
+    """What happens when a caller has waited ``max_wait``."""
+    on_timeout_target: Mapped[str | None] = mapped_column(String(100))
+    on_timeout_clip: Mapped[str | None] = mapped_column(
+        String(100), default=_GROUP.on_timeout.clip
+    )
+    on_full_kind: Mapped[OverflowKind] = mapped_column(
+        str_enum(OverflowKind, "on_full_kind"), default=_GROUP.on_full.kind
+    )
+    """What happens to a caller arriving at a full queue."""
+    on_full_target: Mapped[str | None] = mapped_column(String(100))
+    on_full_clip: Mapped[str | None] = mapped_column(String(100), default=_GROUP.on_full.clip)
+    on_no_agents_kind: Mapped[OverflowKind] = mapped_column(
+        str_enum(OverflowKind, "on_no_agents_kind"), default=_GROUP.on_no_agents.kind
+    )
+    """What happens when no agent is logged in (with ``no_agents = overflow``)."""
+    on_no_agents_target: Mapped[str | None] = mapped_column(String(100))
+    on_no_agents_clip: Mapped[str | None] = mapped_column(
+        String(100), default=_GROUP.on_no_agents.clip
+    )
+
+    timezone: Mapped[str] = mapped_column(String(64), default=_GROUP.calendar.timezone)
+    """IANA time zone of the opening hours."""
+    holiday_country: Mapped[str | None] = mapped_column(String(8))
+    """Country code (``EE``) whose public holidays close the group; None: no holidays."""
+    override_mode: Mapped[OverrideMode | None] = mapped_column(
+        str_enum(OverrideMode, "override_mode")
+    )
+    """A manager's manual override of the calendar; None follows the calendar."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+    tenant: Mapped[Tenant] = relationship(back_populates="groups")
+    numbers: Mapped[list[Number]] = relationship(
+        back_populates="group", passive_deletes=True, order_by="Number.e164"
+    )
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="group",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="(Membership.ring_order, Membership.id)",
+    )
+    weekly_hours: Mapped[list[WeeklyHours]] = relationship(
+        back_populates="group",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="(WeeklyHours.weekday, WeeklyHours.start_minute)",
+    )
+    exceptions: Mapped[list[CalendarException]] = relationship(
+        back_populates="group",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="CalendarException.day",
+    )
+
+
+class Membership(Base):
+    """An agent in a group."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("group_id", "user_id"),
+        CheckConstraint("weight >= 0", name="weight"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    ring_order: Mapped[int] = mapped_column(default=0)
+    """Position for the regular and circular policies (lower rings first)."""
+    weight: Mapped[int] = mapped_column(default=1)
+    """Relative share for the weighted policy; 0 never picks the agent."""
+    logged_in: Mapped[bool] = mapped_column(default=False)
+    """The agent is logged in to the group; survives a restart."""
+
+    group: Mapped[Group] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class WeeklyHours(Base):
+    """One weekly opening range of a group, in the group's time zone."""
+
+    __tablename__ = "opening_hours"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        CheckConstraint("0 <= start_minute AND start_minute < end_minute AND end_minute <= 1440",
+                        name="range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int] = mapped_column()
+    """0 = Monday ... 6 = Sunday."""
+    start_minute: Mapped[int] = mapped_column()
+    """Minutes from local midnight the range opens."""
+    end_minute: Mapped[int] = mapped_column()
+    """Minutes from local midnight the range closes (exclusive; 1440 is midnight)."""
+
+    group: Mapped[Group] = relationship(back_populates="weekly_hours")
+
+
+class CalendarException(Base):
+    """Special hours on one date; with no ranges the group is closed all day."""
+
+    __tablename__ = "calendar_exceptions"
+    __table_args__ = (UniqueConstraint("group_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column()
+    """The local date the exception applies to."""
+    note: Mapped[str] = mapped_column(String(200), default="")
+    """Why, e.g. "Christmas Eve: short day"."""
+
+    group: Mapped[Group] = relationship(back_populates="exceptions")
+    ranges: Mapped[list[ExceptionRange]] = relationship(
+        back_populates="exception",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ExceptionRange.start_minute",
+    )
+
+
+class ExceptionRange(Base):
+    """One opening range of a dated exception."""
+
+    __tablename__ = "calendar_exception_ranges"
+    __table_args__ = (
+        CheckConstraint("0 <= start_minute AND start_minute < end_minute AND end_minute <= 1440",
+                        name="range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exception_id: Mapped[int] = mapped_column(
+        ForeignKey("calendar_exceptions.id", ondelete="CASCADE"), index=True
+    )
+    start_minute: Mapped[int] = mapped_column()
+    end_minute: Mapped[int] = mapped_column()
+
+    exception: Mapped[CalendarException] = relationship(back_populates="ranges")
