@@ -407,8 +407,13 @@ class AcdEngine:
 
     def _make_ready_if_due(self, call: Call) -> None:
         simultaneous = call.group.config.policy is Policy.SIMULTANEOUS
-        if call.phase is Phase.WAITING and (simultaneous or not call.offers):
-            call.group.ready.add(call.key)
+        ready = call.group.ready
+        if (
+            call.phase is Phase.WAITING
+            and (simultaneous or not call.offers)
+            and call.key not in ready
+        ):
+            ready.add(call.key)
             self._dirty.add(call.group)
 
     def _clip_finished(self, event: ev.ClipFinished) -> None:
@@ -739,6 +744,7 @@ class AcdEngine:
             for key in group.queue:
                 call = self._calls[key[1]]
                 assert call.group is group and call.phase in (Phase.GREETING, Phase.WAITING)
+            assert len(set(group.ready)) == len(group.ready)
             for key in group.ready:
                 assert key in group.queue
         for call in self._calls.values():
