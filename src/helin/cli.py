@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="helin", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    setup = sub.add_parser("setup", help="create or migrate the database; create the first operator")
+    setup = sub.add_parser("setup", help="create or migrate the database and the first operator")
     _add_store_options(setup)
 
     serve = sub.add_parser("serve", help="run helin")
