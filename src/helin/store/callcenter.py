@@ -30,8 +30,7 @@ OVERFLOW_ACTIONS = ("closed_action", "on_timeout", "on_full", "on_no_agents")
 def _target_check(action: str) -> CheckConstraint:
     """A forwarding overflow action needs a target."""
     return CheckConstraint(
-        f"{action}_kind NOT IN ('forward_number', 'forward_group')"
-        f" OR {action}_target IS NOT NULL",
+        f"{action}_kind NOT IN ('forward_number', 'forward_group') OR {action}_target IS NOT NULL",
         name=f"{action}_target",
     )
 
@@ -101,9 +100,7 @@ class Group(Base):
     )
     """What happens when a caller has waited ``max_wait``."""
     on_timeout_target: Mapped[str | None] = mapped_column(String(100))
-    on_timeout_clip: Mapped[str | None] = mapped_column(
-        String(100), default=_GROUP.on_timeout.clip
-    )
+    on_timeout_clip: Mapped[str | None] = mapped_column(String(100), default=_GROUP.on_timeout.clip)
     on_full_kind: Mapped[OverflowKind] = mapped_column(
         str_enum(OverflowKind, "on_full_kind"), default=_GROUP.on_full.kind
     )
@@ -183,14 +180,13 @@ class WeeklyHours(Base):
     __tablename__ = "opening_hours"
     __table_args__ = (
         CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
-        CheckConstraint("0 <= start_minute AND start_minute < end_minute AND end_minute <= 1440",
-                        name="range"),
+        CheckConstraint(
+            "0 <= start_minute AND start_minute < end_minute AND end_minute <= 1440", name="range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    group_id: Mapped[int] = mapped_column(
-        ForeignKey("groups.id", ondelete="CASCADE"), index=True
-    )
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     weekday: Mapped[int] = mapped_column()
     """0 = Monday ... 6 = Sunday."""
     start_minute: Mapped[int] = mapped_column()
@@ -228,8 +224,9 @@ class ExceptionRange(Base):
 
     __tablename__ = "calendar_exception_ranges"
     __table_args__ = (
-        CheckConstraint("0 <= start_minute AND start_minute < end_minute AND end_minute <= 1440",
-                        name="range"),
+        CheckConstraint(
+            "0 <= start_minute AND start_minute < end_minute AND end_minute <= 1440", name="range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -151,9 +151,7 @@ class Number(Base):
     """A public phone number (E.164), owned by exactly one group or one user."""
 
     __tablename__ = "numbers"
-    __table_args__ = (
-        CheckConstraint("(group_id IS NULL) <> (user_id IS NULL)", name="one_owner"),
-    )
+    __table_args__ = (CheckConstraint("(group_id IS NULL) <> (user_id IS NULL)", name="one_owner"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     e164: Mapped[str] = mapped_column(String(20), unique=True)
@@ -276,4 +274,3 @@ class AuditLog(Base):
     object_type: Mapped[str] = mapped_column(String(64))
     object_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-
