@@ -8,7 +8,7 @@ group created with no settings behaves like ``GroupConfig(id=...)``. Import thes
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,6 +22,16 @@ if TYPE_CHECKING:
 
 _QUEUE = QueueSettings()
 _GROUP = GroupConfig(id="defaults")
+_CLIP_DEFAULTS: dict[str, str | None] = {
+    "greeting_clip": _QUEUE.greeting_clip,
+    "comfort_clip": _QUEUE.comfort_clip,
+    "closed_action_clip": _GROUP.closed_action.clip,
+    "on_timeout_clip": _GROUP.on_timeout.clip,
+    "on_full_clip": _GROUP.on_full.clip,
+    "on_no_agents_clip": _GROUP.on_no_agents.clip,
+}
+"""Defaults of the nullable clip columns, applied in ``Group()`` so an explicit None stays
+None (a column ``default`` would replace it at INSERT)."""
 
 OVERFLOW_ACTIONS = ("closed_action", "on_timeout", "on_full", "on_no_agents")
 """``GroupConfig`` fields stored as ``<name>_kind``, ``<name>_target``, ``<name>_clip``."""
@@ -49,6 +59,11 @@ class Group(Base):
         *(_target_check(action) for action in OVERFLOW_ACTIONS),
     )
 
+    def __init__(self, **kwargs: Any) -> None:
+        for name, value in _CLIP_DEFAULTS.items():
+            kwargs.setdefault(name, value)
+        super().__init__(**kwargs)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
@@ -68,11 +83,11 @@ class Group(Base):
         str_enum(NoAgentsAction, "no_agents"), default=_QUEUE.no_agents
     )
     """Queue callers or overflow them when no agent is logged in."""
-    greeting_clip: Mapped[str | None] = mapped_column(String(100), default=_QUEUE.greeting_clip)
+    greeting_clip: Mapped[str | None] = mapped_column(String(100))
     """Clip reference played on arrival; None plays none."""
     greeting_in_full: Mapped[bool] = mapped_column(default=_QUEUE.greeting_in_full)
     """Play the whole greeting before ringing any agent."""
-    comfort_clip: Mapped[str | None] = mapped_column(String(100), default=_QUEUE.comfort_clip)
+    comfort_clip: Mapped[str | None] = mapped_column(String(100))
     """Clip reference repeated while the caller waits."""
     comfort_interval: Mapped[float] = mapped_column(default=_QUEUE.comfort_interval)
     """Seconds between comfort clips; 0 turns them off."""
@@ -91,30 +106,26 @@ class Group(Base):
     """What happens to calls while the group is closed."""
     closed_action_target: Mapped[str | None] = mapped_column(String(100))
     """Phone number or group id to forward to."""
-    closed_action_clip: Mapped[str | None] = mapped_column(
-        String(100), default=_GROUP.closed_action.clip
-    )
+    closed_action_clip: Mapped[str | None] = mapped_column(String(100))
     """Clip reference played first."""
     on_timeout_kind: Mapped[OverflowKind] = mapped_column(
         str_enum(OverflowKind, "on_timeout_kind"), default=_GROUP.on_timeout.kind
     )
     """What happens when a caller has waited ``max_wait``."""
     on_timeout_target: Mapped[str | None] = mapped_column(String(100))
-    on_timeout_clip: Mapped[str | None] = mapped_column(String(100), default=_GROUP.on_timeout.clip)
+    on_timeout_clip: Mapped[str | None] = mapped_column(String(100))
     on_full_kind: Mapped[OverflowKind] = mapped_column(
         str_enum(OverflowKind, "on_full_kind"), default=_GROUP.on_full.kind
     )
     """What happens to a caller arriving at a full queue."""
     on_full_target: Mapped[str | None] = mapped_column(String(100))
-    on_full_clip: Mapped[str | None] = mapped_column(String(100), default=_GROUP.on_full.clip)
+    on_full_clip: Mapped[str | None] = mapped_column(String(100))
     on_no_agents_kind: Mapped[OverflowKind] = mapped_column(
         str_enum(OverflowKind, "on_no_agents_kind"), default=_GROUP.on_no_agents.kind
     )
     """What happens when no agent is logged in (with ``no_agents = overflow``)."""
     on_no_agents_target: Mapped[str | None] = mapped_column(String(100))
-    on_no_agents_clip: Mapped[str | None] = mapped_column(
-        String(100), default=_GROUP.on_no_agents.clip
-    )
+    on_no_agents_clip: Mapped[str | None] = mapped_column(String(100))
 
     timezone: Mapped[str] = mapped_column(String(64), default=_GROUP.calendar.timezone)
     """IANA time zone of the opening hours."""

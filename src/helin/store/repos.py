@@ -173,13 +173,13 @@ def write_records(session: Session, records: Iterable[Output]) -> None:
 
 def _write_call(session: Session, record: CallRecord) -> None:
     group_id = row_id(record.group_id, "group")
+    group = session.get(Group, group_id)
     call = session.scalar(
         select(Call).where(Call.call_id == record.call_id, Call.segment == record.segment)
     )
     if call is None:
         call = Call(call_id=record.call_id, segment=record.segment, direction=Direction.INBOUND)
         session.add(call)
-    group = session.get(Group, group_id)
     call.group_id = group_id
     call.tenant_id = group.tenant_id if group is not None else None
     call.agent_id = None if record.agent_id is None else row_id(record.agent_id, "agent")

@@ -1,0 +1,141 @@
+"""Migrations: they build the schema the tables describe, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect, text, types
+from sqlalchemy.exc import IntegrityError
+
+from helin.store.db import downgrade, make_engine, migrate
+from helin.store.tables import metadata
+
+TABLES = set(metadata.tables)
+
+
+def test_the_migrations_ship_inside_the_package() -> None:
+    migrations = files("helin.store") / "migrations"
+    assert (migrations / "env.py").is_file()
+    assert (migrations / "versions" / "0001_initial.py").is_file()
+
+
+def test_upgrade_builds_exactly_the_tables_the_models_describe(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []
+    assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
+
+
+def test_downgrade_to_base_and_upgrade_again(migrated_url: str) -> None:
+    downgrade(migrated_url)
+    engine = make_engine(migrated_url)
+    try:
+        assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+        migrate(migrated_url)
+        inspector = inspect(engine)
+        assert set(inspector.get_table_names()) == TABLES | {"alembic_version"}
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+    finally:
+        engine.dispose()
+
+
+def test_migrating_twice_is_harmless(migrated_url: str) -> None:
+    migrate(migrated_url)
+    engine = make_engine(migrated_url)
+    try:
+        assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("table", "sql"),
+    [
+        (
+            "groups",
+            "INSERT INTO tenants (id, name, sip_domain, call_center, recording,"
+            " recording_retention_days, created_at) VALUES (1, 't', 't.test', true, false, 45,"
+            " '2026-01-01 00:00:00')",
+        ),
+        ("numbers", "INSERT INTO numbers (e164) VALUES ('+3726000000')"),
+        (
+            "calls",
+            "INSERT INTO calls (call_id, segment, direction, caller, number, arrived_at,"
+            " offers) VALUES ('c', 0, 'sideways', '', '', '2026-01-01 00:00:00', 0)",
+        ),
+        (
+            "opening_hours",
+            "INSERT INTO opening_hours (group_id, weekday, start_minute,"
+            " end_minute) VALUES (1, 7, 0, 60)",
+        ),
+    ],
+    ids=["retention-days", "number-without-owner", "enum-value", "weekday"],
+)
+def test_check_constraints_hold_on_every_database(engine: Engine, table: str, sql: str) -> None:
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text(sql))
+
+
+def _kind(column_type: Any) -> str:
+    """A column type reduced to what both databases agree on."""
+    for kind, cls in (
+        ("bool", types.Boolean),
+        ("datetime", types.DateTime),
+        ("date", types.Date),
+        ("int", types.Integer),
+        ("float", types.Float),
+        ("json", types.JSON),
+    ):
+        if isinstance(column_type, cls):
+            return kind
+    if isinstance(column_type, types.String):
+        return f"str({column_type.length})"
+    # SQLite reflects JSON and a few others as NullType or its own names.
+    return type(column_type).__name__.lower()
+
+
+def _schema(url: str) -> dict[str, Any]:
+    engine = make_engine(url)
+    try:
+        inspector = inspect(engine)
+        schema: dict[str, Any] = {}
+        for table in sorted(TABLES):
+            schema[table] = {
+                "columns": {
+                    c["name"]: (_kind(c["type"]), c["nullable"])
+                    for c in inspector.get_columns(table)
+                },
+                "indexes": sorted(
+                    i["name"] or ""
+                    for i in inspector.get_indexes(table)
+                    if not i.get("duplicates_constraint")  # PostgreSQL: a UNIQUE's own index
+                ),
+                "unique": sorted(u["name"] or "" for u in inspector.get_unique_constraints(table)),
+                "checks": sorted(c["name"] or "" for c in inspector.get_check_constraints(table)),
+                "foreign_keys": sorted(
+                    (fk["name"] or "", fk["referred_table"], fk["options"].get("ondelete"))
+                    for fk in inspector.get_foreign_keys(table)
+                ),
+                "primary_key": inspector.get_pk_constraint(table)["constrained_columns"],
+            }
+        return schema
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_sqlite_and_postgresql_get_the_same_schema(sqlite_url: str, postgres_url: str) -> None:
+    migrate(sqlite_url)
+    migrate(postgres_url)
+    lite, pg = _schema(sqlite_url), _schema(postgres_url)
+    for table in sorted(TABLES):
+        assert lite[table] == pg[table], table
+    # The comparison is not vacuous: names come from the naming convention.
+    assert "ck_groups_policy" in pg["groups"]["checks"]
+    assert "ix_calls_group_recent" in pg["calls"]["indexes"]
+    assert ("fk_numbers_group_id_groups", "groups", "CASCADE") in pg["numbers"]["foreign_keys"]
