@@ -55,7 +55,9 @@ class Harness:
     def agents(self, group_id: str, *agent_ids: str, weight: int = 1) -> None:
         """Add agents in this order, each logged in with one reachable device."""
         for order, agent_id in enumerate(agent_ids):
-            self.send(ev.MemberAdded(group_id=group_id, agent_id=agent_id, order=order, weight=weight))
+            self.send(
+                ev.MemberAdded(group_id=group_id, agent_id=agent_id, order=order, weight=weight)
+            )
             self.send(ev.DevicesReachable(agent_id=agent_id, count=1))
             self.send(ev.AgentLoggedIn(agent_id=agent_id, group_id=group_id))
 
