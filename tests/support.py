@@ -91,16 +91,18 @@ class PostgresServer:
         return subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
 
     def start(self, attempts: int = 3) -> None:
-        done = self._run("initdb", "-D", str(self.data), "-U", self.user, "-A", "trust",
-                         "-E", "UTF8", "--no-locale", "-N")
+        init = ["-D", str(self.data), "-U", self.user, "-A", "trust", "-E", "UTF8", "--no-locale"]
+        done = self._run("initdb", *init, "--no-sync")
         if done.returncode != 0:
             raise RuntimeError(f"initdb failed: {done.stdout}{done.stderr}")
         for _ in range(attempts):
             self.port = free_port()
-            options = (f"-p {self.port} -h 127.0.0.1 -k {self.root} -F"
-                       " -c full_page_writes=off -c synchronous_commit=off")
-            done = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w",
-                             "-t", "60", "-o", options, "start")
+            options = (
+                f"-p {self.port} -h 127.0.0.1 -k {self.root} -F"
+                " -c full_page_writes=off -c synchronous_commit=off"
+            )
+            control = ["-D", str(self.data), "-l", str(self.log), "-w", "-t", "60"]
+            done = self._run("pg_ctl", *control, "-o", options, "start")
             if done.returncode == 0:
                 return
         log = self.log.read_text() if self.log.exists() else ""
@@ -119,8 +121,9 @@ class PostgresServer:
     def _admin(self, sql: str) -> None:
         import psycopg
 
-        with psycopg.connect(host="127.0.0.1", port=self.port, user=self.user,
-                             dbname="postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user=self.user, dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(sql)  # type: ignore[arg-type]
 
     def create_database(self) -> str:

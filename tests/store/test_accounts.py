@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
+from helin.store import accounts
 from helin.store.accounts import (
     digest_ha1,
     ensure_first_operator,
@@ -23,6 +24,16 @@ def test_password_hash_verifies_only_the_right_password() -> None:
     assert not verify_password(None, "correct horse")
     assert not verify_password("not a hash", "correct horse")
     assert hash_password("correct horse") != hashed  # salted
+
+
+PRODUCTION = accounts._HASHER
+"""The hasher the store uses outside tests (the fixtures swap in a cheap one)."""
+
+
+def test_production_hashing_meets_the_owasp_minimum() -> None:
+    assert PRODUCTION.time_cost >= 2
+    assert PRODUCTION.memory_cost >= 19 * 1024  # KiB
+    assert PRODUCTION.hash("x").startswith("$argon2id$")
 
 
 def test_digest_ha1_matches_rfc_2617() -> None:

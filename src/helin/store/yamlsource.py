@@ -79,6 +79,9 @@ def parse(text: str) -> Source:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = exc.problem or exc.context or "invalid YAML"
+        context = exc.context_mark
+        if exc.context and context is not None and context.line + 1 != line:
+            problem += f" ({exc.context} at line {context.line + 1})"
         raise SourceError(line, f"YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:
         raise SourceError(1, f"YAML error: {exc}") from None
