@@ -46,14 +46,18 @@ class Applier:
         self._released: set[tuple[str, int]] = set()
         self._new: set[object] = set()
         """Rows this run created (their later changes are not counted as updates)."""
+        self._updated: set[object] = set()
 
     def problem(self, path: Path, message: str) -> None:
         self.problems.append(Problem(path, message))
 
-    def count(self, kind: str, created: bool, changed: bool) -> None:
+    def count(self, kind: str, row: object, created: bool, changed: bool) -> None:
+        """Count ``row`` once: as created, or as updated the first time it changes."""
         if created:
+            self._new.add(row)
             self.counts[kind].created += 1
-        elif changed:
+        elif changed and row not in self._new and row not in self._updated:
+            self._updated.add(row)
             self.counts[kind].updated += 1
 
     def run(self) -> None:
@@ -95,7 +99,7 @@ class Applier:
         fields = {"display_name": "display_name", "email": "email", "disabled": "disabled"}
         changed = assign(user, wanted(spec, created, fields))
         changed |= self.password(user, spec.password)
-        self.count("users", created, changed)
+        self.count("users", user, created, changed)
 
     def password(self, user: User, password: str | None) -> bool:
         if password is None:
@@ -116,7 +120,6 @@ class Applier:
         if user is None:
             user = User(username=spec.username, tenant_id=tenant.id)
             self.session.add(user)
-            self._new.add(user)
         fields = {"display_name": "display_name", "email": "email", "disabled": "disabled"}
         values = wanted(spec, created, fields)
         if given(spec, "rights", created):
@@ -126,7 +129,7 @@ class Applier:
                 self.problem((*at, "rights"), "agent and manager need the call_center add-on")
         changed = assign(user, values)
         changed |= self.password(user, spec.password)
-        self.count("users", created, changed)
+        self.count("users", user, created, changed)
         if given(spec, "devices", created):
             self.session.flush()
             self.devices(at, tenant, user, spec)
@@ -157,7 +160,7 @@ class Applier:
             if device_spec.password is not None:
                 md5, sha256 = digest_ha1(name, tenant.sip_domain, device_spec.password)
                 values.update(ha1_md5=md5, ha1_sha256=sha256)
-            self.count("devices", created, assign(device, values))
+            self.count("devices", device, created, assign(device, values))
         for device in self.session.scalars(select(Device).where(Device.user_id == user.id)):
             if device.sip_username not in keep:
                 self.session.delete(device)
@@ -180,8 +183,7 @@ class Applier:
                     f"{number} is not a group number of tenant {tenant.name!r}",
                 )
                 return
-        if assign(user, {"presented_number": number}) and user not in self._new:
-            self.counts["users"].updated += 1
+        self.count("users", user, False, assign(user, {"presented_number": number}))
 
     # -- tenants and trunks ---------------------------------------------------------------
 
@@ -204,7 +206,7 @@ class Applier:
             "recording_retention_days": "recording_retention_days",
         }
         changed = assign(tenant, wanted(spec, created, fields))
-        self.count("tenants", created, changed)
+        self.count("tenants", tenant, created, changed)
         self.session.flush()
         if not created and old_realm != tenant.sip_domain:
             self.realm_changed(at, tenant, spec)
@@ -256,7 +258,7 @@ class Applier:
             if address not in spec.peers:
                 trunk.peers.remove(peer)
                 changed = True
-        self.count("trunks", created, changed)
+        self.count("trunks", trunk, created, changed)
 
     # -- numbers --------------------------------------------------------------------------
 
@@ -279,10 +281,7 @@ class Applier:
                 self.counts["numbers"].created += 1
             elif (row.group_id, row.user_id) == (group_id, user_id):
                 continue
-            elif ("group", row.group_id) in self._released or (
-                "user",
-                row.user_id,
-            ) in self._released:
+            elif self.released(row):
                 assign(row, {"group_id": group_id, "user_id": user_id})
                 self.counts["numbers"].updated += 1
             else:
@@ -294,6 +293,11 @@ class Applier:
                     self.session.delete(row)
                     self.counts["numbers"].removed += 1
         self.session.flush()
+
+    def released(self, row: Number) -> bool:
+        """Whether the file gives the numbers of the row's owner (so it may lose this one)."""
+        owner = ("group", row.group_id) if row.group_id is not None else ("user", row.user_id)
+        return owner in self._released
 
     def owner_name(self, row: Number) -> str:
         if row.group_id is not None:
@@ -316,14 +320,11 @@ class Applier:
             group = Group(tenant_id=tenant.id, name=spec.name)
             self.session.add(group)
             self.session.flush()
-            self.counts["groups"].created += 1
-            self._new.add(group)
+            self.count("groups", group, True, True)
         if given(spec, "numbers", group in self._new):
             self.claim_numbers((*at, "numbers"), group, spec.numbers)
         return group
 
     def group_settings(self, at: Path, tenant: Tenant, group: Group, spec: GroupSpec) -> None:
-        created = group in self._new
-        changed = GroupSettings(self, at, tenant, group, spec, created).apply()
-        if changed and not created:
-            self.counts["groups"].updated += 1
+        changed = GroupSettings(self, at, tenant, group, spec, group in self._new).apply()
+        self.count("groups", group, False, changed)

@@ -27,6 +27,7 @@ ALL_WEEK: dict[int, tuple[Range, ...]] = {day: ((0, MINUTES_PER_DAY),) for day i
 """The hours of a new group that names none: open around the clock."""
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _E164 = re.compile(r"^\+[1-9][0-9]{5,14}$")
 _DOMAIN = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
@@ -45,6 +46,12 @@ def _e164(value: Any) -> Any:
 def _name(value: Any) -> Any:
     if isinstance(value, str) and not _NAME.match(value):
         raise ValueError(f"{value!r} must be 1-64 letters, digits or . _ @ + - (no spaces)")
+    return value
+
+
+def _email(value: Any) -> Any:
+    if isinstance(value, str) and not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an e-mail address")
     return value
 
 
@@ -92,6 +99,7 @@ def _ranges(value: Any) -> tuple[Range, ...]:
 
 E164 = Annotated[str, BeforeValidator(_e164)]
 Name = Annotated[str, BeforeValidator(_name)]
+Email = Annotated[str, BeforeValidator(_email), Field(max_length=254)]
 Days = Annotated[tuple[int, ...], BeforeValidator(_days)]
 Ranges = Annotated[tuple[tuple[int, int], ...], BeforeValidator(_ranges)]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -114,7 +122,7 @@ class DeviceSpec(Spec):
 class UserSpec(Spec):
     username: Name
     display_name: str = Field(default="", max_length=200)
-    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: Email | None = None
     password: str | None = Field(default=None, min_length=8)
     """Web password; only its argon2 hash is stored."""
     rights: list[Literal["tenant_admin", "manager", "agent"]] = []
@@ -129,7 +137,7 @@ class UserSpec(Spec):
 class OperatorSpec(Spec):
     username: Name
     display_name: str = Field(default="", max_length=200)
-    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: Email | None = None
     password: str | None = Field(default=None, min_length=8)
     disabled: bool = False
 
@@ -334,46 +342,50 @@ def wanted(spec: BaseModel, created: bool, fields: dict[str, str]) -> dict[str, 
     return {col: getattr(spec, name) for name, col in fields.items() if given(spec, name, created)}
 
 
+_MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "is not a known field",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "string_type": "must be text",
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping (key: value lines)",
+    "model_type": "must be a mapping (key: value lines)",
+    "model_attributes_type": "must be a mapping (key: value lines)",
+    "date_type": "must be a date like 2025-12-24",
+    "date_parsing": "must be a date like 2025-12-24",
+    "date_from_datetime_parsing": "must be a date like 2025-12-24",
+    "string_pattern_mismatch": "is not in the expected form",
+}
+"""Messages for pydantic error types that need no context."""
+_BOUNDS = {
+    "greater_than": "must be greater than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be at most {le}",
+    "too_short": "must have at least {min_length} item(s) or character(s)",
+    "too_long": "must have at most {max_length} item(s) or character(s)",
+    "string_too_short": "must have at least {min_length} character(s)",
+    "string_too_long": "must have at most {max_length} character(s)",
+}
+"""Messages for pydantic bound errors, filled from the error's context."""
+
+
 def describe(error: ErrorDetails) -> str:
     """A short human message for one pydantic error."""
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind in ("enum", "literal_error"):
         expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
         return f"must be one of {expected}"
-    simple = {
-        "missing": "is required",
-        "extra_forbidden": "is not a known field",
-        "int_type": "must be a whole number",
-        "int_parsing": "must be a whole number",
-        "int_from_float": "must be a whole number",
-        "float_type": "must be a number",
-        "float_parsing": "must be a number",
-        "bool_type": "must be true or false",
-        "bool_parsing": "must be true or false",
-        "string_type": "must be text",
-        "list_type": "must be a list",
-        "dict_type": "must be a mapping (key: value lines)",
-        "model_type": "must be a mapping (key: value lines)",
-        "model_attributes_type": "must be a mapping (key: value lines)",
-        "date_type": "must be a date like 2025-12-24",
-        "date_parsing": "must be a date like 2025-12-24",
-        "date_from_datetime_parsing": "must be a date like 2025-12-24",
-        "string_pattern_mismatch": "is not in the expected form",
-    }
-    if kind in simple:
-        return simple[kind]
-    bounds = {
-        "greater_than": "must be greater than {gt}",
-        "greater_than_equal": "must be at least {ge}",
-        "less_than": "must be less than {lt}",
-        "less_than_equal": "must be at most {le}",
-        "too_short": "must have at least {min_length} item(s) or character(s)",
-        "too_long": "must have at most {max_length} item(s) or character(s)",
-        "string_too_short": "must have at least {min_length} character(s)",
-        "string_too_long": "must have at most {max_length} character(s)",
-    }
-    if kind in bounds:
-        return bounds[kind].format(**ctx)
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    if kind in _BOUNDS:
+        return _BOUNDS[kind].format(**ctx)
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
