@@ -8,12 +8,16 @@ bookkeeping here are not. Two workloads, each at 100, 1,000 and 10,000 agents:
   times. Every agent is on a call; each cycle the longest call ends (``AgentHungUp``), the
   freed agent is offered the longest-waiting call of its groups and answers it at once
   (``OfferAnswered``), and a new caller arrives (``CallArrived``) so the queues stay full.
-  Every cycle is one real distribution decision. Figure: events per second.
+  Every cycle is one real distribution decision. Figure: events per engine-second, the best
+  of ten blocks of 1,000 cycles.
 - **idle pool**: one group whose agents are all available. Each cycle a caller arrives and the
   policy picks among all of them, the agent answers and hangs up. Figure: microseconds per
   arrival, i.e. per decision, taken from a pool of every agent. Simultaneous ringing rings the
   whole pool by definition, so its cost there is linear in the pool; the other policies keep
-  their pools ordered (or in a Fenwick tree) and pick in O(log n).
+  their pools ordered (or in a Fenwick tree) and pick in O(log n). Figure: the median.
+
+The fifteen configurations of a workload are built first and then run block by block in
+turn, so that other load on the machine falls on all of them alike.
 
 Results are printed as tables and written to ``bench/results/acd.json``.
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import collections
 import json
+import math
 import platform
 import statistics
 import time
@@ -54,8 +59,10 @@ LOADED_BLOCK = 1_000
 """Cycles per timed block; the table shows the best block (least disturbed by other load)."""
 IDLE_WARMUP_CYCLES = 2
 IDLE_CYCLES = 3_000
+IDLE_ROUNDS = 10
 IDLE_BUDGET_SECONDS = 1.5
-"""An idle-pool run stops after this much wall time (and at least three timed decisions)."""
+"""Wall time one idle-pool configuration may take over all rounds (at least one decision a
+round), which bounds simultaneous ringing of a 10,000-agent pool."""
 START = 1_704_067_200.0
 STEP = 0.01
 """Virtual seconds between cycles."""
@@ -139,59 +146,91 @@ def _call_ids() -> Iterator[str]:
         yield f"c{n}"
 
 
-def loaded(policy: Policy, agents: int) -> dict[str, float]:
-    """Events per second with every agent busy and ``WAITING`` callers queued."""
-    harness = Harness(AcdEngine(seed=1))
-    harness.setup(policy, GROUPS, _two_groups(agents, GROUPS))
-    ids = _call_ids()
-    arrivals = 0
-    for _ in range(WAITING + agents):
-        harness.feed(CallArrived(call_id=next(ids), group_id=f"g{arrivals % GROUPS}"))
-        arrivals += 1
-    for i in range(agents):
-        harness.feed(AgentLoggedIn(agent_id=f"a{i}"))
-    assert len(harness.talking) == agents, "every agent should be on a call"
-    rates: list[float] = []
-    offers_before = harness.offers
-    for cycle in range(LOADED_WARMUP_CYCLES + LOADED_CYCLES):
-        harness.timing = cycle >= LOADED_WARMUP_CYCLES
-        harness.now += STEP
-        harness.feed(AgentHungUp(call_id=harness.talking.popleft()))
-        harness.feed(CallArrived(call_id=next(ids), group_id=f"g{arrivals % GROUPS}"))
-        arrivals += 1
-        if harness.timing and (cycle + 1 - LOADED_WARMUP_CYCLES) % LOADED_BLOCK == 0:
-            rates.append(harness.events / harness.seconds)
-            harness.events, harness.seconds = 0, 0.0
-    assert harness.engine.active_calls == WAITING + agents, "queues should stay loaded"
-    cycles = LOADED_WARMUP_CYCLES + LOADED_CYCLES
-    assert harness.offers - offers_before == cycles, "every hang-up should lead to one offer"
-    return {"best": max(rates), "median": statistics.median(rates)}
+class Loaded:
+    """The loaded workload for one policy and agent count, ready to run timed blocks."""
+
+    def __init__(self, policy: Policy, agents: int) -> None:
+        self.agents = agents
+        self.harness = Harness(AcdEngine(seed=1))
+        self.harness.setup(policy, GROUPS, _two_groups(agents, GROUPS))
+        self.ids = _call_ids()
+        self.arrivals = 0
+        for _ in range(WAITING + agents):
+            self.arrive()
+        for i in range(agents):
+            self.harness.feed(AgentLoggedIn(agent_id=f"a{i}"))
+        assert len(self.harness.talking) == agents, "every agent should be on a call"
+        self.cycles = 0
+        self.block(LOADED_WARMUP_CYCLES, timed=False)
+
+    def arrive(self) -> None:
+        group_id = f"g{self.arrivals % GROUPS}"
+        self.harness.feed(CallArrived(call_id=next(self.ids), group_id=group_id))
+        self.arrivals += 1
+
+    def block(self, cycles: int, *, timed: bool = True) -> float:
+        """Run ``cycles`` cycles; events per engine-second over them."""
+        harness = self.harness
+        harness.timing, harness.events, harness.seconds = timed, 0, 0.0
+        offers = harness.offers
+        for _ in range(cycles):
+            harness.now += STEP
+            harness.feed(AgentHungUp(call_id=harness.talking.popleft()))
+            self.arrive()
+        self.cycles += cycles
+        assert harness.offers - offers == cycles, "every hang-up should lead to one offer"
+        assert harness.engine.active_calls == WAITING + self.agents, "queues stay loaded"
+        return harness.events / harness.seconds if timed else 0.0
 
 
-def idle_pool(policy: Policy, agents: int) -> dict[str, float]:
-    """Microseconds per decision (arrival) when every agent of one group is available."""
-    harness = Harness(AcdEngine(seed=1))
-    harness.setup(policy, 1, {f"a{i}": ["g0"] for i in range(agents)})
-    for i in range(agents):
-        harness.feed(AgentLoggedIn(agent_id=f"a{i}"))
-    ids = _call_ids()
-    decisions: list[float] = []
-    began = time.perf_counter()
-    for cycle in range(IDLE_WARMUP_CYCLES + IDLE_CYCLES):
-        harness.timing = cycle >= IDLE_WARMUP_CYCLES
-        harness.now += STEP
-        before = harness.seconds
-        harness.feed(CallArrived(call_id=next(ids), group_id="g0"))
-        if harness.timing:
-            decisions.append(harness.seconds - before)
-        harness.feed(AgentHungUp(call_id=harness.talking.popleft()))
-        if time.perf_counter() - began > IDLE_BUDGET_SECONDS and len(decisions) >= 3:
-            break
-    return {
-        "median": 1e6 * statistics.median(decisions),
-        "best": 1e6 * min(decisions),
-        "decisions": len(decisions),
-    }
+def loaded_all(policies: list[Policy]) -> dict[tuple[Policy, int], list[float]]:
+    """Events per second of every timed block, the configurations interleaved block by block
+    so that other load on the machine falls on all of them alike."""
+    runs = {(p, n): Loaded(p, n) for p in policies for n in AGENT_COUNTS}
+    rates: dict[tuple[Policy, int], list[float]] = {key: [] for key in runs}
+    for _ in range(LOADED_CYCLES // LOADED_BLOCK):
+        for key, run in runs.items():
+            rates[key].append(run.block(LOADED_BLOCK))
+    return rates
+
+
+class IdlePool:
+    """One group whose agents are all available; each arrival is one decision among them."""
+
+    def __init__(self, policy: Policy, agents: int) -> None:
+        self.harness = Harness(AcdEngine(seed=1))
+        self.harness.setup(policy, 1, {f"a{i}": ["g0"] for i in range(agents)})
+        for i in range(agents):
+            self.harness.feed(AgentLoggedIn(agent_id=f"a{i}"))
+        self.ids = _call_ids()
+        self.decisions: list[float] = []
+        """Engine seconds of each timed arrival."""
+        self.decide(IDLE_WARMUP_CYCLES, budget=math.inf, timed=False)
+
+    def decide(self, count: int, *, budget: float, timed: bool = True) -> None:
+        """Up to ``count`` arrive-answer-hang-up cycles, stopping after ``budget`` wall
+        seconds (at least one cycle)."""
+        harness = self.harness
+        harness.timing = timed
+        began = time.perf_counter()
+        for _ in range(count):
+            harness.now += STEP
+            before = harness.seconds
+            harness.feed(CallArrived(call_id=next(self.ids), group_id="g0"))
+            if timed:
+                self.decisions.append(harness.seconds - before)
+            harness.feed(AgentHungUp(call_id=harness.talking.popleft()))
+            if time.perf_counter() - began > budget:
+                break
+
+
+def idle_all(policies: list[Policy]) -> dict[tuple[Policy, int], list[float]]:
+    """Microseconds of every timed decision, the configurations interleaved round by round."""
+    runs = {(p, n): IdlePool(p, n) for p in policies for n in AGENT_COUNTS}
+    for _ in range(IDLE_ROUNDS):
+        for run in runs.values():
+            run.decide(IDLE_CYCLES // IDLE_ROUNDS, budget=IDLE_BUDGET_SECONDS / IDLE_ROUNDS)
+    return {key: [1e6 * t for t in run.decisions] for key, run in runs.items()}
 
 
 def _table(title: str, unit: str, rows: dict[str, dict[str, float]], digits: int) -> str:
@@ -211,29 +250,29 @@ def main() -> dict[str, Any]:
     throughput_median: dict[str, dict[str, float]] = {}
     decision: dict[str, dict[str, float]] = {}
     decision_best: dict[str, dict[str, float]] = {}
+    counts: dict[str, dict[str, int]] = {p.value: {} for p in Policy}
     started = time.perf_counter()
+    print("loaded workload: building 15 engines, then 10 interleaved timed blocks each", flush=True)
+    rates = loaded_all(list(Policy))
+    print("idle pool workload: 15 engines, 10 interleaved rounds each", flush=True)
+    idle = idle_all(list(Policy))
     for policy in Policy:
         name = policy.value
         throughput[name], throughput_median[name] = {}, {}
         decision[name], decision_best[name] = {}, {}
         for agents in AGENT_COUNTS:
-            run = loaded(policy, agents)
-            idle = idle_pool(policy, agents)
-            throughput[name][str(agents)] = round(run["best"])
-            throughput_median[name][str(agents)] = round(run["median"])
-            decision[name][str(agents)] = round(idle["median"], 1)
-            decision_best[name][str(agents)] = round(idle["best"], 1)
-            print(
-                f"  {name:<13} {agents:>6} agents: {run['best']:>9,.0f} events/s loaded; "
-                f"{idle['median']:>11,.1f} µs per decision, idle pool "
-                f"({idle['decisions']:.0f} decisions)",
-                flush=True,
-            )
+            blocks, times = rates[(policy, agents)], idle[(policy, agents)]
+            throughput[name][str(agents)] = round(max(blocks))
+            throughput_median[name][str(agents)] = round(statistics.median(blocks))
+            decision[name][str(agents)] = round(statistics.median(times), 1)
+            decision_best[name][str(agents)] = round(min(times), 1)
+            counts[name][str(agents)] = len(times)
     results = {
         "events_per_second": throughput,
         "events_per_second_median": throughput_median,
         "decision_microseconds_idle_pool": decision,
         "decision_microseconds_idle_pool_best": decision_best,
+        "decisions_timed_idle_pool": counts,
         "setup": {
             "loaded": {
                 "groups": GROUPS,
@@ -247,6 +286,7 @@ def main() -> dict[str, Any]:
             "idle_pool": {
                 "groups": 1,
                 "max_cycles": IDLE_CYCLES,
+                "rounds": IDLE_ROUNDS,
                 "figure": "median engine microseconds of one CallArrived (one decision)",
             },
             "agent_counts": list(AGENT_COUNTS),
