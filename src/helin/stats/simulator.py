@@ -23,7 +23,7 @@ import math
 import random
 import statistics
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from helin.acd.commands import Bridge, CallRecord, CancelOffer, DropAgentLeg, OfferCall, Output
@@ -150,16 +150,6 @@ def setup_events(agent_ids: Iterable[str], group_id: str, policy: Policy) -> lis
     return events
 
 
-@dataclass(slots=True)
-class _Measured:
-    """Per-call figures of the measured window, in arrival order."""
-
-    arrived: list[float] = field(default_factory=list)
-    waits: list[float | None] = field(default_factory=list)
-    """Wait of an answered call; None for a call that was not answered."""
-    outcomes: list[Outcome] = field(default_factory=list)
-
-
 class _Driver:
     """Feeds events to the engine, answers offers at once and schedules the hang-ups."""
 
@@ -245,11 +235,10 @@ class _Driver:
         for _ in range(int(limit)):
             deadline = self.engine.next_deadline()
             own = self.heap[0][0] if self.heap else math.inf
-            upcoming = min(own, arrival)
-            if deadline is not None and deadline <= upcoming:
+            if deadline is not None and deadline <= min(own, arrival):
                 self.events += 1
                 self.react(self.engine.on_timer(deadline), deadline)
-            elif upcoming < math.inf and (arrival < own):
+            elif arrival < own:
                 call_id = f"c{next(numbers)}"
                 self.talk[call_id] = self.rng.expovariate(1.0 / self.params.aht)
                 self.live += 1
@@ -268,7 +257,7 @@ class _Driver:
 
 
 def _batch_error(values: list[float]) -> float:
-    """Standard error of the mean of the batch values (0 when fewer than two)."""
+    """Standard error of the mean of the batch values (NaN when fewer than two)."""
     finite = [v for v in values if not math.isnan(v)]
     if len(finite) < 2:
         return math.nan
