@@ -99,7 +99,7 @@ class QueueSettings:
     max_queue_length: int = 50
     """Callers waiting at once; the next one overflows with reason ``full``."""
     max_wait: float = 600.0
-    """Seconds a caller may wait before overflowing with reason ``timeout``."""
+    """Seconds a caller may wait before overflowing with reason ``timeout``; 0 turns it off."""
     no_agents: NoAgentsAction = NoAgentsAction.QUEUE
     greeting_clip: str | None = "greeting"
     """Played on arrival (None: no greeting)."""
