@@ -12,9 +12,9 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "helin"
 
 ALLOWED: dict[str, set[str]] = {
     # package: helin packages and third-party modules it may import (stdlib is always allowed)
-    "acd": {"helin.acd", "sortedcontainers"},
-    "sip": {"helin.sip"},
-    "media": {"helin.media"},
+    "acd": {"helin.acd", "helin.deadlines", "sortedcontainers"},
+    "sip": {"helin.sip", "helin.deadlines"},
+    "media": {"helin.media", "helin.deadlines"},
     "switch": {"helin.acd", "helin.sip", "helin.media", "helin.switch", "uvloop"},
     "stats": {"helin.acd", "helin.stats", "helin.store", "sqlalchemy"},
 }

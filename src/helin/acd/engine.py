@@ -64,7 +64,7 @@ from helin.acd.model import (
 )
 from helin.acd.policies import make_pool
 from helin.acd.state import Agent, Call, Group, Member, Offer, Phase
-from helin.acd.timers import Deadlines
+from helin.deadlines import Deadlines
 
 MAX_SEGMENTS = 5
 """A call overflowing from group to group stops after this many groups."""

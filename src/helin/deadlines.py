@@ -1,4 +1,4 @@
-"""A deadline queue keyed by name: setting a key again replaces its deadline.
+"""A deadline queue keyed by name: setting a key again replaces its deadline (pure, stdlib).
 
 Cancelled and replaced entries stay in the heap and are skipped when they surface, so every
 operation is O(log n).

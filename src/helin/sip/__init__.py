@@ -1,0 +1,1 @@
+"""helin's sans-IO SIP stack: messages, transactions, dialogs, digest auth."""

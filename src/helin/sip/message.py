@@ -1,0 +1,290 @@
+"""SIP requests and responses: parse from bytes, serialise to bytes (RFC 3261 sections 7, 20).
+
+``parse`` is strict about what helin needs to answer correctly (start line, Via, From, To,
+Call-ID, CSeq, Content-Length) and tolerant of the rest. A malformed message raises
+``RemoteProtocolError`` carrying the status to answer (400, 505, ...) and, when the framing
+was readable, the partly parsed message so a response can still be built from it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+
+from helin.sip.errors import LocalProtocolError, RemoteProtocolError
+from helin.sip.headers import CSeq, Headers, Via, canonical, is_token, split_commas
+from helin.sip.uri import NameAddr
+
+SIP_VERSION = "SIP/2.0"
+MAGIC_COOKIE = "z9hG4bK"
+"""Prefix of every RFC 3261 branch parameter."""
+REQUIRED = ("Via", "From", "To", "Call-ID", "CSeq")
+
+REASONS = {
+    100: "Trying",
+    180: "Ringing",
+    181: "Call Is Being Forwarded",
+    182: "Queued",
+    183: "Session Progress",
+    200: "OK",
+    202: "Accepted",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    407: "Proxy Authentication Required",
+    408: "Request Timeout",
+    413: "Request Entity Too Large",
+    415: "Unsupported Media Type",
+    416: "Unsupported URI Scheme",
+    420: "Bad Extension",
+    423: "Interval Too Brief",
+    480: "Temporarily Unavailable",
+    481: "Call/Transaction Does Not Exist",
+    482: "Loop Detected",
+    483: "Too Many Hops",
+    484: "Address Incomplete",
+    486: "Busy Here",
+    487: "Request Terminated",
+    488: "Not Acceptable Here",
+    491: "Request Pending",
+    500: "Server Internal Error",
+    501: "Not Implemented",
+    503: "Service Unavailable",
+    504: "Server Time-out",
+    505: "Version Not Supported",
+    513: "Message Too Large",
+    600: "Busy Everywhere",
+    603: "Decline",
+    604: "Does Not Exist Anywhere",
+}
+
+
+def new_branch() -> str:
+    return MAGIC_COOKIE + secrets.token_hex(8)
+
+
+def new_tag() -> str:
+    return secrets.token_hex(6)
+
+
+class Message:
+    """What requests and responses share: headers, body, and parsed accessors."""
+
+    def __init__(self, headers: Headers, body: bytes = b"") -> None:
+        self.headers = headers
+        self.body = body
+
+    def _required(self, name: str) -> str:
+        value = self.headers.get(name)
+        if value is None:
+            raise RemoteProtocolError(400, f"Missing {name} header", self)
+        return value
+
+    @cached_property
+    def call_id(self) -> str:
+        value = self._required("Call-ID").strip()
+        if not value or any(ch.isspace() for ch in value):
+            raise RemoteProtocolError(400, "Bad Call-ID", self)
+        return value
+
+    @cached_property
+    def cseq(self) -> CSeq:
+        return CSeq.parse(self._required("CSeq"))
+
+    @cached_property
+    def via(self) -> list[Via]:
+        values = self.headers.values("Via")
+        if not values:
+            raise RemoteProtocolError(400, "Missing Via header", self)
+        return [Via.parse(value) for value in values]
+
+    @cached_property
+    def from_(self) -> NameAddr:
+        return NameAddr.parse(self._required("From"), "From")
+
+    @cached_property
+    def to(self) -> NameAddr:
+        return NameAddr.parse(self._required("To"), "To")
+
+    @cached_property
+    def contacts(self) -> list[NameAddr]:
+        """Contact values; an empty list for none, and for ``*`` (see ``contact_star``)."""
+        values = self.headers.values("Contact")
+        if values == ["*"]:
+            return []
+        return [NameAddr.parse(value, "Contact") for value in values]
+
+    @property
+    def contact_star(self) -> bool:
+        return self.headers.values("Contact") == ["*"]
+
+    def route_set(self, name: str = "Record-Route") -> list[NameAddr]:
+        return [NameAddr.parse(value, name) for value in self.headers.values(name)]
+
+    def check(self) -> None:
+        """Parse every header helin relies on; raise ``RemoteProtocolError`` if one is bad."""
+        for name in REQUIRED:
+            self._required(name)
+        try:
+            _ = self.call_id, self.cseq, self.via, self.from_, self.to
+        except RemoteProtocolError as exc:
+            raise RemoteProtocolError(exc.status, exc.reason, self) from None
+
+    def _head_lines(self) -> list[str]:
+        lines = [f"{name}: {value}" for name, value in self.headers if name != "Content-Length"]
+        lines.append(f"Content-Length: {len(self.body)}")
+        return lines
+
+    def start_line(self) -> str:
+        raise NotImplementedError
+
+    def to_bytes(self) -> bytes:
+        head = "\r\n".join([self.start_line(), *self._head_lines(), "", ""])
+        return head.encode("utf-8", "surrogateescape") + self.body
+
+
+class Request(Message):
+    def __init__(self, method: str, uri: str, headers: Headers, body: bytes = b"") -> None:
+        super().__init__(headers, body)
+        self.method = method
+        self.uri = uri
+
+    def start_line(self) -> str:
+        return f"{self.method} {self.uri} {SIP_VERSION}"
+
+    def check(self) -> None:
+        super().check()
+        if self.cseq.method != self.method:
+            raise RemoteProtocolError(400, "CSeq method does not match request method", self)
+        max_forwards = self.headers.get("Max-Forwards")
+        if max_forwards is not None:
+            value = max_forwards.strip()
+            if not value.isdigit() or int(value) > 255:
+                raise RemoteProtocolError(400, "Bad Max-Forwards", self)
+
+    @property
+    def max_forwards(self) -> int:
+        value = self.headers.get("Max-Forwards")
+        return int(value.strip()) if value is not None else 70
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.uri}>"
+
+
+class Response(Message):
+    def __init__(self, status: int, reason: str, headers: Headers, body: bytes = b"") -> None:
+        super().__init__(headers, body)
+        self.status = status
+        self.reason = reason
+
+    def start_line(self) -> str:
+        return f"{SIP_VERSION} {self.status} {self.reason}"
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status} {self.reason}>"
+
+
+def parse(data: bytes, *, stream: bool = False) -> Request | Response:
+    """Parse one whole message. ``stream`` (TCP): the body must be exactly Content-Length."""
+    end = data.find(b"\r\n\r\n")
+    if end >= 0:
+        head_bytes, body = data[:end], data[end + 4 :]
+        text = head_bytes.decode("utf-8", "surrogateescape")
+        lines = text.split("\r\n")
+    else:
+        end = data.find(b"\n\n")
+        if end < 0:
+            raise RemoteProtocolError(400, "No blank line after the headers")
+        head_bytes, body = data[:end], data[end + 2 :]
+        lines = head_bytes.decode("utf-8", "surrogateescape").replace("\r\n", "\n").split("\n")
+    while lines and not lines[0]:
+        lines.pop(0)  # RFC 3261 7.5: ignore CRLFs before the start line
+    if not lines:
+        raise RemoteProtocolError(400, "Empty message")
+    message = _start(lines[0], _headers(lines))
+    message.body = _body(message, body, stream)
+    message.check()
+    return message
+
+
+def _start(line: str, headers: Headers) -> Request | Response:
+    if line.startswith("SIP/"):
+        version, _, rest = line.partition(" ")
+        code, _, reason = rest.partition(" ")
+        if version != SIP_VERSION or len(code) != 3 or not code.isdigit() or code[0] == "0":
+            raise RemoteProtocolError(400, "Bad status line")
+        return Response(int(code), reason, headers)
+    parts = line.split(" ")
+    if len(parts) != 3 or not is_token(parts[0]) or ":" not in parts[1]:
+        raise RemoteProtocolError(400, "Bad request line")
+    method, uri, version = parts
+    request = Request(method, uri, headers)
+    if version.upper() != SIP_VERSION:
+        raise RemoteProtocolError(505, "Version Not Supported", request)
+    return request
+
+
+def _headers(lines: list[str]) -> Headers:
+    items: list[tuple[str, str]] = []
+    for line in lines[1:]:
+        if line[:1] in (" ", "\t"):
+            if not items:
+                raise RemoteProtocolError(400, "Continuation line before any header")
+            name, value = items[-1]
+            items[-1] = (name, f"{value} {line.strip()}".strip())
+            continue
+        name, colon, value = line.partition(":")
+        name = name.rstrip(" \t")
+        if not colon or not is_token(name):
+            raise RemoteProtocolError(400, "Malformed header line")
+        items.append((canonical(name), value.strip(" \t")))
+    return Headers.trusted(items)
+
+
+def _body(message: Message, body: bytes, stream: bool) -> bytes:
+    lengths = message.headers.values("Content-Length")
+    if not lengths:
+        if stream and body:
+            raise RemoteProtocolError(400, "Missing Content-Length", message)
+        return body
+    if len(set(lengths)) != 1 or not lengths[0].isdigit() or len(lengths[0]) > 9:
+        raise RemoteProtocolError(400, "Bad Content-Length", message)
+    length = int(lengths[0])
+    if length > len(body) or (stream and length != len(body)):
+        raise RemoteProtocolError(400, "Content-Length does not match the body", message)
+    return body[:length]
+
+
+def make_response(
+    request: Request,
+    status: int,
+    reason: str | None = None,
+    *,
+    to_tag: str | None = None,
+    extra: list[tuple[str, str]] | None = None,
+    body: bytes = b"",
+) -> Response:
+    """A response to ``request`` per RFC 3261 8.2.6: Via, From, To (+tag), Call-ID, CSeq copied."""
+    if not 100 <= status <= 699:
+        raise LocalProtocolError(f"status {status} is not a SIP status")
+    items: list[tuple[str, str]] = [("Via", v) for v in request.headers.get_all("Via")]
+    to = request.headers.get("To") or ""
+    if to_tag is not None and status > 100 and ";tag=" not in to.replace(" ", "").lower():
+        to = f"{to};tag={to_tag}"
+    items += [
+        ("From", request.headers.get("From") or ""),
+        ("To", to),
+        ("Call-ID", request.headers.get("Call-ID") or ""),
+        ("CSeq", request.headers.get("CSeq") or ""),
+    ]
+    if 100 < status < 300 and request.method in ("INVITE", "SUBSCRIBE"):
+        items += [("Record-Route", v) for v in request.headers.get_all("Record-Route")]
+    items += extra or []
+    return Response(status, reason or REASONS.get(status, "Unknown"), Headers.trusted(items), body)
+
+
+def header_list(value: str | None) -> list[str]:
+    """Tokens of a list header such as Require or Supported, lower-cased."""
+    return [part.lower() for part in split_commas(value or "")]
