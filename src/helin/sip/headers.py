@@ -115,6 +115,18 @@ class Headers:
                 return
         self._items.append((name, value))
 
+    def prepend(self, name: str, value: str) -> None:
+        self._items.insert(0, (canonical(name), value))
+
+    def set_first(self, name: str, value: str) -> None:
+        """Replace the first field of that name (only)."""
+        name = canonical(name)
+        for i, (n, _) in enumerate(self._items):
+            if n == name:
+                self._items[i] = (name, value)
+                return
+        self._items.append((name, value))
+
     def remove(self, name: str) -> None:
         name = canonical(name)
         self._items = [(n, v) for n, v in self._items if n != name]

@@ -1,0 +1,249 @@
+"""The transaction layer: bytes in, actions out; owns every transaction and its timers.
+
+The transport adapter feeds ``receive(data, source, now)`` and ``on_timer(now)`` and carries
+out the returned actions: ``Send`` goes to the wire, the rest go to the transaction user (the
+registrar, the call layer). The TU answers through ``respond`` and starts requests with
+``send_request``. Malformed requests get a stateless error response when one can be formed;
+everything else malformed is dropped with a ``Dropped`` action saying why (the adapter logs it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from helin.deadlines import Deadlines
+from helin.sip.errors import RemoteProtocolError
+from helin.sip.headers import split_commas
+from helin.sip.message import MAGIC_COOKIE, Request, Response, make_response, new_branch, parse
+from helin.sip.transaction import (
+    Action,
+    ClientTransaction,
+    Send,
+    ServerTransaction,
+    TimerConfig,
+    Transaction,
+)
+from helin.sip.wire import Address, annotate_via, response_address
+
+MAX_MESSAGE = 16 * 1024
+"""Largest message helin accepts, bytes."""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestReceived:
+    """A new request for the TU; ``transaction`` is None for an ACK (of a 2xx) or stray ACK."""
+
+    request: Request
+    source: Address
+    transaction: ServerTransaction | None
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """A message that was not processed, and why (for the log)."""
+
+    reason: str
+    source: Address
+
+
+LayerAction = Action | RequestReceived | Dropped
+
+
+class TransactionLayer:
+    def __init__(
+        self,
+        local: dict[str, Address],
+        *,
+        config: TimerConfig | None = None,
+        max_transactions: int = 20_000,
+    ) -> None:
+        self.local = local
+        """Our own address per transport ("UDP", "TCP"), used as Via sent-by."""
+        self.config = config or TimerConfig()
+        self.max_transactions = max_transactions
+        self._client: dict[tuple[str, ...], ClientTransaction] = {}
+        self._server: dict[tuple[str, ...], ServerTransaction] = {}
+        self._unacked: dict[tuple[str, int], ServerTransaction] = {}
+        """INVITE server transactions in Accepted state by (Call-ID, CSeq number)."""
+        self._timers: Deadlines[tuple[str, tuple[str, ...], str]] = Deadlines()
+        self._armed: dict[tuple[str, tuple[str, ...]], dict[str, float]] = {}
+
+    @property
+    def transactions(self) -> int:
+        return len(self._client) + len(self._server)
+
+    # -- from the wire --------------------------------------------------------------------
+
+    def receive(self, data: bytes, source: Address, now: float) -> list[LayerAction]:
+        if len(data) > MAX_MESSAGE:
+            return [Dropped(f"message of {len(data)} bytes is too large", source)]
+        if not data.strip(b"\r\n"):
+            return []  # keep-alive
+        try:
+            message = parse(data, stream=source.transport != "UDP")
+        except RemoteProtocolError as exc:
+            return self._reject(exc, source)
+        if isinstance(message, Response):
+            return self._response(message, source, now)
+        return self._request(message, source, now)
+
+    def _reject(self, exc: RemoteProtocolError, source: Address) -> list[LayerAction]:
+        bad = exc.message
+        if not isinstance(bad, Request) or bad.method == "ACK":
+            return [Dropped(f"malformed message: {exc.status} {exc.reason}", source)]
+        try:
+            top = bad.via[0]
+        except RemoteProtocolError:
+            return [Dropped(f"malformed request without a usable Via: {exc.reason}", source)]
+        response = make_response(bad, exc.status, exc.reason)
+        dest = response_address(top, source)
+        return [
+            Send(response.to_bytes(), dest),
+            Dropped(f"answered {exc.status} {exc.reason}", source),
+        ]
+
+    def _response(self, response: Response, source: Address, now: float) -> list[LayerAction]:
+        top = response.via[0]
+        tx = self._client.get((top.branch or "", response.cseq.method))
+        if tx is None:
+            return [Dropped(f"response {response.status} matches no transaction", source)]
+        actions: list[LayerAction] = list(tx.on_response(response, now))
+        self._sync(tx, "c", now)
+        return actions
+
+    def _request(self, request: Request, source: Address, now: float) -> list[LayerAction]:
+        _annotate_top_via(request, source)
+        key = server_key(request)
+        if request.method == "ACK":
+            return self._ack(request, key, source, now)
+        tx = self._server.get(key)
+        if tx is not None:
+            return list(tx.on_retransmission())
+        if self.transactions >= self.max_transactions:
+            busy = make_response(request, 503, "Service Unavailable", extra=[("Retry-After", "5")])
+            dest = response_address(request.via[0], source)
+            return [Send(busy.to_bytes(), dest), Dropped("too many transactions", source)]
+        tx = ServerTransaction(key, request, response_address(request.via[0], source), self.config)
+        self._server[key] = tx
+        actions: list[LayerAction] = []
+        if request.method == "INVITE":
+            actions += tx.respond(make_response(request, 100), now)
+        actions.append(RequestReceived(request, source, tx))
+        return actions
+
+    def _ack(
+        self, ack: Request, key: tuple[str, ...], source: Address, now: float
+    ) -> list[LayerAction]:
+        tx = self._server.get(key)
+        if tx is not None and tx.final_status >= 300:
+            actions: list[LayerAction] = list(tx.on_ack(now))
+            self._sync(tx, "s", now)
+            return actions
+        accepted = self._unacked.pop((ack.call_id, ack.cseq.seq), None)
+        if accepted is not None:
+            accepted.on_2xx_ack()
+            self._sync(accepted, "s", now)
+        return [RequestReceived(ack, source, None)]
+
+    # -- from the TU ----------------------------------------------------------------------
+
+    def send_request(
+        self, request: Request, dest: Address, now: float
+    ) -> tuple[ClientTransaction, list[LayerAction]]:
+        """Start a client transaction; our Via (with a new branch) is put on top."""
+        local = self.local[dest.transport]
+        via = f"SIP/2.0/{dest.transport} {local.host_port};branch={new_branch()};rport"
+        request.headers.prepend("Via", via)
+        tx = ClientTransaction(request, dest, self.config, now)
+        self._client[tx.key] = tx
+        actions: list[LayerAction] = list(tx.start())
+        self._sync(tx, "c", now)
+        return tx, actions
+
+    def send_ack(self, ack: Request, dest: Address) -> list[LayerAction]:
+        """Send an ACK for a 2xx (its own branch, no transaction)."""
+        local = self.local[dest.transport]
+        via = f"SIP/2.0/{dest.transport} {local.host_port};branch={new_branch()};rport"
+        ack.headers.prepend("Via", via)
+        return [Send(ack.to_bytes(), dest)]
+
+    def respond(self, tx: ServerTransaction, response: Response, now: float) -> list[LayerAction]:
+        actions: list[LayerAction] = list(tx.respond(response, now))
+        if tx.invite and 200 <= response.status < 300:
+            self._unacked[(tx.request.call_id, tx.request.cseq.seq)] = tx
+        self._sync(tx, "s", now)
+        return actions
+
+    def find_invite(self, cancel: Request) -> ServerTransaction | None:
+        """The INVITE server transaction a CANCEL refers to (RFC 3261 9.2)."""
+        key = server_key(cancel, method="INVITE")
+        return self._server.get(key)
+
+    # -- timers ---------------------------------------------------------------------------
+
+    def next_deadline(self) -> float | None:
+        return self._timers.next()
+
+    def on_timer(self, now: float) -> list[LayerAction]:
+        actions: list[LayerAction] = []
+        while (due := self._timers.pop_due(now)) is not None:
+            kind, key, name = due
+            tx: Transaction | None = (self._client if kind == "c" else self._server).get(key)
+            if tx is None:
+                continue
+            self._armed.get((kind, key), {}).pop(name, None)
+            tx.timers.pop(name, None)
+            actions += tx.on_timer(name, now)
+            self._sync(tx, kind, now)
+        return actions
+
+    def _sync(self, tx: Transaction, kind: str, now: float) -> None:
+        """Arm the timers the transaction wants; forget it once it has terminated."""
+        ident = (kind, tx.key)
+        if tx.terminated:
+            for name in self._armed.pop(ident, {}):
+                self._timers.cancel((kind, tx.key, name))
+            if kind == "c":
+                self._client.pop(tx.key, None)
+            else:
+                self._server.pop(tx.key, None)
+                assert isinstance(tx, ServerTransaction)
+                unacked_key = (tx.request.call_id, tx.request.cseq.seq)
+                if self._unacked.get(unacked_key) is tx:
+                    del self._unacked[unacked_key]
+            return
+        armed = self._armed.setdefault(ident, {})
+        for name in [n for n in armed if n not in tx.timers]:
+            del armed[name]
+            self._timers.cancel((kind, tx.key, name))
+        for name, when in tx.timers.items():
+            if armed.get(name) != when:
+                armed[name] = when
+                self._timers.set((kind, tx.key, name), when)
+
+
+def _annotate_top_via(request: Request, source: Address) -> None:
+    line = request.headers.get_all("Via")[0]
+    parts = split_commas(line)
+    annotated = annotate_via(parts[0], request.via[0], source)
+    if annotated != parts[0]:
+        request.headers.set_first("Via", ", ".join([annotated, *parts[1:]]))
+        request.__dict__.pop("via", None)  # re-parse with received/rport
+
+
+def server_key(request: Request, method: str | None = None) -> tuple[str, ...]:
+    """RFC 3261 17.2.3: branch + sent-by + method (ACK matches INVITE), or the RFC 2543 way."""
+    top = request.via[0]
+    method = method or ("INVITE" if request.method == "ACK" else request.method)
+    branch = top.branch or ""
+    if branch.startswith(MAGIC_COOKIE):
+        return (branch, top.host, str(top.port or ""), method)
+    return (
+        "2543",
+        request.uri,
+        request.from_.tag or "",
+        request.call_id,
+        str(request.cseq.seq),
+        f"{top.host}:{top.port}",
+        method,
+    )

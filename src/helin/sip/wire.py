@@ -1,0 +1,56 @@
+"""Addresses on the wire, and where a response to a request goes (RFC 3261 18.2.2, RFC 3581)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from helin.sip.headers import Via
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    host: str
+    port: int
+    transport: str = "UDP"
+    """UDP or TCP."""
+
+    @property
+    def host_port(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    def __str__(self) -> str:
+        return f"{self.host_port};transport={self.transport.lower()}"
+
+
+def response_address(via: Via, source: Address) -> Address:
+    """Where responses to a request that arrived from ``source`` with top ``via`` go.
+
+    Reliable transports answer on the connection the request came in on. Over UDP the
+    response goes to the ``received`` address (the source) and the ``rport`` port when the
+    client asked for it, else the port in the Via (5060 if none).
+    """
+    if source.transport != "UDP":
+        return source
+    if "rport" in via.params:
+        return source
+    host = via.params.get("received") or source.host
+    return Address(host, via.port or 5060, "UDP")
+
+
+def annotate_via(value: str, via: Via, source: Address) -> str:
+    """The top Via value with ``received`` and a filled-in ``rport`` added (RFC 3581)."""
+    rport = "rport" in via.params and not via.params["rport"]
+    if rport:
+        value = _drop_empty_rport(value)
+    if "received" not in via.params and (rport or via.host != source.host):
+        value += f";received={source.host}"
+    if rport:
+        value += f";rport={source.port}"
+    return value
+
+
+def _drop_empty_rport(value: str) -> str:
+    parts = value.split(";")
+    kept = [p for p in parts if p.strip().lower() != "rport"]
+    return ";".join(kept)
