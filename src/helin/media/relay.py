@@ -1,0 +1,213 @@
+"""One RTP leg's receive path: latching, statistics, DTMF, the recording tap, and relaying
+to the bridged leg with the header rewritten (and the payload transcoded when the two legs
+speak different G.711 laws).
+
+The switch reads each datagram into a shared buffer and calls ``RtpLeg.receive``, which
+returns the packet to send to the peer leg's ``remote`` from the peer's socket, or None. The
+packet is rewritten in place in that buffer, so the common case allocates nothing but the
+returned view. The peer sees one continuous stream: its ``RtpSender`` keeps SSRC, sequence
+numbers and timestamps continuous when the source changes (hold music → the agent, or the
+agent's phone restarting its stream).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from helin.media import g711
+from helin.media.dtmf import DtmfDigit, DtmfReceiver
+from helin.media.recorder import Spool
+from helin.media.rtcp import ReceiverStats
+from helin.media.rtp import CLOCK_RATE, RtpSender
+from helin.media.sdp import MediaParams
+
+Address = tuple[str, int] | tuple[str, int, int, int]
+"""A socket address as ``recvfrom`` returns it (IPv4 or IPv6)."""
+_HEADER = struct.Struct("!BBHII")
+_unpack = _HEADER.unpack_from
+_pack_into = _HEADER.pack_into
+
+
+class RtpLeg:
+    """The media state of one call leg (one RTP port, one peer device)."""
+
+    __slots__ = (
+        "channel",
+        "codec",
+        "digits",
+        "dtmf",
+        "dtmf_pt",
+        "foreign",
+        "latched",
+        "malformed",
+        "payload_type",
+        "peer",
+        "peer_dtmf_pt",
+        "receive_enabled",
+        "remote",
+        "send_enabled",
+        "sender",
+        "stats",
+        "tap",
+        "transcode",
+    )
+
+    def __init__(self, sender: RtpSender) -> None:
+        self.remote: Address | None = None
+        """Where this leg's media goes: the SDP address until latched, then the real source."""
+        self.latched = False
+        """The first RTP packet fixed ``remote``; other sources are ignored from then on."""
+        self.receive_enabled = True
+        """The peer sends media (not on hold towards us)."""
+        self.send_enabled = False
+        """We may send (negotiated, and the peer is not holding with c=0.0.0.0)."""
+        self.codec = g711.PCMU
+        """G.711 law of this leg."""
+        self.payload_type = g711.PCMU
+        """Audio payload type on this leg's wire."""
+        self.dtmf_pt = -1
+        """Telephone-event payload type (-1: none negotiated)."""
+        self.sender = sender
+        """Our stream towards this leg's device."""
+        self.stats = ReceiverStats()
+        self.dtmf = DtmfReceiver()
+        self.digits: list[DtmfDigit] = []
+        """Digits received and not yet collected by the switch."""
+        self.peer: RtpLeg | None = None
+        """The bridged leg this leg's audio is relayed to."""
+        self.transcode: bytes | None = None
+        """Translate table from this leg's law to the peer's (None: same law)."""
+        self.peer_dtmf_pt = -1
+        """The peer's telephone-event payload type (-1: do not relay DTMF)."""
+        self.tap: Spool | None = None
+        """Recording spool receiving this leg's audio."""
+        self.channel = 0
+        """This leg's channel in the recording (0 left, 1 right)."""
+        self.foreign = 0
+        """Packets dropped because they came from another address than the latched one."""
+        self.malformed = 0
+        """Datagrams dropped as not RTP or of an unknown payload type."""
+
+    def configure(self, params: MediaParams) -> None:
+        """Apply an offer/answer outcome (initial or a re-INVITE such as hold or resume)."""
+        self.codec = params.codec
+        self.payload_type = params.payload_type
+        self.sender.payload_type = params.payload_type
+        self.dtmf_pt = -1 if params.dtmf_payload_type is None else params.dtmf_payload_type
+        self.receive_enabled = params.receive
+        self.send_enabled = params.send
+        if params.remote_address is not None:
+            address: Address = (params.remote_address, params.remote_port)
+            if not self.latched or self.remote is None or self.remote[:2] != address:
+                self.remote, self.latched = address, False
+        self.sender.pause()
+        if self.peer is not None:
+            self.bridge(self.peer)
+            self.peer.bridge(self)
+
+    def bridge(self, peer: RtpLeg | None) -> None:
+        """Relay this leg's audio to ``peer`` (None stops relaying)."""
+        self.peer = peer
+        if peer is None:
+            self.transcode, self.peer_dtmf_pt = None, -1
+            return
+        self.transcode = g711.transcode_table(self.codec, peer.codec)
+        self.peer_dtmf_pt = peer.dtmf_pt
+        peer.sender.source_ssrc = -1
+
+    def receive(
+        self, buffer: bytearray, view: memoryview, n: int, source: Address, now: float
+    ) -> memoryview | None:
+        """A datagram of ``n`` bytes in ``buffer`` came from ``source``; returns the packet
+        to send to ``peer.remote`` (a view of ``buffer``, rewritten) or None."""
+        if source != self.remote:
+            if self.latched:
+                self.foreign += 1
+                return None
+        if n < 12:
+            self.malformed += 1
+            return None
+        first, second, seq, ts, ssrc = _unpack(buffer)
+        if first != 0x80:
+            packet = _normalised(buffer, n)
+            if packet is None:
+                self.malformed += 1
+                return None
+            n = packet
+        if not self.latched:
+            self.remote, self.latched = source, True
+        if not self.receive_enabled:
+            return None
+        pt = second & 0x7F
+        self.stats.update(ssrc, seq, ts, int(now * CLOCK_RATE))
+        if pt != self.payload_type:
+            if pt == self.dtmf_pt:
+                return self._telephone_event(buffer, view, n, ts, ssrc, seq, second, now)
+            self.malformed += 1
+            return None
+        tap = self.tap
+        if tap is not None:
+            tap.append(self.channel, self.codec, now, view[:n])
+        peer = self.peer
+        if peer is None or not peer.send_enabled:
+            return None
+        out = peer.sender
+        marker = second & 0x80
+        if ssrc != out.source_ssrc:
+            out.resync(ssrc, seq, ts, now)
+            marker = 0x80
+        out_seq = (seq + out.seq_delta) & 0xFFFF
+        out_ts = (ts + out.ts_delta) & 0xFFFFFFFF
+        if (out_seq - out.seq) & 0xFFFF < 0x8000:
+            out.seq, out.timestamp, out.last_at = out_seq, out_ts, now
+        _pack_into(buffer, 0, 0x80, marker | peer.payload_type, out_seq, out_ts, out.ssrc)
+        table = self.transcode
+        if table is not None:
+            buffer[12:n] = view[12:n].tobytes().translate(table)
+        out.packets += 1
+        return view[:n]
+
+    def _telephone_event(
+        self,
+        buffer: bytearray,
+        view: memoryview,
+        n: int,
+        ts: int,
+        ssrc: int,
+        seq: int,
+        second: int,
+        now: float,
+    ) -> memoryview | None:
+        digit = self.dtmf.feed(bytes(view[12:n]), ts)
+        if digit is not None:
+            self.digits.append(digit)
+        peer = self.peer
+        if peer is None or not peer.send_enabled or self.peer_dtmf_pt < 0:
+            return None
+        out = peer.sender
+        if ssrc != out.source_ssrc:
+            out.resync(ssrc, seq, ts, now)
+        out_seq = (seq + out.seq_delta) & 0xFFFF
+        out_ts = (ts + out.ts_delta) & 0xFFFFFFFF
+        if (out_seq - out.seq) & 0xFFFF < 0x8000:
+            out.seq = out_seq
+        _pack_into(buffer, 0, 0x80, (second & 0x80) | self.peer_dtmf_pt, out_seq, out_ts, out.ssrc)
+        return view[:n]
+
+
+def _normalised(buffer: bytearray, n: int) -> int | None:
+    """Strip CSRCs, header extension and padding in place; the new length, or None."""
+    first = buffer[0]
+    if first >> 6 != 2:
+        return None
+    offset = 12 + 4 * (first & 0x0F)
+    if first & 0x10:
+        if n < offset + 4:
+            return None
+        offset += 4 + 4 * int.from_bytes(buffer[offset + 2 : offset + 4], "big")
+    end = n - (buffer[n - 1] if first & 0x20 else 0)
+    if offset > end:
+        return None
+    buffer[12 : end - offset + 12] = buffer[offset:end]
+    buffer[0] = 0x80
+    return end - offset + 12
