@@ -120,10 +120,9 @@ class RtpLeg:
     ) -> memoryview | None:
         """A datagram of ``n`` bytes in ``buffer`` came from ``source``; returns the packet
         to send to ``peer.remote`` (a view of ``buffer``, rewritten) or None."""
-        if source != self.remote:
-            if self.latched:
-                self.foreign += 1
-                return None
+        if source != self.remote and self.latched:
+            self.foreign += 1
+            return None
         if n < 12:
             self.malformed += 1
             return None
