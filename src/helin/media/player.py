@@ -118,7 +118,7 @@ class Pacer:
 
     def due(self, now: float) -> tuple[int, int]:
         """(ticks to carry out now, ticks to skip) and advance past them."""
-        target = int((now - self.start) / self.period) + 1
+        target = int((now - self.start) / self.period + 1e-6) + 1
         count = target - self.ticks
         if count <= 0:
             return 0, 0

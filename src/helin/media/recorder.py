@@ -85,7 +85,7 @@ class Spool:
     def append(self, channel: int, law: int, now: float, packet: memoryview | bytes) -> None:
         """One received RTP packet (header included), as it arrived."""
         buffer = self._buffer
-        buffer += RECORD.pack(channel, law, int((now - self.start) * 1000), len(packet))
+        buffer += RECORD.pack(channel, law, round((now - self.start) * 1000), len(packet))
         buffer += packet
 
     @property
