@@ -45,7 +45,7 @@ def feed(core: RtpLeg, data: bytes, source: tuple[str, int], now: float) -> rtp.
 
 
 def test_relay_rewrites_to_the_peers_stream_and_marks_the_start() -> None:
-    caller, agent = pair()
+    caller, _ = pair()
     out = feed(caller, rtp.build(0, 40000, 123, 0xAAAA, b"\x11" * 160, False), CALLER_ADDR, 1.0)
     assert out is not None and out.ssrc == 22 and out.sequence == 500 and out.marker
     assert out.payload == b"\x11" * 160
@@ -73,7 +73,7 @@ def test_source_switch_from_hold_music_to_agent_is_seamless() -> None:
 
 
 def test_transcoding_between_laws() -> None:
-    caller, agent = pair(g711.PCMU, g711.PCMA)
+    caller, _agent = pair(g711.PCMU, g711.PCMA)
     ulaw = bytes(range(0, 256, 2)) + bytes(32)
     out = feed(caller, rtp.build(0, 1, 0, 5, ulaw, False), CALLER_ADDR, 1.0)
     assert out is not None and out.payload_type == g711.PCMA
@@ -81,7 +81,7 @@ def test_transcoding_between_laws() -> None:
 
 
 def test_latching_to_the_real_source_and_ignoring_others() -> None:
-    caller, agent = pair()
+    caller, _agent = pair()
     nat = ("192.0.2.55", 31000)
     assert feed(caller, rtp.build(0, 1, 0, 5, b"\0" * 160, False), nat, 1.0) is not None
     assert caller.remote == nat and caller.latched
@@ -115,7 +115,7 @@ def test_hold_stops_sending_towards_the_holding_side() -> None:
 
 
 def test_dtmf_is_reported_once_and_relayed() -> None:
-    caller, agent = pair()
+    caller, _agent = pair()
     outs = [
         feed(
             caller,
@@ -130,7 +130,7 @@ def test_dtmf_is_reported_once_and_relayed() -> None:
 
 
 def test_csrc_and_extension_are_stripped() -> None:
-    caller, agent = pair()
+    caller, _agent = pair()
     packet = bytearray(rtp.build(0, 1, 0, 5, b"\x55" * 160, False))
     packet[0] = 0x91
     data = bytes(packet[:12]) + b"\0\0\0\7" + b"\xbe\xde\0\1" + b"\1\2\3\4" + b"\x55" * 160
