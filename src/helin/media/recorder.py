@@ -69,7 +69,7 @@ def spool_path(wav: Path) -> Path:
 class Spool:
     """The growing spool of one call. Appending buffers; ``flush`` writes."""
 
-    __slots__ = ("_buffer", "_fd", "path", "start", "wav")
+    __slots__ = ("_fd", "buffer", "path", "start", "wav")
 
     def __init__(self, wav: Path, start: float) -> None:
         self.wav = wav
@@ -78,25 +78,26 @@ class Spool:
         self.start = start
         """Monotonic time of the spool's millisecond zero."""
         header = json.dumps({"wav": wav.name, "started": time.time()}).encode()
-        self._buffer = bytearray(MAGIC + struct.pack("<I", len(header)) + header)
+        self.buffer = bytearray(MAGIC + struct.pack("<I", len(header)) + header)
+        """Records not yet written (the relay appends to it directly, like ``append``)."""
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o640)
         self.flush()
 
     def append(self, channel: int, law: int, now: float, packet: memoryview | bytes) -> None:
         """One received RTP packet (header included), as it arrived."""
-        buffer = self._buffer
+        buffer = self.buffer
         buffer += RECORD.pack(channel, law, round((now - self.start) * 1000), len(packet))
         buffer += packet
 
     @property
     def pending(self) -> int:
         """Bytes not yet written."""
-        return len(self._buffer)
+        return len(self.buffer)
 
     def flush(self) -> None:
-        if self._buffer and self._fd >= 0:
-            os.write(self._fd, self._buffer)
-            self._buffer.clear()
+        if self.buffer and self._fd >= 0:
+            os.write(self._fd, self.buffer)
+            self.buffer.clear()
 
     def close(self) -> None:
         self.flush()

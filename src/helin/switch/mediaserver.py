@@ -226,6 +226,8 @@ class MediaServer:
         self._rtcp_round: deque[MediaSession] = deque()
         self._spools: set[Spool] = set()
         self._tasks: set[asyncio.Task[Recording]] = set()
+        self.send_errors = 0
+        """Relayed packets the kernel refused (full socket buffer) or with nowhere to go."""
         self._buffer = bytearray(MAX_DATAGRAM)
         self._view = memoryview(self._buffer)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -370,23 +372,24 @@ class MediaServer:
             self._playing.pop(session.port, None)
 
     def _drain(self, session: MediaSession) -> None:
-        sock, core = session.sock, session.core
+        sock, receive = session.sock, session.core.receive
         buffer, view = self._buffer, self._view
         recv = sock.recvfrom_into
         monotonic = time.monotonic
         for _ in range(BATCH):
             try:
                 n, source = recv(buffer)
-            except (BlockingIOError, InterruptedError):
+            except OSError:  # BlockingIOError: drained
                 break
-            except OSError:
-                break
-            out = core.receive(buffer, view, n, source, monotonic())
+            out = receive(buffer, view, n, source, monotonic())
             if out is not None:
                 peer = session.peer
-                if peer is not None and peer.core.remote is not None:
-                    with contextlib.suppress(OSError):
-                        peer.sock.sendto(out, peer.core.remote)
+                if peer is not None:
+                    try:
+                        peer.sock.sendto(out, peer.core.remote)  # type: ignore[arg-type]
+                    except (OSError, TypeError):  # full buffer, or no address yet
+                        self.send_errors += 1
+        core = session.core
         if core.digits:
             digits, core.digits = core.digits, []
             if session.on_dtmf is not None:
