@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from helin.acd import events as ev
-from helin.acd.commands import CallRecord, OfferCall, Output
+from helin.acd.commands import CallRecord, OfferCall, Output, PlayClip
 from helin.acd.engine import AcdEngine
 from helin.acd.model import GroupConfig, Policy, QueueSettings
 
@@ -44,6 +44,12 @@ class Harness:
         self.log.extend(out)
         self.engine.check_invariants()
         return out
+
+    def clip_done(self, call_id: str) -> list[Output]:
+        """Report the end of the last clip the engine asked to hear about for this call."""
+        refs = [o.ref for o in of(PlayClip, self.log) if o.call_id == call_id and o.report]
+        assert refs, f"no reported clip was played to {call_id}"
+        return self.send(ev.ClipFinished(call_id=call_id, ref=refs[-1]))
 
     def group(
         self, group_id: str = "g", policy: Policy = Policy.SIMULTANEOUS, **settings: Any

@@ -89,7 +89,7 @@ def test_closed_calendar_closes_the_group_in_the_engine() -> None:
     config = GroupConfig(id="g", queue=QUIET, calendar=OpeningCalendar(weekly=WEEKDAYS_8_TO_17))
     h.send(ev.GroupConfigured(group=config))
     h.call("c1")
-    h.send(ev.ClipFinished(call_id="c1"))
+    h.clip_done("c1")
     assert records(h.log)["c1"].outcome is Outcome.CLOSED
 
 

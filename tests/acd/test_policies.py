@@ -34,6 +34,15 @@ def test_simultaneous_adds_agents_who_become_free_while_it_rings() -> None:
     assert offered(h.send(ev.DndChanged(agent_id="b", on=False))) == [("c1", "b")]
 
 
+def test_simultaneous_call_whose_last_ring_is_withdrawn_rings_again() -> None:
+    h = Harness()
+    h.group("g", Policy.SIMULTANEOUS)
+    h.agents("g", "x", "y")
+    h.call("c")
+    h.send(ev.OfferFailed(call_id="c", agent_id="x"))
+    assert offered(h.send(ev.DndChanged(agent_id="y", on=True))) == [("c", "x")]
+
+
 def test_simultaneous_rings_everyone_again_after_the_ring_timeout() -> None:
     h = Harness()
     h.group("g", Policy.SIMULTANEOUS, ring_timeout=15)

@@ -59,14 +59,40 @@ def test_an_agent_in_two_groups_takes_the_longest_waiting_caller() -> None:
     assert offered(h.send(ev.DndChanged(agent_id="a", on=False))) == [("s1", "a")]
 
 
+def test_cross_group_order_skips_a_ringing_simultaneous_call() -> None:
+    h = Harness()
+    h.group("s", Policy.SIMULTANEOUS)
+    h.group("r", Policy.REGULAR)
+    h.agents("s", "x", "y")
+    h.send(ev.MemberAdded(group_id="r", agent_id="x", logged_in=True))
+    h.call("d", "s")  # rings x and y
+    h.send(ev.DndChanged(agent_id="x", on=True))  # x withdrawn, still tried for d
+    h.advance(1)
+    h.call("c", "r")
+    h.advance(1)
+    h.call("e", "s")
+    assert offered(h.send(ev.DndChanged(agent_id="x", on=False))) == [("c", "x")]
+
+
 def test_greeting_in_full_holds_offers_until_it_has_played() -> None:
     h = Harness()
     h.group("g", greeting_clip="welcome", greeting_in_full=True)
     h.agents("g", "a")
     out = h.call("c1")
-    assert of(PlayClip, out) == [PlayClip(call_id="c1", clip="welcome", report=True)]
+    assert [(p.clip, p.report, p.interrupt) for p in of(PlayClip, out)] == [
+        ("welcome", True, False)
+    ]
     assert offered(out) == []
-    assert offered(h.send(ev.ClipFinished(call_id="c1"))) == [("c1", "a")]
+    assert offered(h.clip_done("c1")) == [("c1", "a")]
+
+
+def test_a_late_report_of_an_earlier_clip_is_not_taken_for_the_last_one() -> None:
+    h = Harness()
+    h.group("g", greeting_clip="welcome", greeting_in_full=True, max_wait=30)
+    greeting = of(PlayClip, h.call("c1"))[0]
+    h.advance(30)  # overflow: the "sorry" clip is asked for, cutting the greeting
+    assert h.send(ev.ClipFinished(call_id="c1", ref=greeting.ref)) == []
+    assert of(EndCall, h.clip_done("c1")) == [EndCall(call_id="c1")]
 
 
 def test_greeting_not_in_full_rings_at_once() -> None:
@@ -126,9 +152,9 @@ def test_max_wait_overflows_with_timeout() -> None:
     h.call("c1")
     out = h.advance(120)
     assert CancelOffer(call_id="c1", agent_id="a", result=OfferResult.CALLER_GONE) in out
-    assert of(PlayClip, out) == [PlayClip(call_id="c1", clip="sorry", report=True)]
+    assert [(p.clip, p.report, p.interrupt) for p in of(PlayClip, out)] == [("sorry", True, True)]
     assert records(h.log) == {}  # no record while the caller still hears the clip
-    out = h.send(ev.ClipFinished(call_id="c1"))
+    out = h.clip_done("c1")
     assert of(EndCall, out) == [EndCall(call_id="c1")]
     rec = records(out)["c1"]
     assert (rec.outcome, rec.overflow_reason) == (Outcome.OVERFLOWED, OverflowReason.TIMEOUT)
@@ -141,7 +167,7 @@ def test_full_queue_overflows_the_next_caller() -> None:
     h.call("c1")
     h.call("c2")
     out = h.call("c3")
-    assert of(PlayClip, out) == [PlayClip(call_id="c3", clip="queue_full", report=True)]
+    assert [(p.clip, p.report) for p in of(PlayClip, out)] == [("queue_full", True)]
     h.send(ev.CallerHungUp(call_id="c3"))  # hangs up during the clip
     rec = records(h.log)["c3"]
     assert (rec.outcome, rec.overflow_reason, rec.queued_at) == (
@@ -180,6 +206,15 @@ def test_queue_when_no_agents_waits_for_an_agent() -> None:
     assert records(h.log) == {}
     h.agents("g", "a")
     assert ("c1", "a") in offered(h.log)
+
+
+def test_switching_to_no_agents_overflow_moves_callers_already_waiting() -> None:
+    h = Harness()
+    h.group("g")
+    h.call("c1")
+    h.group("g", no_agents=NoAgentsAction.OVERFLOW)
+    assert "c1" not in records(h.log)  # no record while the caller hears the clip
+    assert [p.clip for p in of(PlayClip, h.log)] == ["no_agents"]
 
 
 def test_overflow_to_another_group_starts_a_new_segment() -> None:
@@ -224,7 +259,7 @@ def test_closed_group_plays_the_closed_clip_then_ends() -> None:
     h.agents("g", "a")
     out = h.call("c1")
     assert [type(o) for o in out] == [AnswerCaller, PlayClip]
-    out = h.send(ev.ClipFinished(call_id="c1"))
+    out = h.clip_done("c1")
     assert of(EndCall, out) == [EndCall(call_id="c1")]
     assert records(out)["c1"].outcome is Outcome.CLOSED
 

@@ -30,32 +30,8 @@ ACCESSORS = ("call_id", "cseq", "via", "from_", "to", "contacts")
 """Parsed accessors the stack reads; each may only fail with ``RemoteProtocolError``."""
 
 
-KNOWN_PARSER_DEVIATIONS: dict[str, str] = {
-    "ltgtruri": (
-        "helin.sip.message.parse accepts 'INVITE <sip:user@example.com> SIP/2.0' and keeps the"
-        " brackets in Request.uri; RFC 4475 3.1.2.7 wants a 400, or the brackets ignored"
-        " (never kept, never forwarded)"
-    ),
-}
-"""Messages the parser currently gets wrong: strict xfail, so a fix makes the test fail."""
-
-
 def _ids(messages: list[TortureMessage]) -> list[str]:
     return [m.name for m in messages]
-
-
-def _params(messages: list[TortureMessage]) -> list[object]:
-    """Parametrise over ``messages``, marking the known parser deviations as strict xfail."""
-    return [
-        pytest.param(
-            m,
-            id=m.name,
-            marks=[pytest.mark.xfail(reason=KNOWN_PARSER_DEVIATIONS[m.name], strict=True)]
-            if m.name in KNOWN_PARSER_DEVIATIONS
-            else [],
-        )
-        for m in messages
-    ]
 
 
 def _no_check(msg: Message) -> None:
@@ -586,7 +562,7 @@ def test_valid_message_parses(message: TortureMessage) -> None:
     CHECKS[message.name](msg)
 
 
-@pytest.mark.parametrize("message", _params(PARSE_REJECTS))
+@pytest.mark.parametrize("message", PARSE_REJECTS, ids=_ids(PARSE_REJECTS))
 def test_parser_rejects_with_the_rfc_status(message: TortureMessage) -> None:
     try:
         msg = parse(message.data())

@@ -20,12 +20,16 @@ class AnswerCaller:
 class PlayClip:
     """Play a clip to the caller; clips queue and play one after another over the music.
 
-    The switch reports ``ClipFinished`` only for clips with ``report=True``.
+    The switch reports ``ClipFinished`` (with this ``ref``) only for clips with ``report``.
     """
 
     call_id: str
     clip: str
     report: bool = False
+    ref: int = 0
+    """Echoed in ``ClipFinished`` so a late report of an earlier clip is not mistaken."""
+    interrupt: bool = False
+    """Cut whatever plays or is queued for the caller first (leaving messages)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

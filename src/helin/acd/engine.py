@@ -88,6 +88,7 @@ class AcdEngine:
         self._personal: dict[str, Agent] = {}
         self._timers: Deadlines[tuple[str, Any]] = Deadlines()
         self._seq = 0
+        self._clip_refs = 0
         self._dirty: set[Group] = set()
         self._unstaffed: set[Group] = set()
         self._out: list[Output] = []
@@ -196,6 +197,8 @@ class AcdEngine:
             return
         policy_changed = config.policy is not group.config.policy
         group.config = config
+        if group.staffed == 0:
+            self._unstaffed.add(group)
         if policy_changed:
             group.pool = make_pool(config.policy, self._rng)
             for member in group.members.values():
@@ -394,7 +397,7 @@ class AcdEngine:
         call.entry_place = len(group.queue)
         blocking = settings.greeting_in_full and settings.greeting_clip is not None
         if settings.greeting_clip is not None:
-            self._emit(PlayClip(call_id=call.id, clip=settings.greeting_clip, report=blocking))
+            self._play(call, settings.greeting_clip, report=blocking)
         self._music(call, True)
         call.phase = Phase.GREETING if blocking else Phase.WAITING
         self._make_ready_if_due(call)
@@ -408,18 +411,25 @@ class AcdEngine:
     def _make_ready_if_due(self, call: Call) -> None:
         simultaneous = call.group.config.policy is Policy.SIMULTANEOUS
         ready = call.group.ready
-        if (
-            call.phase is Phase.WAITING
-            and (simultaneous or not call.offers)
-            and call.key not in ready
-        ):
-            ready.add(call.key)
+        if call.phase is Phase.WAITING and (simultaneous or not call.offers):
+            if call.key not in ready:
+                ready.add(call.key)
             self._dirty.add(call.group)
+
+    def _play(self, call: Call, clip: str, *, report: bool, interrupt: bool = False) -> None:
+        ref = 0
+        if report:
+            self._clip_refs += 1
+            ref = call.awaited_clip = self._clip_refs
+        self._emit(
+            PlayClip(call_id=call.id, clip=clip, report=report, ref=ref, interrupt=interrupt)
+        )
 
     def _clip_finished(self, event: ev.ClipFinished) -> None:
         call = self._calls.get(event.call_id)
-        if call is None:
+        if call is None or not call.awaited_clip or event.ref != call.awaited_clip:
             return
+        call.awaited_clip = 0
         if call.phase is Phase.GREETING:
             call.phase = Phase.WAITING
             self._make_ready_if_due(call)
@@ -501,7 +511,7 @@ class AcdEngine:
                 call.answered = True
                 self._emit(AnswerCaller(call_id=call.id))
             self._music(call, False)
-            self._emit(PlayClip(call_id=call.id, clip=action.clip, report=True))
+            self._play(call, action.clip, report=True, interrupt=True)
             call.phase = Phase.ENDING
             call.ending = (outcome.value, reason.value if reason else None, None)
             return
@@ -681,36 +691,57 @@ class AcdEngine:
         return out
 
     def _dispatch(self) -> None:
-        heap = [(g.ready[0], g.id) for g in self._dirty if g.ready and len(g.pool)]
+        """Serve dirty groups one decision at a time, the oldest servable caller first."""
+        heap: list[tuple[tuple[int, str], str]] = []
+        for group in self._dirty:
+            call = self._first_servable(group)
+            if call is not None:
+                heap.append((call.key, group.id))
         self._dirty.clear()
         heapq.heapify(heap)
         while heap:
-            head, group_id = heapq.heappop(heap)
-            group = self._groups[group_id]
-            if not group.ready or not len(group.pool):
+            key, group_id = heapq.heappop(heap)
+            found = self._groups.get(group_id)
+            if found is None:
                 continue
-            if group.ready[0] != head:
-                heapq.heappush(heap, (group.ready[0], group_id))
+            group = found
+            call = self._first_servable(group)
+            if call is None:
                 continue
-            if self._serve_one(group) and group.ready and len(group.pool):
-                heapq.heappush(heap, (group.ready[0], group_id))
+            if call.key != key:
+                heapq.heappush(heap, (call.key, group_id))
+                continue
+            if not call.offers and not self._untried_in_pool(group, call):
+                call.tried.clear()  # everyone had their turn: a new round
+            chosen = group.pool.pick(call.tried)
+            if not chosen:
+                continue  # only agents of weight 0 are left
+            for agent_id in chosen:
+                self._offer(call, self._agents[agent_id])
+            following = self._first_servable(group)
+            if following is not None:
+                heapq.heappush(heap, (following.key, group_id))
         self._dirty.clear()
 
-    def _serve_one(self, group: Group) -> bool:
-        """Offer the first ready call that an available agent can take; False if none."""
+    def _first_servable(self, group: Group) -> Call | None:
+        """The oldest ready call that an available agent of the group could take now.
+
+        A call can take an agent not yet tried for it this round; a call ringing nobody can
+        also start a new round. Only simultaneous calls that ring already are skipped, so the
+        scan is short.
+        """
+        if not len(group.pool):
+            return None
         for _, call_id in group.ready:
             call = self._calls[call_id]
-            chosen = group.pool.pick(call.tried)
-            if not chosen and not call.offers:
-                call.tried.clear()
-                chosen = group.pool.pick(())
-                if not chosen:
-                    return False  # every call without offers sees this same, empty choice
-            if chosen:
-                for agent_id in chosen:
-                    self._offer(call, self._agents[agent_id])
-                return True
-        return False
+            if not call.offers or self._untried_in_pool(group, call):
+                return call
+        return None
+
+    @staticmethod
+    def _untried_in_pool(group: Group, call: Call) -> bool:
+        tried_here = sum(1 for agent_id in call.tried if agent_id in group.pool)
+        return tried_here < len(group.pool)
 
     # -- output ---------------------------------------------------------------------------
 

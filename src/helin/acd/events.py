@@ -95,9 +95,11 @@ class CallArrived:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ClipFinished:
-    """The clip or announcement the engine asked for has played to its end."""
+    """A clip the engine asked to hear about (``PlayClip.report``) has played to its end."""
 
     call_id: str
+    ref: int = 0
+    """The ``PlayClip.ref`` of the clip that finished."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

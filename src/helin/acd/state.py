@@ -123,6 +123,8 @@ class Call:
     offer_count: int = 0
     tried: set[str] = field(default_factory=set)
     agent: Agent | None = None
+    awaited_clip: int = 0
+    """``ref`` of the reported clip the call waits for (0: none)."""
     ending: tuple[str, str | None, str | None] | None = None
     """While ENDING: (outcome, overflow reason, forwarded to)."""
 

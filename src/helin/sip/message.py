@@ -219,6 +219,8 @@ def _start(line: str, headers: Headers) -> Request | Response:
     parts = line.split(" ")
     if len(parts) != 3 or not is_token(parts[0]) or ":" not in parts[1]:
         raise RemoteProtocolError(400, "Bad request line")
+    if "<" in parts[1] or ">" in parts[1]:
+        raise RemoteProtocolError(400, "Request-URI must not be enclosed in <>")
     method, uri, version = parts
     request = Request(method, uri, headers)
     if version.upper() != SIP_VERSION:
@@ -246,7 +248,7 @@ def _headers(lines: list[str]) -> Headers:
 def _body(message: Message, body: bytes, stream: bool) -> bytes:
     lengths = message.headers.values("Content-Length")
     if not lengths:
-        if stream and body:
+        if stream:  # RFC 3261 20.14: mandatory on streams, which cannot be framed without it
             raise RemoteProtocolError(400, "Missing Content-Length", message)
         return body
     if len(set(lengths)) != 1 or not lengths[0].isdigit() or len(lengths[0]) > 9:
