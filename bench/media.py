@@ -143,14 +143,12 @@ class HelinRelay:
         return self.music
 
     def hold(self) -> None:
-        loop = asyncio.get_running_loop()
-        for session in self.server.sessions.values():
-            loop.remove_reader(session.sock.fileno())
+        assert self.server._epoll is not None
+        asyncio.get_running_loop().remove_reader(self.server._epoll.fileno())
 
     def release(self) -> None:
-        loop = asyncio.get_running_loop()
-        for session in self.server.sessions.values():
-            loop.add_reader(session.sock.fileno(), self.server._drain, session)
+        assert self.server._epoll is not None
+        asyncio.get_running_loop().add_reader(self.server._epoll.fileno(), self.server._poll)
 
     def skipped(self) -> int:
         pacer = self.server._pacer
