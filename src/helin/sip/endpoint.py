@@ -148,11 +148,15 @@ class TransactionLayer:
     # -- from the TU ----------------------------------------------------------------------
 
     def send_request(
-        self, request: Request, dest: Address, now: float
+        self, request: Request, dest: Address, now: float, *, via: str | None = None
     ) -> tuple[ClientTransaction, list[LayerAction]]:
-        """Start a client transaction; our Via (with a new branch) is put on top."""
-        local = self.local[dest.transport]
-        via = f"SIP/2.0/{dest.transport} {local.host_port};branch={new_branch()};rport"
+        """Start a client transaction; our Via (with a new branch) is put on top.
+
+        ``via`` gives the Via to use instead: a CANCEL carries its INVITE's (RFC 3261 9.1).
+        """
+        if via is None:
+            local = self.local[dest.transport]
+            via = f"SIP/2.0/{dest.transport} {local.host_port};branch={new_branch()};rport"
         request.headers.prepend("Via", via)
         tx = ClientTransaction(request, dest, self.config, now)
         self._client[tx.key] = tx
