@@ -4,7 +4,7 @@ Theory of operation
 -------------------
 While a call is bridged, the relay hands every audio packet a leg receives to ``Spool.append``
 as it is, RTP header included, behind a small record header (channel, G.711 law, arrival time
-in milliseconds since the spool began, length). Nothing is decoded on that path: appending is
+in 8 kHz samples since the spool began, length). Nothing is decoded on that path: appending is
 two ``bytearray`` extensions. The switch calls ``flush`` about once a second, which writes the
 buffer to the spool file with one ``os.write``, so memory stays bounded and a crash loses at
 most the last second.
@@ -39,7 +39,10 @@ from helin.media.rtp import CLOCK_RATE, RtpError, payload_offset
 
 MAGIC = b"HELINSPL"
 RECORD = struct.Struct("<BBIH")
-"""Record header: channel (0 caller, 1 agent), G.711 law (0 or 8), arrival ms, length."""
+"""Record header: channel (0 caller, 1 agent), G.711 law (0 or 8), arrival, length.
+
+The arrival is in samples (1/8000 s) since ``Spool.origin``: the relay computes ``now * 8000``
+for its jitter statistics anyway, so recording costs no further float arithmetic."""
 SUFFIX = ".spool"
 RESYNC_SAMPLES = 2 * CLOCK_RATE
 """A channel whose timestamps drift this far from arrival times is re-anchored."""
@@ -69,14 +72,16 @@ def spool_path(wav: Path) -> Path:
 class Spool:
     """The growing spool of one call. Appending buffers; ``flush`` writes."""
 
-    __slots__ = ("_fd", "buffer", "path", "start", "wav")
+    __slots__ = ("_fd", "buffer", "origin", "path", "start", "wav")
 
     def __init__(self, wav: Path, start: float) -> None:
         self.wav = wav
         """Where the finished recording goes."""
         self.path = spool_path(wav)
         self.start = start
-        """Monotonic time of the spool's millisecond zero."""
+        """Monotonic time the spool began."""
+        self.origin = int(start * CLOCK_RATE)
+        """``start`` in samples: arrivals are recorded relative to it."""
         header = json.dumps({"wav": wav.name, "started": time.time()}).encode()
         self.buffer = bytearray(MAGIC + struct.pack("<I", len(header)) + header)
         """Records not yet written (the relay appends to it directly, like ``append``)."""
@@ -86,7 +91,7 @@ class Spool:
     def append(self, channel: int, law: int, now: float, packet: memoryview | bytes) -> None:
         """One received RTP packet (header included), as it arrived."""
         buffer = self.buffer
-        buffer += RECORD.pack(channel, law, round((now - self.start) * 1000), len(packet))
+        buffer += RECORD.pack(channel, law, int(now * CLOCK_RATE) - self.origin, len(packet))
         buffer += packet
 
     @property
@@ -107,7 +112,7 @@ class Spool:
 
 
 def read_spool(path: Path) -> tuple[dict[str, object], Iterator[tuple[int, int, int, bytes]]]:
-    """The header and the records (channel, law, ms, packet) of a spool; a record cut short
+    """The header and the records (channel, law, arrival, packet) of a spool; a record cut short
     by a crash ends the iteration."""
     data = path.read_bytes()
     if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 4:
@@ -119,11 +124,11 @@ def read_spool(path: Path) -> tuple[dict[str, object], Iterator[tuple[int, int, 
     def records() -> Iterator[tuple[int, int, int, bytes]]:
         offset = start + size
         while offset + RECORD.size <= len(data):
-            channel, law, ms, length = RECORD.unpack_from(data, offset)
+            channel, law, arrival, length = RECORD.unpack_from(data, offset)
             offset += RECORD.size
             if offset + length > len(data):
                 return
-            yield channel, law, ms, data[offset : offset + length]
+            yield channel, law, arrival, data[offset : offset + length]
             offset += length
 
     return header, records()
@@ -184,7 +189,7 @@ def finalise(spool: Path) -> Recording:
             for i in (CALLER, AGENT)
         ]
         try:
-            for channel, law, ms, packet in records:
+            for channel, law, arrival, packet in records:
                 if channel > AGENT or law not in (g711.PCMU, g711.PCMA):
                     continue
                 try:
@@ -193,7 +198,7 @@ def finalise(spool: Path) -> Recording:
                     continue
                 _, _, _, timestamp, ssrc = struct.unpack_from("!BBHII", packet)
                 state = channels[channel]
-                position = state.place(ssrc, timestamp, ms * (CLOCK_RATE // 1000))
+                position = state.place(ssrc, timestamp, arrival)
                 if position < 0:
                     continue
                 pcm = g711.decode(packet[offset:], law)

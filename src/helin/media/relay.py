@@ -129,39 +129,41 @@ class RtpLeg:
             return None
         first, second, seq, ts, ssrc = _unpack(buffer)
         if first != 0x80:
-            packet = _normalised(buffer, n)
-            if packet is None:
+            length = _normalised(buffer, n)
+            if length is None:
                 self.malformed += 1
                 return None
-            n = packet
+            n = length
         if not self.latched:
             self.remote, self.latched = source, True
         if not self.receive_enabled:
             return None
         pt = second & 0x7F
         stats = self.stats
+        arrival = int(now * CLOCK_RATE)
         if ssrc == stats.ssrc and (seq - stats.max_seq) & 0xFFFF == 1:
             # ReceiverStats.update for the next in-order packet, inlined: the hot path
             if seq == 0:
                 stats.cycles += 0x10000
             stats.max_seq = seq
             stats.received += 1
-            transit = int(now * CLOCK_RATE) - ts
+            transit = arrival - ts
             d = transit - stats.transit
             stats.transit = transit
             stats.jitter += ((d if d >= 0 else -d) - stats.jitter) * 0.0625
         else:
-            stats.update(ssrc, seq, ts, int(now * CLOCK_RATE))
+            stats.update(ssrc, seq, ts, arrival)
         if pt != self.payload_type:
             if pt == self.dtmf_pt:
                 return self._telephone_event(buffer, view, n, ts, ssrc, seq, second, now)
             self.malformed += 1
             return None
+        packet = view[:n]
         tap = self.tap
         if tap is not None:
             spooled = tap.buffer
-            spooled += _record(self.channel, self.codec, round((now - tap.start) * 1000), n)
-            spooled += view[:n]
+            spooled += _record(self.channel, self.codec, arrival - tap.origin, n)
+            spooled += packet
         peer = self.peer
         if peer is None or not peer.send_enabled:
             return None
@@ -178,8 +180,7 @@ class RtpLeg:
         table = self.transcode
         if table is not None:
             buffer[12:n] = view[12:n].tobytes().translate(table)
-        out.packets += 1
-        return view[:n]
+        return packet
 
     def _telephone_event(
         self,

@@ -38,6 +38,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from helin.acd.commands import AnnouncePosition, AnnounceWait, PlayClip, StartMusic, StopMusic
 from helin.media import announce, rtcp, sdp
@@ -239,7 +240,9 @@ class MediaServer:
         self._view = memoryview(self._buffer)
         self._epoll = select.epoll() if hasattr(select, "epoll") else None
         """One epoll set of every RTP socket, itself watched by the loop (Linux)."""
-        self._by_fd: dict[int, MediaSession] = {}
+        self._routes: dict[int, list[Any]] = {}
+        """RTP socket fd → [recvfrom_into, core.receive, session, peer sendto, peer core]:
+        what the hot path needs, bound once (the peer entries are None when not bridged)."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pacer: Pacer | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -298,7 +301,13 @@ class MediaServer:
         self.sessions[port] = session
         self._rtcp_round.append(session)
         if self._epoll is not None:
-            self._by_fd[session.sock.fileno()] = session
+            self._routes[session.sock.fileno()] = [
+                session.sock.recvfrom_into,
+                session.core.receive,
+                session,
+                None,
+                None,
+            ]
             self._epoll.register(session.sock.fileno(), select.EPOLLIN)
         else:
             loop.add_reader(session.sock.fileno(), self._drain, session)
@@ -338,7 +347,7 @@ class MediaServer:
     def _close_sockets(self, session: MediaSession) -> None:
         loop = self._loop
         fd = session.sock.fileno()
-        if self._by_fd.pop(fd, None) is not None and self._epoll is not None:
+        if self._routes.pop(fd, None) is not None and self._epoll is not None:
             self._epoll.unregister(fd)
         for sock in (session.sock, session.rtcp_sock):
             if loop is not None and sock.fileno() >= 0:
@@ -357,6 +366,8 @@ class MediaServer:
         spool = Spool(record_to, time.monotonic()) if record_to is not None else None
         bridge = Bridge(caller, agent, spool)
         caller.peer, agent.peer = agent, caller
+        self._route(caller, agent)
+        self._route(agent, caller)
         caller.bridge = agent.bridge = bridge
         caller.core.bridge(agent.core)
         agent.core.bridge(caller.core)
@@ -375,6 +386,7 @@ class MediaServer:
         for session in (bridge.caller, bridge.agent):
             if session.bridge is bridge:
                 session.bridge, session.peer = None, None
+                self._route(session, None)
                 session.core.bridge(None)
                 session.core.tap = None
                 session.core.sender.pause()
@@ -395,12 +407,18 @@ class MediaServer:
         elif not session.audio.reports:
             self._playing.pop(session.port, None)
 
+    def _route(self, session: MediaSession, peer: MediaSession | None) -> None:
+        route = self._routes.get(session.sock.fileno())
+        if route is not None:
+            route[3] = None if peer is None else peer.sock.sendto
+            route[4] = None if peer is None else peer.core
+
     def _poll(self) -> None:
         """Every RTP socket that is readable gives one datagram per round; a socket with
         more is reported again by the next round (level-triggered), so no read ever fails
         with EAGAIN and no per-socket callback is scheduled on the loop."""
         assert self._epoll is not None
-        poll, by_fd = self._epoll.poll, self._by_fd
+        poll, routes = self._epoll.poll, self._routes
         buffer, view = self._buffer, self._view
         monotonic = time.monotonic
         for _ in range(ROUNDS):
@@ -409,23 +427,21 @@ class MediaServer:
                 return
             now = monotonic()
             for fd, _ in events:
-                session = by_fd.get(fd)
-                if session is None:
+                route = routes.get(fd)
+                if route is None:
                     continue
+                recv, receive, session, send, peer = route
                 try:
-                    n, source = session.sock.recvfrom_into(buffer)
+                    n, source = recv(buffer)
                 except OSError:
                     continue
-                core = session.core
-                out = core.receive(buffer, view, n, source, now)
-                if out is not None:
-                    peer = session.peer
-                    if peer is not None:
-                        try:
-                            peer.sock.sendto(out, peer.core.remote)  # type: ignore[arg-type]
-                        except (OSError, TypeError):  # full buffer, or no address yet
-                            self.send_errors += 1
-                if core.digits:
+                out = receive(buffer, view, n, source, now)
+                if out is not None and send is not None:
+                    try:
+                        send(out, peer.remote)
+                    except (OSError, TypeError):  # full buffer, or no address yet
+                        self.send_errors += 1
+                if session.core.digits:
                     self._report_digits(session)
 
     def _report_digits(self, session: MediaSession) -> None:
