@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -32,17 +34,45 @@ def test_bad_port_range_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert "LOW-HIGH" in capsys.readouterr().err
 
 
-def test_serve_runs_until_interrupted(tmp_path: Path) -> None:
-    env = {**os.environ, "HELIN_DATA_DIR": str(tmp_path), "HELIN_SIP_PORT": "0"}
-    cmd = [sys.executable, "-m", "helin.cli", "serve", "--rtp-ports", "40000-40099"]
+def test_serve_answers_sip_and_stops_when_interrupted(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "provision.yaml"
+    assert main(["setup", "--data-dir", str(tmp_path)]) == 0
+    assert main(["provision", "--data-dir", str(tmp_path), str(example)]) == 0
+    env = {**os.environ, "HELIN_DATA_DIR": str(tmp_path)}
+    cmd = [
+        sys.executable,
+        "-m",
+        "helin.cli",
+        "serve",
+        "--sip-port",
+        "0",
+        "--rtp-ports",
+        "40000-40099",
+    ]
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     try:
+        port = 0
         for line in proc.stderr:
-            if "ACD engine running" in line:
+            found = re.search(r"SIP on 127\.0\.0\.1:(\d+)", line)
+            if found:
+                port = int(found.group(1))
                 break
         else:
             pytest.fail(f"helin serve exited early with {proc.wait()}")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(10)
+            sock.bind(("127.0.0.1", 0))
+            me = sock.getsockname()[1]
+            options = (
+                f"OPTIONS sip:helin@127.0.0.1:{port} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bKcli1;rport\r\n"
+                "Max-Forwards: 70\r\nFrom: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:helin@127.0.0.1>\r\n"
+                "Call-ID: cli-test@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+            )
+            sock.sendto(options.encode(), ("127.0.0.1", port))
+            reply, _ = sock.recvfrom(65535)
+        assert reply.startswith(b"SIP/2.0 200 OK")
         proc.send_signal(signal.SIGINT)
         rest = proc.stderr.read()
         assert proc.wait(timeout=30) == 0

@@ -5,14 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
 import signal
+import time
+from pathlib import Path
 
 from helin.acd.commands import Command, Record
 from helin.acd.engine import AcdEngine
-from helin.acd.events import GroupConfigured
+from helin.acd.events import DevicesReachable, GroupConfigured
 from helin.config import Settings
-from helin.store import accounts, db, repos
+from helin.sip.wire import Address
+from helin.store import accounts, db, repos, sipdata
+from helin.switch.registrar import Binding
 from helin.switch.runtime import AcdRuntime
+from helin.switch.service import SipService, device_of
 
 log = logging.getLogger("helin")
 
@@ -63,22 +70,105 @@ async def _serve(settings: Settings) -> None:
     runtime = AcdRuntime(AcdEngine(), on_commands=carry_out, on_records=write)
     with sessions() as session:
         events = repos.load_acd_events(session)
+        devices = [
+            device_of(
+                id=d.id,
+                user_id=d.user_id,
+                username=d.sip_username,
+                realm=d.realm,
+                ha1_md5=d.ha1_md5,
+                ha1_sha256=d.ha1_sha256,
+                kind=d.kind,
+            )
+            for d in sipdata.load_devices(session)
+        ]
+        realms = sipdata.load_realms(session)
+        trunk_peers = sipdata.load_trunk_peers(session)
+        saved = sipdata.load_registrations(session)
     runtime.restore(events)
+
+    def save_bindings(added: list[Binding], removed: list[Binding]) -> None:
+        with sessions.begin() as session:
+            sipdata.save_registrations(session, map(_row, added), map(_row, removed))
+
+    sip = SipService(
+        host=settings.sip_host,
+        port=settings.sip_port,
+        secret=_secret(settings.data_dir),
+        devices=devices,
+        realms=realms,
+        trunk_peers=trunk_peers,
+        on_bindings=save_bindings,
+        on_reachable=lambda user_id, count: runtime.feed(
+            DevicesReachable(agent_id=user_id, count=count)
+        ),
+    )
+    users = {d.id: d.user_id for d in devices}
+    sip.registrar.restore(
+        [_binding(row, users[row.device_id]) for row in saved if row.device_id in users],
+        time.time(),
+    )
+    await sip.start()
     groups = sum(1 for e in events if isinstance(e, GroupConfigured))
     log.info(
-        "helin %s: database %s, %d call-center groups loaded", _version(), _describe(url), groups
+        "helin %s: database %s, %d call-center groups, %d phones, %d trunk peers",
+        _version(),
+        _describe(url),
+        groups,
+        len(devices),
+        len(trunk_peers),
     )
     log.info(
-        "SIP (port %d), HTTP (port %d) and RTP (%d-%d) are not built yet; ACD engine running",
-        settings.sip_port,
+        "SIP on %s:%d (UDP, TCP); HTTP (port %d) and RTP (%d-%d) are not served yet",
+        settings.sip_host,
+        sip.stack.port,
         settings.http_port,
         *settings.rtp_ports,
     )
     try:
         await stop.wait()
     finally:
+        await sip.stop()
         runtime.close()
         log.info("helin stopped")
+
+
+def _secret(data_dir: Path) -> bytes:
+    """The digest nonce key, made once per data directory (nodes sharing one share it)."""
+    path = data_dir / "sip-secret.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def _row(binding: Binding) -> sipdata.RegistrationRow:
+    return sipdata.RegistrationRow(
+        device_id=binding.device_id,
+        contact=binding.contact,
+        host=binding.source.host,
+        port=binding.source.port,
+        transport=binding.source.transport,
+        expires_at=binding.expires_at,
+        call_id=binding.call_id,
+        cseq=binding.cseq,
+        user_agent=binding.user_agent,
+    )
+
+
+def _binding(row: sipdata.RegistrationRow, user_id: str) -> Binding:
+    return Binding(
+        device_id=row.device_id,
+        user_id=user_id,
+        contact=row.contact,
+        source=Address(row.host, row.port, row.transport),
+        expires_at=row.expires_at,
+        call_id=row.call_id,
+        cseq=row.cseq,
+        user_agent=row.user_agent,
+    )
 
 
 def _describe(url: str) -> str:

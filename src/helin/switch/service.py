@@ -1,0 +1,87 @@
+"""The SIP side of one helin process: stack, user agent, registrar and authentication, wired.
+
+``app.py`` gives it plain values (phones, trunk peers, realms, the digest secret) and
+callbacks; it owns no store and reads no settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from helin.sip.auth import Algorithm, DigestVerifier
+from helin.sip.ratelimit import AuthGuard
+from helin.sip.wire import Address
+from helin.switch.authn import Authenticator, Device
+from helin.switch.legs import IncomingLeg
+from helin.switch.registrar import Binding, Registrar, RegistrarSettings, TerminalStatus
+from helin.switch.sipstack import SipStack
+from helin.switch.useragent import CallHandler, Trunks, UserAgent
+
+log = logging.getLogger(__name__)
+
+
+class NoCallLayer:
+    """Until the call layer is wired, calls are refused politely (480)."""
+
+    def incoming(self, leg: IncomingLeg, *, trunk: str | None, device: Device | None) -> None:
+        log.info("call %s refused: no call layer yet", leg.invite.call_id)
+        leg.reject(480, "Temporarily Unavailable")
+
+
+def device_of(
+    *, id: str, user_id: str, username: str, realm: str, ha1_md5: str, ha1_sha256: str, kind: str
+) -> Device:
+    ha1s = {Algorithm.MD5: ha1_md5, Algorithm.SHA256: ha1_sha256}
+    return Device(id=id, user_id=user_id, username=username, realm=realm, ha1s=ha1s, kind=kind)
+
+
+class SipService:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        secret: bytes,
+        devices: Iterable[Device],
+        realms: set[str],
+        trunk_peers: Iterable[tuple[str, str]],
+        handler: CallHandler | None = None,
+        registrar_settings: RegistrarSettings | None = None,
+        on_bindings: Callable[[list[Binding], list[Binding]], None] = lambda a, r: None,
+        on_reachable: Callable[[str, int], None] = lambda user_id, count: None,
+    ) -> None:
+        self.devices = {d.username: d for d in devices}
+        self.authenticator = Authenticator(
+            DigestVerifier(secret), AuthGuard(), self.devices.get, realms
+        )
+        self.registrar = Registrar(
+            self.authenticator,
+            settings=registrar_settings,
+            on_change=on_bindings,
+            on_status=self._status_changed,
+        )
+        self._on_reachable = on_reachable
+        self.ua = UserAgent(
+            registrar=self.registrar,
+            authenticator=self.authenticator,
+            trunks=Trunks(trunk_peers),
+            handler=handler or NoCallLayer(),
+        )
+        self.stack = SipStack(self.ua.on_event, host=host, port=port)
+        self.ua.attach(self.stack)
+
+    def _status_changed(self, user_id: str, device_id: str, status: TerminalStatus) -> None:
+        log.info("device %s of user %s is %s", device_id, user_id, status.value)
+        self._on_reachable(user_id, self.registrar.reachable_devices(user_id))
+
+    async def start(self) -> None:
+        await self.stack.start()
+        self.ua.start_upkeep()
+
+    async def stop(self) -> None:
+        await self.ua.stop()
+        await self.stack.stop()
+
+    def address(self) -> Address:
+        return self.stack.local_address("UDP")
