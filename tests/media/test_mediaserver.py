@@ -235,3 +235,25 @@ def test_released_ports_rest_before_reuse() -> None:
         assert all(p % 2 == 0 for p in again)
 
     run(scenario)
+
+
+def test_releasing_a_bridged_leg_finishes_its_recording(tmp_path: Path) -> None:
+    phones = Phone(g711.PCMU), Phone(g711.PCMU)
+    done: list[Any] = []
+
+    async def scenario(server: MediaServer) -> None:
+        caller = server.allocate("c6", offer=phones[0].offer())
+        agent = server.allocate("c6", offer=phones[1].offer())
+        bridge = server.bridge(caller, agent, record_to=tmp_path / "c6.wav")
+        await phones[0].send(chunks(g711_tone(440, 0.2, g711.PCMU)), ("127.0.0.1", caller.port))
+        server.release(caller)
+        assert bridge.recording is not None
+        done.append(await bridge.recording)
+        assert agent.bridge is None and agent.peer is None
+        for phone in phones:
+            phone.sock.close()
+
+    run(scenario)
+    (recording,) = done
+    assert recording.path.exists() and not (tmp_path / "c6.wav.spool").exists()
+    assert recording.duration >= 0.2

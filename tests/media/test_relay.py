@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from helin.media import g711, rtp
 from helin.media.dtmf import build_event
+from helin.media.negotiation import Negotiator
+from helin.media.ports import PortPool, PortsExhausted
 from helin.media.recorder import Spool, read_spool
 from helin.media.relay import RtpLeg
-from helin.media.sdp import MediaParams
+from helin.media.sdp import MediaParams, SdpError
 
 CALLER_ADDR = ("198.51.100.7", 4000)
 AGENT_ADDR = ("203.0.113.9", 5000)
@@ -151,3 +155,29 @@ def test_recording_tap_gets_packets_as_received(tmp_path: Path) -> None:
     got = list(records)
     assert got[0] == (0, g711.PCMU, 4000, sent), "arrival in samples since the start"
     assert got[1][:3] == (1, g711.PCMU, 4160)
+
+
+def test_port_pool_rests_released_ports_and_reports_exhaustion() -> None:
+    pool = PortPool(20001, 20008, quarantine=30.0)
+    assert pool.capacity == 3, "even ports with an odd one above: 20002, 20004, 20006"
+    ports = [pool.acquire(0.0) for _ in range(3)]
+    assert ports == [20002, 20004, 20006]
+    with pytest.raises(PortsExhausted):
+        pool.acquire(0.0)
+    pool.release(20004, now=10.0)
+    with pytest.raises(PortsExhausted):
+        pool.acquire(39.0)
+    assert pool.acquire(40.0) == 20004
+
+
+def test_negotiator_versions_and_answers() -> None:
+    local = Negotiator("192.0.2.1", 30000, session_id=5)
+    peer = Negotiator("198.51.100.7", 4000, session_id=9)
+    offer = local.offer()
+    answer, theirs = peer.answer(offer)
+    ours = local.accept(answer)
+    assert (theirs.remote_port, ours.remote_port) == (30000, 4000)
+    with pytest.raises(SdpError):
+        local.accept(answer)
+    again, _ = peer.answer(local.offer())
+    assert b"o=- 9 2 IN IP4" in again, "the version grows with every description sent"

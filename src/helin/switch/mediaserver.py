@@ -1,18 +1,9 @@
 """The media server: RTP sockets, the shared 20 ms ticker, relays and recordings on asyncio.
 
-The SIP call layer uses it like this::
-
-    media = MediaServer(host="192.0.2.10", ports=(20000, 29999), clips=library)
-    media.start()
-    caller = media.allocate("call-1", offer=invite.body)   # NoCommonCodec -> 488
-    reply_body = caller.local_sdp                           # the SDP answer
-    caller.on_clip_finished = lambda label: feed(ClipFinished(call_id="call-1"))
-    caller.apply(PlayClip(call_id="call-1", clip="greeting"))   # ACD queue commands
-    agent = media.allocate("call-1")                        # agent.local_sdp is an offer
-    agent.accept_answer(ok.body)
-    bridge = media.bridge(caller, agent, record_to=Path("rec/call-1.wav"))
-    recording = await media.end_bridge(bridge)              # -> Recording (WAV, sha256)
-    media.release(caller); media.release(agent)
+The SIP call layer allocates a ``MediaSession`` per call leg (``allocate``, with the peer's
+offer or to make helin's own), carries out the ACD's queue-audio commands on the caller's
+(``MediaSession.apply``), bridges caller and agent with an optional recording (``bridge``,
+``end_bridge``) and releases the legs; docs/media.md shows the calls in order.
 
 Everything that decides is in ``helin.media`` (pure); this module only reads sockets, keeps
 time and sends. Every RTP socket is registered in one ``select.epoll`` set, and the loop
@@ -43,6 +34,7 @@ from typing import Any
 from helin.acd.commands import AnnouncePosition, AnnounceWait, PlayClip, StartMusic, StopMusic
 from helin.media import announce, rtcp, sdp
 from helin.media.clip import Clip, ClipLibrary
+from helin.media.negotiation import Negotiator
 from helin.media.player import Pacer, QueueAudio
 from helin.media.ports import PortPool
 from helin.media.recorder import AGENT, CALLER, Recording, Spool, finalise
@@ -101,46 +93,28 @@ class MediaSession:
         """Called with each digit the peer sends (RFC 4733)."""
         self.on_clip_finished: Callable[[str], None] | None = None
         """Called when a clip queued with ``report=True`` has played to its end."""
-        self._offer: sdp.SessionDescription | None = None
-        self._sdp_id = random.getrandbits(31)
-        self._sdp_version = 0
+        self.negotiator = Negotiator(server.advertise, port, random.getrandbits(31))
         self.released = False
 
     @property
     def local_address(self) -> tuple[str, int]:
         return self.server.advertise, self.port
 
-    def _next_version(self) -> int:
-        self._sdp_version += 1
-        return self._sdp_version
-
     def answer_offer(self, offer: bytes) -> bytes:
         """Answer the peer's offer (initial INVITE or re-INVITE: hold, resume, new address);
         raises ``sdp.NoCommonCodec`` (488) or ``sdp.SdpError`` (400)."""
-        answer, params = sdp.answer(
-            sdp.parse(offer),
-            self.server.advertise,
-            self.port,
-            session_id=self._sdp_id,
-            version=self._next_version(),
-        )
+        self.local_sdp, params = self.negotiator.answer(offer)
         self._apply(params)
-        self.local_sdp = sdp.serialise(answer)
         return self.local_sdp
 
     def make_offer(self) -> bytes:
         """helin's offer for an outgoing INVITE; then ``accept_answer`` with the reply."""
-        self._offer = sdp.make_offer(
-            self.server.advertise, self.port, session_id=self._sdp_id, version=self._next_version()
-        )
-        self.local_sdp = sdp.serialise(self._offer)
+        self.local_sdp = self.negotiator.offer()
         return self.local_sdp
 
     def accept_answer(self, answer: bytes) -> None:
         """The peer's answer to ``make_offer``; raises ``sdp.SdpError``."""
-        if self._offer is None:
-            raise RuntimeError("accept_answer without an offer")
-        self._apply(sdp.accept_answer(self._offer, sdp.parse(answer)))
+        self._apply(self.negotiator.accept(answer))
 
     def _apply(self, params: sdp.MediaParams) -> None:
         self.params = params
