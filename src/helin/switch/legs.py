@@ -194,7 +194,8 @@ class IncomingLeg(Leg):
 
     def cancelled(self, cancel_tx: ServerTransaction) -> None:
         """The caller sent CANCEL: 200 to it, 487 to the INVITE (RFC 3261 9.2)."""
-        self.ua.respond(cancel_tx, make_response(cancel_tx.request, 200))
+        ok = make_response(cancel_tx.request, 200, to_tag=self.local_tag)  # the 487's To tag
+        self.ua.respond(cancel_tx, ok)
         if self.state in (LegState.NEW, LegState.EARLY):
             self.ua.respond(self.tx, make_response(self.invite, 487, to_tag=self.local_tag))
             self._end("cancel")
