@@ -15,6 +15,7 @@ from helin.acd.commands import Command, Record
 from helin.acd.engine import AcdEngine
 from helin.acd.events import DevicesReachable, GroupConfigured
 from helin.config import Settings
+from helin.sip.auth import Algorithm
 from helin.sip.wire import Address
 from helin.store import accounts, db, repos, sipdata
 from helin.switch.registrar import Binding
@@ -98,6 +99,7 @@ async def _serve(settings: Settings) -> None:
         devices=devices,
         realms=realms,
         trunk_peers=trunk_peers,
+        digest=tuple(Algorithm(name) for name in settings.sip_digest.split(",")),
         on_bindings=save_bindings,
         on_reachable=lambda user_id, count: runtime.feed(
             DevicesReachable(agent_id=user_id, count=count)

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     """Address the SIP transports bind to."""
     sip_port: int = Field(default=5060, ge=0, le=65535)
     """SIP port for UDP and TCP (0 picks a free port)."""
+    sip_digest: str = "MD5"
+    """Digest algorithms offered to phones, strongest first (``SHA-256,MD5`` adds SHA-256)."""
     http_port: int = Field(default=8080, ge=0, le=65535)
     """HTTP port for the API and web app (0 picks a free port)."""
     rtp_ports: tuple[int, int] = (20000, 29999)
@@ -48,6 +50,14 @@ class Settings(BaseSettings):
         if (high - low + 1) < 2:
             raise ValueError("RTP port range needs at least two ports")
         return value
+
+    @field_validator("sip_digest")
+    @classmethod
+    def _check_digest(cls, value: str) -> str:
+        names = [part.strip().upper() for part in value.split(",") if part.strip()]
+        if not names or any(name not in ("MD5", "SHA-256") for name in names):
+            raise ValueError("sip_digest must list MD5 and/or SHA-256, comma-separated")
+        return ",".join(names)
 
     @property
     def effective_database_url(self) -> str:

@@ -30,6 +30,7 @@ from helin.sip.wire import Address
 from helin.switch.authn import Authenticator, Device
 from helin.switch.legs import IncomingLeg, Leg, OutgoingLeg
 from helin.switch.registrar import Registrar, RegistrarSettings
+from helin.switch.service import DEFAULT_DIGEST
 from helin.switch.sipstack import SipStack, TuEvent
 from helin.switch.useragent import Trunks, UserAgent
 
@@ -46,7 +47,7 @@ helin's ``DigestVerifier`` offers SHA-256 and MD5 (two WWW-Authenticate headers)
 answers only the first challenge and knows only MD5; baresip 1.0 (libre 1.1) gives up with
 ENOSYS on any non-MD5 challenge, whatever its position. Both therefore fail to register
 against the default (see ``test_registration.py``'s xfail tests); MD5 alone works for both.
-``Helin(algorithms=None)`` keeps the verifier's own default.
+``Helin(algorithms=None)`` uses what ``helin serve`` offers (``service.DEFAULT_DIGEST``).
 """
 
 TRUNK_LOOPBACK = (("carrier", "127.0.0.1"),)
@@ -157,7 +158,7 @@ class Helin:
         self.devices = {name: make_device(name, pw) for name, pw in PASSWORDS.items()}
         self.callee = Callee()
         self.tap = Tap()
-        verifier = {} if algorithms is None else {"algorithms": algorithms}
+        verifier = {"algorithms": DEFAULT_DIGEST if algorithms is None else algorithms}
         self.authenticator = Authenticator(
             DigestVerifier(secrets.token_bytes(32), **verifier),
             guard or AuthGuard(),

@@ -58,17 +58,10 @@ def test_sipp_wrong_password_gets_401_again_and_no_binding(
     assert helin.call(lambda: helin.registrar.status("dev-alice")) is TerminalStatus.UNREGISTERED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="interop bug: helin's default challenge lists SHA-256 before MD5; sipp 3.6 answers"
-    " only the first WWW-Authenticate and knows only MD5 ('createAuthHeader: authentication"
-    " must use MD5 or AKAv1-MD5')",
-)
 def test_sipp_registers_against_the_default_challenge(
     start_helin: Callable[..., Helin], sipp: Callable[..., Sipp], tmp_path: Path
 ) -> None:
-    helin = start_helin(algorithms=None)  # DigestVerifier's default: SHA-256, MD5
+    helin = start_helin(algorithms=None)  # what helin serve offers by default
     runner = sipp_register(helin, sipp, tmp_path, "register", PASSWORDS["alice"])
     assert runner.run() == 0, runner.report()
 
@@ -153,17 +146,10 @@ def test_baresip_registers_answers_and_is_found_unreachable_when_killed(
     assert helin.call(lambda: len(helin.registrar.contacts_of("user-alice"))) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="interop bug: baresip 1.0 (libre 1.1) fails to register ('Register: Function not"
-    " implemented', ENOSYS) when any challenge is not MD5, and helin's default challenge"
-    " offers SHA-256 and MD5",
-)
 def test_baresip_registers_against_the_default_challenge(
     start_helin: Callable[..., Helin], baresip: Callable[..., Baresip]
 ) -> None:
-    helin = start_helin(algorithms=None)  # DigestVerifier's default: SHA-256, MD5
+    helin = start_helin(algorithms=None)  # what helin serve offers by default
     phone = baresip(user="bob", password=PASSWORDS["bob"], helin_port=helin.port).start()
 
     def settled() -> bool:

@@ -20,6 +20,14 @@ from helin.switch.useragent import CallHandler, Trunks, UserAgent
 
 log = logging.getLogger(__name__)
 
+DEFAULT_DIGEST = (Algorithm.MD5,)
+"""Digest algorithms offered to phones by default.
+
+RFC 8760 prefers SHA-256, but common SIP clients fail on it: sipp 3.6 answers only the first
+challenge and knows only MD5, and baresip 1.0 gives up when any challenge is not MD5. So helin
+offers MD5 unless the operator asks for more (``HELIN_SIP_DIGEST=SHA-256,MD5``).
+"""
+
 
 class NoCallLayer:
     """Until the call layer is wired, calls are refused politely (480)."""
@@ -46,6 +54,7 @@ class SipService:
         devices: Iterable[Device],
         realms: set[str],
         trunk_peers: Iterable[tuple[str, str]],
+        digest: tuple[Algorithm, ...] = DEFAULT_DIGEST,
         handler: CallHandler | None = None,
         registrar_settings: RegistrarSettings | None = None,
         on_bindings: Callable[[list[Binding], list[Binding]], None] = lambda a, r: None,
@@ -53,7 +62,7 @@ class SipService:
     ) -> None:
         self.devices = {d.username: d for d in devices}
         self.authenticator = Authenticator(
-            DigestVerifier(secret), AuthGuard(), self.devices.get, realms
+            DigestVerifier(secret, algorithms=digest), AuthGuard(), self.devices.get, realms
         )
         self.registrar = Registrar(
             self.authenticator,
