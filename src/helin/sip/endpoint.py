@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from helin.deadlines import Deadlines
 from helin.sip.errors import RemoteProtocolError
-from helin.sip.headers import split_commas
+from helin.sip.headers import Via, split_commas
 from helin.sip.message import MAGIC_COOKIE, Request, Response, make_response, new_branch, parse
 from helin.sip.transaction import (
     Action,
@@ -66,7 +66,8 @@ class TransactionLayer:
         self._unacked: dict[tuple[str, int], ServerTransaction] = {}
         """INVITE server transactions in Accepted state by (Call-ID, CSeq number)."""
         self._timers: Deadlines[tuple[str, tuple[str, ...], str]] = Deadlines()
-        self._armed: dict[tuple[str, tuple[str, ...]], dict[str, float]] = {}
+        """(kind, transaction key, timer name) -> deadline; ``Transaction.armed`` mirrors it.
+        Keys of strings only: the garbage collector stops tracking them, and there are many."""
 
     @property
     def transactions(self) -> int:
@@ -77,7 +78,7 @@ class TransactionLayer:
     def receive(self, data: bytes, source: Address, now: float) -> list[LayerAction]:
         if len(data) > MAX_MESSAGE:
             return [Dropped(f"message of {len(data)} bytes is too large", source)]
-        if not data.strip(b"\r\n"):
+        if not data or (data[0] in b"\r\n" and not data.strip(b"\r\n")):
             return []  # keep-alive
         try:
             message = parse(data, stream=source.transport != "UDP")
@@ -123,7 +124,10 @@ class TransactionLayer:
             busy = make_response(request, 503, "Service Unavailable", extra=[("Retry-After", "5")])
             dest = response_address(request.via[0], source)
             return [Send(busy.to_bytes(), dest), Dropped("too many transactions", source)]
-        tx = ServerTransaction(key, request, response_address(request.via[0], source), self.config)
+        dest = response_address(request.via[0], source)
+        if dest == source:
+            dest = source  # one object fewer for the transaction to keep alive
+        tx = ServerTransaction(key, request, dest, self.config)
         self._server[key] = tx
         actions: list[LayerAction] = []
         if request.method == "INVITE":
@@ -195,7 +199,7 @@ class TransactionLayer:
             tx: Transaction | None = (self._client if kind == "c" else self._server).get(key)
             if tx is None:
                 continue
-            self._armed.get((kind, key), {}).pop(name, None)
+            tx.armed.pop(name, None)
             tx.timers.pop(name, None)
             actions += tx.on_timer(name, now)
             self._sync(tx, kind, now)
@@ -203,10 +207,11 @@ class TransactionLayer:
 
     def _sync(self, tx: Transaction, kind: str, now: float) -> None:
         """Arm the timers the transaction wants; forget it once it has terminated."""
-        ident = (kind, tx.key)
+        armed, timers = tx.armed, tx.timers
         if tx.terminated:
-            for name in self._armed.pop(ident, {}):
+            for name in armed:
                 self._timers.cancel((kind, tx.key, name))
+            armed.clear()
             if kind == "c":
                 self._client.pop(tx.key, None)
             else:
@@ -216,23 +221,30 @@ class TransactionLayer:
                 if self._unacked.get(unacked_key) is tx:
                     del self._unacked[unacked_key]
             return
-        armed = self._armed.setdefault(ident, {})
-        for name in [n for n in armed if n not in tx.timers]:
+        if armed == timers:
+            return  # nothing changed since the last input
+        for name in [n for n in armed if n not in timers]:
             del armed[name]
             self._timers.cancel((kind, tx.key, name))
-        for name, when in tx.timers.items():
+        for name, when in timers.items():
             if armed.get(name) != when:
                 armed[name] = when
                 self._timers.set((kind, tx.key, name), when)
 
 
 def _annotate_top_via(request: Request, source: Address) -> None:
+    vias = request.via
+    params = vias[0].params
+    if not ("rport" in params and not params["rport"]) and (
+        "received" in params or vias[0].host == source.host
+    ):
+        return  # annotate_via would add nothing
     line = request.headers.get_all("Via")[0]
     parts = split_commas(line)
-    annotated = annotate_via(parts[0], request.via[0], source)
+    annotated = annotate_via(parts[0], vias[0], source)
     if annotated != parts[0]:
         request.headers.set_first("Via", ", ".join([annotated, *parts[1:]]))
-        request.__dict__.pop("via", None)  # re-parse with received/rport
+        request.replace_vias([Via.parse(annotated), *vias[1:]])  # the others are unchanged
 
 
 def server_key(request: Request, method: str | None = None) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ malformed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -48,34 +49,64 @@ _KNOWN_NAMES = (
 _CANONICAL = {name.lower(): name for name in _KNOWN_NAMES.split()} | COMPACT
 
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~")
+_TOKEN = re.compile(r"[-.!%*_+`'~A-Za-z0-9]+")
+"""One or more ``_TOKEN_CHARS`` (a regex: a generator over the characters costs ten times more)."""
+_HOST_LIKE = re.compile(r"[-.!%*_+`'~A-Za-z0-9:\[\]]+")
+_HOST = re.compile(r"[\w.-]+")
+"""A host name or IPv4 address: what ``str.isalnum`` or ``-._`` accepts (``\\w`` is isalnum + _)."""
+
+_SPELLINGS: dict[str, str] = {}
+"""Every spelling of a header name seen so far -> its canonical form (bounded, see canonical)."""
+_MAX_SPELLINGS = 4096
 
 
 def is_token(text: str) -> bool:
-    return bool(text) and all(ch in _TOKEN_CHARS for ch in text)
+    return _TOKEN.fullmatch(text) is not None
 
 
 def canonical(name: str) -> str:
     """``"call-id"`` -> ``"Call-ID"``, ``"v"`` -> ``"Via"``, unknown names title-cased."""
-    known = _CANONICAL.get(name.lower())
+    known = _SPELLINGS.get(name)
     if known is not None:
         return known
-    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+    known = _CANONICAL.get(name.lower())
+    if known is None:
+        known = "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+    if len(_SPELLINGS) < _MAX_SPELLINGS:  # a peer inventing names cannot grow it further
+        _SPELLINGS[name] = known
+    return known
 
 
 class Headers:
-    """Header fields in arrival order; lookups by any spelling or compact form of a name."""
+    """Header fields in arrival order; lookups by any spelling or compact form of a name.
 
-    __slots__ = ("_items",)
+    Lookups go through an index (canonical name -> values) built at the first lookup and
+    dropped by every change, so a message's dozen lookups cost one pass over its fields. Its
+    values are tuples: the garbage collector stops tracking tuples of strings, and a lingering
+    transaction's request would otherwise keep a tracked list per header field.
+    """
+
+    __slots__ = ("_index", "_items")
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
         self._items: list[tuple[str, str]] = [(canonical(n), v) for n, v in items]
+        self._index: dict[str, tuple[str, ...]] | None = None
 
     @classmethod
     def trusted(cls, items: list[tuple[str, str]]) -> Headers:
         """Headers from a list whose names are canonical already (taken, not copied)."""
-        headers = cls()
+        headers = cls.__new__(cls)
         headers._items = items
+        headers._index = None
         return headers
+
+    def _lookup(self) -> dict[str, tuple[str, ...]]:
+        index: dict[str, tuple[str, ...]] = {}
+        for name, value in self._items:
+            values = index.get(name)
+            index[name] = (value,) if values is None else (*values, value)
+        self._index = index
+        return index
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self._items)
@@ -87,27 +118,31 @@ class Headers:
         return isinstance(name, str) and self.get(name) is not None
 
     def get(self, name: str) -> str | None:
-        name = canonical(name)
-        for n, v in self._items:
-            if n == name:
-                return v
-        return None
+        values = (self._index or self._lookup()).get(_SPELLINGS.get(name) or canonical(name))
+        return None if values is None else values[0]
 
     def get_all(self, name: str) -> list[str]:
         """Every field of that name, one entry per header line (commas not split)."""
-        name = canonical(name)
-        return [v for n, v in self._items if n == name]
+        values = (self._index or self._lookup()).get(_SPELLINGS.get(name) or canonical(name))
+        return [] if values is None else list(values)
 
     def values(self, name: str) -> list[str]:
         """Every value of a comma-separated header, across all its lines."""
-        return [part for line in self.get_all(name) for part in split_commas(line)]
+        lines = (self._index or self._lookup()).get(_SPELLINGS.get(name) or canonical(name))
+        if lines is None:
+            return []
+        if len(lines) == 1:
+            return split_commas(lines[0])
+        return [part for line in lines for part in split_commas(line)]
 
     def add(self, name: str, value: str) -> None:
         self._items.append((canonical(name), value))
+        self._index = None
 
     def set(self, name: str, value: str) -> None:
         """Replace every field of that name with one field (kept where the first one was)."""
         name = canonical(name)
+        self._index = None
         for i, (n, _) in enumerate(self._items):
             if n == name:
                 self._items[i] = (name, value)
@@ -117,10 +152,12 @@ class Headers:
 
     def prepend(self, name: str, value: str) -> None:
         self._items.insert(0, (canonical(name), value))
+        self._index = None
 
     def set_first(self, name: str, value: str) -> None:
         """Replace the first field of that name (only)."""
         name = canonical(name)
+        self._index = None
         for i, (n, _) in enumerate(self._items):
             if n == name:
                 self._items[i] = (name, value)
@@ -130,11 +167,10 @@ class Headers:
     def remove(self, name: str) -> None:
         name = canonical(name)
         self._items = [(n, v) for n, v in self._items if n != name]
+        self._index = None
 
     def copy(self) -> Headers:
-        new = Headers()
-        new._items = list(self._items)
-        return new
+        return Headers.trusted(list(self._items))
 
 
 def split_commas(value: str) -> list[str]:
@@ -167,6 +203,8 @@ def split_commas(value: str) -> list[str]:
 def parse_params(text: str, what: str) -> dict[str, str | None]:
     """``;a=1;b;c="x y"`` -> ``{"a": "1", "b": None, "c": "x y"}`` (names lower-cased)."""
     params: dict[str, str | None] = {}
+    if not text:
+        return params
     for raw in _split_semicolons(text):
         if not raw:
             continue
@@ -245,7 +283,7 @@ def format_params(params: dict[str, str | None]) -> str:
 
 
 def _is_host_like(value: str) -> bool:
-    return bool(value) and all(ch in _TOKEN_CHARS or ch in ":[]" for ch in value)
+    return _HOST_LIKE.fullmatch(value) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +319,12 @@ class Via:
 
     @classmethod
     def parse(cls, value: str) -> Via:
+        simple = _SIMPLE_VIA.fullmatch(value)
+        if simple is not None:  # the usual spelling, read in one step; the same result
+            transport, host, port, params = simple.groups()
+            if port is None or int(port) <= 65535:
+                number = int(port) if port is not None else None
+                return cls(transport.upper(), host, number, parse_params(params or "", "Via"))
         protocol, sep, rest = _split_protocol(value)
         if not sep:
             raise RemoteProtocolError(400, "Bad Via")
@@ -295,6 +339,12 @@ class Via:
         host = f"[{self.host}]" if ":" in self.host else self.host
         port = f":{self.port}" if self.port is not None else ""
         return f"SIP/2.0/{self.transport} {host}{port}{format_params(self.params)}"
+
+
+_SIMPLE_VIA = re.compile(
+    r"SIP/2\.0/([-.!%*_+`'~A-Za-z0-9]+) ([\w.-]+)(?::([0-9]{1,5}))?(?:;(.*))?", re.S
+)
+"""``SIP/2.0/UDP host[:port][;params]``: what the general path below reads the same way."""
 
 
 def _split_protocol(value: str) -> tuple[tuple[str, str, str], bool, str]:
@@ -329,7 +379,7 @@ def split_host_port(text: str, what: str) -> tuple[str, int | None]:
         return host, _port(rest[1:].strip(), what)
     host, sep, port = text.partition(":")
     host = host.strip()
-    if not host or not all(ch.isalnum() or ch in "-._" for ch in host):
+    if _HOST.fullmatch(host) is None:
         raise RemoteProtocolError(400, f"Bad host in {what}")
     return host, (_port(port.strip(), what) if sep else None)
 

@@ -8,8 +8,8 @@ was readable, the partly parsed message so a response can still be built from it
 
 from __future__ import annotations
 
+import re
 import secrets
-from functools import cached_property
 
 from helin.sip.errors import LocalProtocolError, RemoteProtocolError
 from helin.sip.headers import CSeq, Headers, Via, canonical, is_token, split_commas
@@ -69,12 +69,25 @@ def new_tag() -> str:
     return secrets.token_hex(6)
 
 
+_SPACE = re.compile(r"\s")
+
+
 class Message:
-    """What requests and responses share: headers, body, and parsed accessors."""
+    """What requests and responses share: headers, body, and parsed accessors.
+
+    The parsed accessors (``via``, ``cseq``, ...) parse their header at the first access and
+    keep the result (later changes to ``headers`` do not reach them).
+    """
 
     def __init__(self, headers: Headers, body: bytes = b"") -> None:
         self.headers = headers
         self.body = body
+        self._call_id: str | None = None
+        self._cseq: CSeq | None = None
+        self._via: list[Via] | None = None
+        self._from: NameAddr | None = None
+        self._to: NameAddr | None = None
+        self._contacts: list[NameAddr] | None = None
 
     def _required(self, name: str) -> str:
         value = self.headers.get(name)
@@ -82,39 +95,63 @@ class Message:
             raise RemoteProtocolError(400, f"Missing {name} header", self)
         return value
 
-    @cached_property
+    @property
     def call_id(self) -> str:
-        value = self._required("Call-ID").strip()
-        if not value or any(ch.isspace() for ch in value):
-            raise RemoteProtocolError(400, "Bad Call-ID", self)
+        value = self._call_id
+        if value is None:
+            value = self._required("Call-ID").strip()
+            if not value or _SPACE.search(value):
+                raise RemoteProtocolError(400, "Bad Call-ID", self)
+            self._call_id = value
         return value
 
-    @cached_property
+    @property
     def cseq(self) -> CSeq:
-        return CSeq.parse(self._required("CSeq"))
+        cseq = self._cseq
+        if cseq is None:
+            cseq = self._cseq = CSeq.parse(self._required("CSeq"))
+        return cseq
 
-    @cached_property
+    @property
     def via(self) -> list[Via]:
-        values = self.headers.values("Via")
-        if not values:
-            raise RemoteProtocolError(400, "Missing Via header", self)
-        return [Via.parse(value) for value in values]
+        via = self._via
+        if via is None:
+            values = self.headers.values("Via")
+            if not values:
+                raise RemoteProtocolError(400, "Missing Via header", self)
+            via = self._via = [Via.parse(value) for value in values]
+        return via
 
-    @cached_property
+    def replace_vias(self, vias: list[Via]) -> None:
+        """Set what ``via`` returns, after the top Via header was changed to match."""
+        self._via = vias
+
+    @property
     def from_(self) -> NameAddr:
-        return NameAddr.parse(self._required("From"), "From")
+        value = self._from
+        if value is None:
+            value = self._from = NameAddr.parse(self._required("From"), "From")
+        return value
 
-    @cached_property
+    @property
     def to(self) -> NameAddr:
-        return NameAddr.parse(self._required("To"), "To")
+        value = self._to
+        if value is None:
+            value = self._to = NameAddr.parse(self._required("To"), "To")
+        return value
 
-    @cached_property
+    @property
     def contacts(self) -> list[NameAddr]:
         """Contact values; an empty list for none, and for ``*`` (see ``contact_star``)."""
-        values = self.headers.values("Contact")
-        if values == ["*"]:
-            return []
-        return [NameAddr.parse(value, "Contact") for value in values]
+        contacts = self._contacts
+        if contacts is None:
+            values = self.headers.values("Contact")
+            if values == ["*"]:
+                contacts = []
+            else:
+                contacts = [NameAddr.parse(value, "Contact") for value in values]
+            self._contacts = contacts
+        return contacts
 
     @property
     def contact_star(self) -> bool:
@@ -132,16 +169,14 @@ class Message:
         except RemoteProtocolError as exc:
             raise RemoteProtocolError(exc.status, exc.reason, self) from None
 
-    def _head_lines(self) -> list[str]:
-        lines = [f"{name}: {value}" for name, value in self.headers if name != "Content-Length"]
-        lines.append(f"Content-Length: {len(self.body)}")
-        return lines
-
     def start_line(self) -> str:
         raise NotImplementedError
 
     def to_bytes(self) -> bytes:
-        head = "\r\n".join([self.start_line(), *self._head_lines(), "", ""])
+        fields = "".join(
+            [f"{name}: {value}\r\n" for name, value in self.headers if name != "Content-Length"]
+        )
+        head = f"{self.start_line()}\r\n{fields}Content-Length: {len(self.body)}\r\n\r\n"
         return head.encode("utf-8", "surrogateescape") + self.body
 
 
@@ -228,20 +263,33 @@ def _start(line: str, headers: Headers) -> Request | Response:
     return request
 
 
+_WIRE_NAMES: dict[str, str] = {}
+"""Header names as they arrived (before the colon, blanks and all) -> canonical; valid ones only."""
+_MAX_WIRE_NAMES = 4096
+
+
 def _headers(lines: list[str]) -> Headers:
     items: list[tuple[str, str]] = []
+    names = _WIRE_NAMES
     for line in lines[1:]:
+        raw, colon, value = line.partition(":")
+        known = names.get(raw) if colon else None  # never a continuation: no name starts blank
+        if known is not None:
+            items.append((known, value.strip(" \t")))
+            continue
         if line[:1] in (" ", "\t"):
             if not items:
                 raise RemoteProtocolError(400, "Continuation line before any header")
             name, value = items[-1]
             items[-1] = (name, f"{value} {line.strip()}".strip())
             continue
-        name, colon, value = line.partition(":")
-        name = name.rstrip(" \t")
-        if not colon or not is_token(name):
+        stripped = raw.rstrip(" \t")
+        if not colon or not is_token(stripped):
             raise RemoteProtocolError(400, "Malformed header line")
-        items.append((canonical(name), value.strip(" \t")))
+        name = canonical(stripped)
+        if len(names) < _MAX_WIRE_NAMES:  # bounded: a peer may invent names
+            names[raw] = name
+        items.append((name, value.strip(" \t")))
     return Headers.trusted(items)
 
 

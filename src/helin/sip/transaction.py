@@ -100,6 +100,8 @@ class Transaction:
         self.config = config
         self.state = State.TRYING
         self.timers: Timers = {}
+        self.armed: Timers = {}
+        """The timers the transaction layer has armed for it (the layer's bookkeeping)."""
         self.reliable = peer.transport != "UDP"
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from helin.sip.errors import RemoteProtocolError
@@ -60,6 +61,14 @@ def parse_uri(text: str) -> SipUri:
     return SipUri.parse(text)
 
 
+_TOKEN = r"[-.!%*_+`'~A-Za-z0-9]+"
+_SIMPLE_NAME_ADDR = re.compile(
+    rf'(?:"([^"\\]*)"[ \t]*|({_TOKEN}(?:[ \t]+{_TOKEN})*)[ \t]*)?<([^<>\s]+)>[ \t]*(;.*)?', re.S
+)
+"""``"Display" <uri>;params``, ``Display Words <uri>``, ``<uri>``, without escapes or odd blanks:
+the common forms, which the general path in ``NameAddr.parse`` reads the same way."""
+
+
 @dataclass(frozen=True, slots=True)
 class NameAddr:
     """``"Display" <sip:user@host>;tag=x`` (or the bare addr-spec form)."""
@@ -81,6 +90,13 @@ class NameAddr:
     def parse(cls, value: str, what: str = "address") -> NameAddr:
         text = value.strip()
         display: str | None = None
+        simple = _SIMPLE_NAME_ADDR.fullmatch(text)
+        if simple is not None:
+            quoted, words, uri, rest = simple.groups()
+            if ":" not in uri:
+                raise RemoteProtocolError(400, f"Bad URI in {what}")
+            display = quoted if quoted is not None else " ".join(words.split()) if words else None
+            return cls(uri, display, parse_params(rest or "", what))
         if text.startswith('"'):
             display, text = unquote(text)
             text = text.lstrip()

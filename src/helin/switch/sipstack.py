@@ -33,6 +33,9 @@ TuEvent = RequestReceived | ResponseReceived | TransactionTimedOut | AckMissing
 """What the stack hands to the transaction user."""
 
 _monotonic = time.monotonic
+EARLY = 0.002
+"""uvloop's timers count whole milliseconds and fire up to about one early: a deadline that
+close is due now (re-arming for the rest spins the loop until it passes)."""
 
 
 class SipStack:
@@ -198,9 +201,13 @@ class SipStack:
         self._timer = self._loop.call_later(max(0.0, deadline - _monotonic()), self._fire)
 
     def _fire(self) -> None:
+        armed_for = self._armed_for
         self._timer = self._armed_for = None
+        now = _monotonic()
+        if armed_for is not None and now < armed_for < now + EARLY:
+            now = armed_for
         try:
-            self._carry(self.layer.on_timer(_monotonic()))
+            self._carry(self.layer.on_timer(now))
         except Exception:
             self._fault("the transaction layer failed on a timer")
             self._rearm()
