@@ -238,7 +238,10 @@ def parse(data: bytes, *, stream: bool = False) -> Request | Response:
         lines.pop(0)  # RFC 3261 7.5: ignore CRLFs before the start line
     if not lines:
         raise RemoteProtocolError(400, "Empty message")
-    message = _start(lines[0], _headers(lines))
+    headers, fault = _headers(lines)
+    message = _start(lines[0], headers)
+    if fault is not None:  # raised only now, so the error can still be answered (400)
+        raise RemoteProtocolError(400, fault, message)
     message.body = _body(message, body, stream)
     message.check()
     return message
@@ -268,8 +271,10 @@ _WIRE_NAMES: dict[str, str] = {}
 _MAX_WIRE_NAMES = 4096
 
 
-def _headers(lines: list[str]) -> Headers:
+def _headers(lines: list[str]) -> tuple[Headers, str | None]:
+    """The header fields, and the first fault found (malformed lines are skipped)."""
     items: list[tuple[str, str]] = []
+    fault: str | None = None
     names = _WIRE_NAMES
     for line in lines[1:]:
         raw, colon, value = line.partition(":")
@@ -279,18 +284,20 @@ def _headers(lines: list[str]) -> Headers:
             continue
         if line[:1] in (" ", "\t"):
             if not items:
-                raise RemoteProtocolError(400, "Continuation line before any header")
+                fault = fault or "Continuation line before any header"
+                continue
             name, value = items[-1]
             items[-1] = (name, f"{value} {line.strip()}".strip())
             continue
         stripped = raw.rstrip(" \t")
         if not colon or not is_token(stripped):
-            raise RemoteProtocolError(400, "Malformed header line")
+            fault = fault or "Malformed header line"
+            continue
         name = canonical(stripped)
         if len(names) < _MAX_WIRE_NAMES:  # bounded: a peer may invent names
             names[raw] = name
         items.append((name, value.strip(" \t")))
-    return Headers.trusted(items)
+    return Headers.trusted(items), fault
 
 
 def _body(message: Message, body: bytes, stream: bool) -> bytes:
