@@ -137,3 +137,15 @@ def test_changing_the_policy_takes_effect_for_the_next_call() -> None:
     h.agents("g", "a", "b", "c")
     h.group("g", Policy.SIMULTANEOUS)
     assert len(offered(h.call("c1"))) == 3
+
+
+def test_weighted_group_with_a_weight_zero_agent_keeps_serving() -> None:
+    h = Harness()
+    h.group("w", Policy.WEIGHTED)
+    h.agents("w", "z", weight=0)
+    h.agents("w", "y")
+    h.call("c1", "w")
+    assert offered(h.send(ev.OfferFailed(call_id="c1", agent_id="y"))) == [("c1", "y")]
+    h.send(ev.OfferAnswered(call_id="c1", agent_id="y"))
+    h.send(ev.AgentHungUp(call_id="c1"))
+    assert offered(h.call("c2", "w")) == [("c2", "y")]

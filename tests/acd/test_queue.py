@@ -307,3 +307,23 @@ def test_every_output_is_music_aware() -> None:
     h.call("c2")
     out = h.advance(10)
     assert StopMusic(call_id="c2") in out
+
+
+def test_unstaffed_groups_overflow_oldest_caller_first() -> None:
+    h = Harness()
+    to_k = OverflowAction(kind=OverflowKind.FORWARD_GROUP, target="k")
+    for group_id in ("h", "g"):
+        config = GroupConfig(
+            id=group_id,
+            queue=replace(QUIET, no_agents=NoAgentsAction.OVERFLOW),
+            on_no_agents=to_k,
+        )
+        h.send(ev.GroupConfigured(group=config))
+        h.send(ev.MemberAdded(group_id=group_id, agent_id="x", logged_in=True))
+    h.send(ev.GroupConfigured(group=GroupConfig(id="k", queue=QUIET)))
+    h.send(ev.DevicesReachable(agent_id="x", count=1))
+    h.send(ev.OutboundCallPlaced(call_id="p", agent_id="x"))
+    h.call("first", "h")
+    h.call("second", "g")
+    out = h.send(ev.AgentLoggedOut(agent_id="x"))
+    assert [r.call_id for r in of(CallRecord, out)] == ["first", "second"]

@@ -73,6 +73,11 @@ WAIT_SMOOTHING = 0.3
 MISSED = (OfferResult.NO_ANSWER, OfferResult.DECLINED)
 
 
+def _oldest_first(group: Group) -> tuple[tuple[int, str], str]:
+    """Sort key: the group whose longest-waiting caller came first, then by id."""
+    return (group.queue[0] if group.queue else (2**62, ""), group.id)
+
+
 class AcdUsageError(Exception):
     """The engine was driven in a way that cannot happen (a bug in the caller)."""
 
@@ -680,7 +685,8 @@ class AcdEngine:
     def _settle(self) -> list[Output]:
         """After every event: overflow unstaffed queues, then serve the dirty groups."""
         while self._unstaffed:
-            group = self._unstaffed.pop()
+            group = min(self._unstaffed, key=_oldest_first)  # a fixed, fair order
+            self._unstaffed.discard(group)
             if group.staffed == 0 and group.config.queue.no_agents is NoAgentsAction.OVERFLOW:
                 for _, call_id in list(group.queue):
                     call = self._calls[call_id]
@@ -740,8 +746,7 @@ class AcdEngine:
 
     @staticmethod
     def _untried_in_pool(group: Group, call: Call) -> bool:
-        tried_here = sum(1 for agent_id in call.tried if agent_id in group.pool)
-        return tried_here < len(group.pool)
+        return group.pool.can_pick(call.tried)
 
     # -- output ---------------------------------------------------------------------------
 

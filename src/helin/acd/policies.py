@@ -32,6 +32,10 @@ class Pool(Protocol):
         """Agents to ring now for one call, skipping ``tried``; empty when none is left."""
         ...
 
+    def can_pick(self, tried: Collection[str]) -> bool:
+        """Whether ``pick(tried)`` would choose someone."""
+        ...
+
 
 class _OrderedPool:
     """Agents sorted by a key; subclasses choose the key and where a pick starts."""
@@ -59,6 +63,9 @@ class _OrderedPool:
 
     def __len__(self) -> int:
         return len(self._keys)
+
+    def can_pick(self, tried: Collection[str]) -> bool:
+        return sum(1 for agent_id in tried if agent_id in self._keys) < len(self._keys)
 
     def _first_untried(self, start: int, tried: Collection[str]) -> list[str]:
         n = len(self._sorted)
@@ -168,6 +175,10 @@ class WeightedPool:
                 target -= self._tree[nxt]
             step >>= 1
         return pos + 1
+
+    def can_pick(self, tried: Collection[str]) -> bool:
+        """Someone untried with a weight above 0 is available."""
+        return self._total > sum(self._weight[a] for a in tried if a in self._slot)
 
     def pick(self, tried: Collection[str]) -> list[str]:
         hidden = [a for a in tried if a in self._slot]
