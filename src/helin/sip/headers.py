@@ -126,6 +126,14 @@ class Headers:
         values = (self._index or self._lookup()).get(_SPELLINGS.get(name) or canonical(name))
         return [] if values is None else list(values)
 
+    def missing(self, names: Iterable[str]) -> str | None:
+        """The first of ``names`` (canonical) without a field, or None when all have one."""
+        index = self._index or self._lookup()
+        for name in names:
+            if name not in index:
+                return name
+        return None
+
     def values(self, name: str) -> list[str]:
         """Every value of a comma-separated header, across all its lines."""
         lines = (self._index or self._lookup()).get(_SPELLINGS.get(name) or canonical(name))
@@ -200,10 +208,21 @@ def split_commas(value: str) -> list[str]:
     return [p for p in parts if p]
 
 
+_PARAM = r"[-.!%*_+`'~A-Za-z0-9]+(?:=[^;\"\s]*)?"
+_SIMPLE_PARAMS = re.compile(f";?{_PARAM}(?:;{_PARAM})*")
+"""``a=1;b``, perhaps after a ``;``: no quotes, blanks or empty parameters (most of them)."""
+
+
 def parse_params(text: str, what: str) -> dict[str, str | None]:
     """``;a=1;b;c="x y"`` -> ``{"a": "1", "b": None, "c": "x y"}`` (names lower-cased)."""
     params: dict[str, str | None] = {}
     if not text:
+        return params
+    if _SIMPLE_PARAMS.fullmatch(text) is not None:  # the loop below would read it the same way
+        for raw in text.split(";"):
+            if raw:
+                name, eq, value = raw.partition("=")
+                params[name.lower()] = value if eq else None
         return params
     for raw in _split_semicolons(text):
         if not raw:
@@ -293,6 +312,9 @@ class CSeq:
 
     @classmethod
     def parse(cls, value: str) -> CSeq:
+        known = _CSEQS.get(value)
+        if known is not None:
+            return known
         number, _, method = value.strip().partition(" ")
         method = method.strip()
         if not number.isdigit() or not is_token(method) or len(number) > 10:
@@ -300,10 +322,19 @@ class CSeq:
         seq = int(number)
         if seq >= 2**31:
             raise RemoteProtocolError(400, "CSeq number too large")
-        return cls(seq, method)
+        cseq = cls(seq, method)
+        if len(_CSEQS) >= _MAX_CACHED:
+            _CSEQS.clear()
+        _CSEQS[value] = cseq
+        return cseq
 
     def __str__(self) -> str:
         return f"{self.seq} {self.method}"
+
+
+_CSEQS: dict[str, CSeq] = {}
+"""CSeq values parsed lately (immutable, so shared): a call's requests repeat a few of them."""
+_MAX_CACHED = 1024
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,8 +162,9 @@ class Message:
 
     def check(self) -> None:
         """Parse every header helin relies on; raise ``RemoteProtocolError`` if one is bad."""
-        for name in REQUIRED:
-            self._required(name)
+        missing = self.headers.missing(REQUIRED)
+        if missing is not None:
+            raise RemoteProtocolError(400, f"Missing {missing} header", self)
         try:
             _ = self.call_id, self.cseq, self.via, self.from_, self.to
         except RemoteProtocolError as exc:

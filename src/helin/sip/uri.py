@@ -69,6 +69,11 @@ _SIMPLE_NAME_ADDR = re.compile(
 the common forms, which the general path in ``NameAddr.parse`` reads the same way."""
 
 
+_NAME_ADDRS: dict[str, NameAddr] = {}
+"""Values parsed lately (immutable, so shared): a call's requests repeat its From and To."""
+_MAX_CACHED = 1024
+
+
 @dataclass(frozen=True, slots=True)
 class NameAddr:
     """``"Display" <sip:user@host>;tag=x`` (or the bare addr-spec form)."""
@@ -88,6 +93,17 @@ class NameAddr:
 
     @classmethod
     def parse(cls, value: str, what: str = "address") -> NameAddr:
+        known = _NAME_ADDRS.get(value)
+        if known is not None:
+            return known
+        parsed = cls._parse(value, what)
+        if len(_NAME_ADDRS) >= _MAX_CACHED:
+            _NAME_ADDRS.clear()
+        _NAME_ADDRS[value] = parsed
+        return parsed
+
+    @classmethod
+    def _parse(cls, value: str, what: str) -> NameAddr:
         text = value.strip()
         display: str | None = None
         simple = _SIMPLE_NAME_ADDR.fullmatch(text)

@@ -33,9 +33,11 @@ TuEvent = RequestReceived | ResponseReceived | TransactionTimedOut | AckMissing
 """What the stack hands to the transaction user."""
 
 _monotonic = time.monotonic
-EARLY = 0.002
-"""uvloop's timers count whole milliseconds and fire up to about one early: a deadline that
-close is due now (re-arming for the rest spins the loop until it passes)."""
+TIMER_SLACK = 0.01
+"""Seconds the loop timer runs past the layer's next deadline. Deadlines that close together
+share one wake-up (a busy server expires thousands of transactions a second, each at its own
+time), and uvloop, which counts whole milliseconds, cannot wake us just before a deadline
+(re-arming for the remaining microseconds would spin until it passed)."""
 
 
 class SipStack:
@@ -189,23 +191,23 @@ class SipStack:
             log.info("cannot send to %s: no such transport", to)
 
     def _rearm(self) -> None:
-        """Keep the loop timer at or before the layer's next deadline."""
+        """Keep the loop timer at most ``TIMER_SLACK`` after the layer's next deadline."""
         deadline = self.layer.next_deadline()
-        if deadline is None or (self._armed_for is not None and self._armed_for <= deadline):
+        if deadline is None:
+            return
+        wake = deadline + TIMER_SLACK
+        if self._armed_for is not None and self._armed_for <= wake:
             return  # an early wake-up is harmless: _fire re-arms
         if self._loop is None:
             return
         if self._timer is not None:
             self._timer.cancel()
-        self._armed_for = deadline
-        self._timer = self._loop.call_later(max(0.0, deadline - _monotonic()), self._fire)
+        self._armed_for = wake
+        self._timer = self._loop.call_later(max(0.0, wake - _monotonic()), self._fire)
 
     def _fire(self) -> None:
-        armed_for = self._armed_for
         self._timer = self._armed_for = None
         now = _monotonic()
-        if armed_for is not None and now < armed_for < now + EARLY:
-            now = armed_for
         try:
             self._carry(self.layer.on_timer(now))
         except Exception:
