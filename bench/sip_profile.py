@@ -148,11 +148,41 @@ def timed(n: int, work: Callable[[int], None], offset: int) -> float:
 
 
 async def run_only(stage: str, calls: int) -> None:
-    """Run ``calls`` items of one stage and nothing else (for an outside profiler)."""
+    """Run ``calls`` items of one stage and nothing else (for an outside profiler).
+
+    ``messages`` only builds a call's requests (what every other call stage also does);
+    ``parse`` parses them; ``layer`` feeds them to the transaction layer alone; ``call`` runs
+    whole calls through the stack; ``register`` whole registrations.
+    """
+    from helin.sip.message import parse
+
     ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
     h = Harness(await helin(1000, ready))
-    work = h.call if stage == "call" else h.registration
-    work(0)
+    h.call(0)
+    tag = "0123456789ab"
+
+    def build(i: int) -> list[bytes]:
+        return [
+            invite(h.port, i),
+            in_dialog("ACK", 1, h.port, i, tag, 1),
+            in_dialog("BYE", 2, h.port, i, tag, 2),
+        ]
+
+    def parse_call(i: int) -> None:
+        for data in build(i):
+            parse(data)
+
+    def layer_call(i: int) -> None:
+        for data in build(i):
+            h.stack.layer.receive(data, h.source, time.monotonic())
+
+    work = {
+        "messages": build,
+        "parse": parse_call,
+        "layer": layer_call,
+        "call": h.call,
+        "register": h.registration,
+    }[stage]
     for i in range(1, calls + 1):
         work(i)
 
@@ -168,7 +198,7 @@ def instructions(stage: str, calls: int) -> float:
             "--cachegrind-out-file=/dev/null",
         ]
         command += [sys.executable, "-m", "bench.sip_profile", "--only", stage, "--calls", str(n)]
-        env = {**os.environ, "PYTHONMALLOC": "malloc"}
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
         out = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stderr
         found = re.search(r"I\s+refs:\s+([\d,]+)", out)
         assert found is not None, out[-2000:]
@@ -238,15 +268,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--instructions", action="store_true")
-    parser.add_argument("--only", choices=("call", "register"))
+    parser.add_argument("--only", choices=("messages", "parse", "layer", "call", "register"))
     args = parser.parse_args()
     if args.only:
         uvloop.run(run_only(args.only, args.calls))
         return
     if args.instructions:
         n = min(args.calls, 1000)
-        for stage in ("call", "register"):
-            print(f"  {stage:10} {instructions(stage, n) / 1000:8.0f} thousand instructions")
+        print("thousands of instructions per call (each stage includes the one before)")
+        for stage in ("messages", "parse", "layer", "call", "register"):
+            print(f"  {stage:10} {instructions(stage, n) / 1000:8.0f}", flush=True)
         return
     results = uvloop.run(measure(args.calls, args.rounds, args.profile))
     if args.profile:

@@ -83,22 +83,33 @@ class Headers:
     Lookups go through an index (canonical name -> values) built at the first lookup and
     dropped by every change, so a message's dozen lookups cost one pass over its fields. Its
     values are tuples: the garbage collector stops tracking tuples of strings, and a lingering
-    transaction's request would otherwise keep a tracked list per header field.
+    transaction's request would otherwise keep a tracked list per header field. For the same
+    reason parsed headers keep their fields in a tuple, turned into a list at the first change.
     """
 
     __slots__ = ("_index", "_items")
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
-        self._items: list[tuple[str, str]] = [(canonical(n), v) for n, v in items]
+        self._items: list[tuple[str, str]] | tuple[tuple[str, str], ...] = [
+            (canonical(n), v) for n, v in items
+        ]
         self._index: dict[str, tuple[str, ...]] | None = None
 
     @classmethod
-    def trusted(cls, items: list[tuple[str, str]]) -> Headers:
-        """Headers from a list whose names are canonical already (taken, not copied)."""
+    def trusted(cls, items: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> Headers:
+        """Headers from fields whose names are canonical already (taken, not copied)."""
         headers = cls.__new__(cls)
         headers._items = items
         headers._index = None
         return headers
+
+    def _changing(self) -> list[tuple[str, str]]:
+        """The fields as a list to change in place; the index is dropped."""
+        self._index = None
+        items = self._items
+        if isinstance(items, tuple):
+            items = self._items = list(items)
+        return items
 
     def _lookup(self) -> dict[str, tuple[str, ...]]:
         index: dict[str, tuple[str, ...]] = {}
@@ -144,33 +155,31 @@ class Headers:
         return [part for line in lines for part in split_commas(line)]
 
     def add(self, name: str, value: str) -> None:
-        self._items.append((canonical(name), value))
-        self._index = None
+        self._changing().append((canonical(name), value))
 
     def set(self, name: str, value: str) -> None:
         """Replace every field of that name with one field (kept where the first one was)."""
         name = canonical(name)
-        self._index = None
-        for i, (n, _) in enumerate(self._items):
+        items = self._changing()
+        for i, (n, _) in enumerate(items):
             if n == name:
-                self._items[i] = (name, value)
-                self._items[i + 1 :] = [(k, v) for k, v in self._items[i + 1 :] if k != name]
+                items[i] = (name, value)
+                items[i + 1 :] = [(k, v) for k, v in items[i + 1 :] if k != name]
                 return
-        self._items.append((name, value))
+        items.append((name, value))
 
     def prepend(self, name: str, value: str) -> None:
-        self._items.insert(0, (canonical(name), value))
-        self._index = None
+        self._changing().insert(0, (canonical(name), value))
 
     def set_first(self, name: str, value: str) -> None:
         """Replace the first field of that name (only)."""
         name = canonical(name)
-        self._index = None
-        for i, (n, _) in enumerate(self._items):
+        items = self._changing()
+        for i, (n, _) in enumerate(items):
             if n == name:
-                self._items[i] = (name, value)
+                items[i] = (name, value)
                 return
-        self._items.append((name, value))
+        items.append((name, value))
 
     def remove(self, name: str) -> None:
         name = canonical(name)

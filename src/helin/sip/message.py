@@ -298,7 +298,7 @@ def _headers(lines: list[str]) -> tuple[Headers, str | None]:
         if len(names) < _MAX_WIRE_NAMES:  # bounded: a peer may invent names
             names[raw] = name
         items.append((name, value.strip(" \t")))
-    return Headers.trusted(items), fault
+    return Headers.trusted(tuple(items)), fault
 
 
 def _body(message: Message, body: bytes, stream: bool) -> bytes:
