@@ -9,7 +9,7 @@ malformed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from helin.sip.errors import RemoteProtocolError
@@ -136,6 +136,10 @@ class Headers:
         """Every field of that name, one entry per header line (commas not split)."""
         values = (self._index or self._lookup()).get(_SPELLINGS.get(name) or canonical(name))
         return [] if values is None else list(values)
+
+    def index(self) -> Mapping[str, tuple[str, ...]]:
+        """Canonical name -> every value of that name, in order (a view: do not change it)."""
+        return self._index or self._lookup()
 
     def missing(self, names: Iterable[str]) -> str | None:
         """The first of ``names`` (canonical) without a field, or None when all have one."""

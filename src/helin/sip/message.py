@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
+from operator import itemgetter
 
 from helin.sip.errors import LocalProtocolError, RemoteProtocolError
 from helin.sip.headers import CSeq, Headers, Via, canonical, is_token, split_commas
@@ -70,6 +72,7 @@ def new_tag() -> str:
 
 
 _SPACE = re.compile(r"\s")
+_name_of = itemgetter(0)
 
 
 class Message:
@@ -174,10 +177,15 @@ class Message:
         raise NotImplementedError
 
     def to_bytes(self) -> bytes:
-        fields = "".join(
-            [f"{name}: {value}\r\n" for name, value in self.headers if name != "Content-Length"]
-        )
-        head = f"{self.start_line()}\r\n{fields}Content-Length: {len(self.body)}\r\n\r\n"
+        fields: Iterable[tuple[str, str]] = self.headers
+        if "Content-Length" in map(_name_of, fields):  # ours replaces it
+            fields = [field for field in fields if field[0] != "Content-Length"]
+        lines = "\r\n".join(map(": ".join, fields))  # C loops: no bytecode per header field
+        length = f"Content-Length: {len(self.body)}\r\n\r\n"
+        if lines:
+            head = f"{self.start_line()}\r\n{lines}\r\n{length}"
+        else:
+            head = f"{self.start_line()}\r\n{length}"
         return head.encode("utf-8", "surrogateescape") + self.body
 
 
@@ -327,20 +335,26 @@ def make_response(
     """A response to ``request`` per RFC 3261 8.2.6: Via, From, To (+tag), Call-ID, CSeq copied."""
     if not 100 <= status <= 699:
         raise LocalProtocolError(f"status {status} is not a SIP status")
-    items: list[tuple[str, str]] = [("Via", v) for v in request.headers.get_all("Via")]
-    to = request.headers.get("To") or ""
+    fields = request.headers.index()
+    items: list[tuple[str, str]] = [("Via", v) for v in fields.get("Via", ())]
+    to = (fields.get("To") or _EMPTY)[0]
     if to_tag is not None and status > 100 and ";tag=" not in to.replace(" ", "").lower():
         to = f"{to};tag={to_tag}"
     items += [
-        ("From", request.headers.get("From") or ""),
+        ("From", (fields.get("From") or _EMPTY)[0]),
         ("To", to),
-        ("Call-ID", request.headers.get("Call-ID") or ""),
-        ("CSeq", request.headers.get("CSeq") or ""),
+        ("Call-ID", (fields.get("Call-ID") or _EMPTY)[0]),
+        ("CSeq", (fields.get("CSeq") or _EMPTY)[0]),
     ]
     if 100 < status < 300 and request.method in ("INVITE", "SUBSCRIBE"):
-        items += [("Record-Route", v) for v in request.headers.get_all("Record-Route")]
-    items += extra or []
+        items += [("Record-Route", v) for v in fields.get("Record-Route", ())]
+    if extra:
+        items += extra
     return Response(status, reason or REASONS.get(status, "Unknown"), Headers.trusted(items), body)
+
+
+_EMPTY = ("",)
+"""What a missing header is copied as."""
 
 
 def header_list(value: str | None) -> list[str]:
