@@ -177,8 +177,10 @@ class TransactionLayer:
 
     def respond(self, tx: ServerTransaction, response: Response, now: float) -> list[LayerAction]:
         actions: list[LayerAction] = list(tx.respond(response, now))
-        if tx.invite and 200 <= response.status < 300:
-            self._unacked[(tx.request.call_id, tx.request.cseq.seq)] = tx
+        if response.status >= 200:
+            if tx.invite and response.status < 300:
+                self._unacked[(tx.request.call_id, tx.request.cseq.seq)] = tx
+            tx.request.release_parsed()  # it lingers with the transaction
         self._sync(tx, "s", now)
         return actions
 
