@@ -48,8 +48,9 @@ FULL_SECONDS = 30
 PROBE_SECONDS = 5
 START_RATE = 500
 MAX_RATE = 16_000
-BISECT_STEPS = 3
-FULL_RETRIES = 3
+FULL_START = 0.7
+"""Where full runs start, as a share of the best probe."""
+FULL_RUNS = 3
 DRAIN_LIMIT = 45.0
 """Seconds to wait for helin's lingering transactions to expire after a full run."""
 LATE = 1.0
@@ -220,11 +221,13 @@ class Bench:
             result.cpu = server.cpu() - cpu0
             result.sipp_cpu = usage.ru_utime + usage.ru_stime
             result.sipp_rc = sipp.returncode
-            lines = errors.read_text(errors="replace").splitlines()
-            result.notes += [x for x in lines if x.strip() and "Resolving remote" not in x][-5:]
+            self._read_stats(stat, result)
+            if not result.passed:  # sipp's last complaint (its whole stderr is in the workdir)
+                lines = errors.read_text(errors="replace").splitlines()
+                result.notes += [x for x in lines if x.startswith(("20", "Aborting", "Error"))][-1:]
             stats = server.stats()
             result.rss_kb = stats["rss_kb"]
-            if drain:
+            if drain and result.passed:
                 cpu1, drain_start = server.cpu(), time.monotonic()
                 while stats["transactions"] and time.monotonic() - drain_start < DRAIN_LIMIT:
                     time.sleep(0.5)
@@ -235,7 +238,6 @@ class Bench:
                 result.drain_cpu = server.cpu() - cpu1
         finally:
             server.close()
-        self._read_stats(stat, result)
         self.runs.append(result)
         print(result.line(), flush=True)
         for note in result.notes:
@@ -257,8 +259,15 @@ class Bench:
         result.retransmissions = int(last["Retransmissions(C)"])
 
     def search(self, scenario: str) -> Run | None:
-        """The best full run: probe upwards, bisect, then confirm at full length."""
-        print(f"{scenario}: probing {PROBE_SECONDS} s runs", flush=True)
+        """The best full run.
+
+        Short probes double the rate until one fails, and one more probe bisects. Probes flatter
+        helin: over a full run its lingering transactions (32 s each) pile up, and with them the
+        garbage collector's pauses. So full runs start at ``FULL_START`` of the best probe and
+        then bisect between the best full run that passed and the lowest that failed; a run
+        that passes is drained (its CPU figure needs the transactions' expiry).
+        """
+        print(f"{scenario}: probing with {PROBE_SECONDS} s runs", flush=True)
         good, bad, rate = 0, 0, START_RATE
         while rate <= MAX_RATE:
             if self.run(scenario, "helin", rate, PROBE_SECONDS, drain=False).passed:
@@ -266,23 +275,27 @@ class Bench:
             else:
                 bad = rate
                 break
-        for _ in range(BISECT_STEPS if bad else 0):
-            low = good or START_RATE // 4
-            if bad - low <= max(50, low // 10):
-                break
-            middle = _round_rate((low + bad) // 2)
+        if good and bad:
+            middle = _round_rate((good + bad) // 2)
             if self.run(scenario, "helin", middle, PROBE_SECONDS, drain=False).passed:
                 good = middle
-            else:
-                bad = middle
-        rate = good or START_RATE // 4
-        print(f"{scenario}: confirming with {FULL_SECONDS} s runs", flush=True)
-        for _ in range(FULL_RETRIES):
+        print(f"{scenario}: {FULL_SECONDS} s runs", flush=True)
+        best: Run | None = None
+        failed = 0
+        rate = _round_rate(int((good or START_RATE) * FULL_START))
+        for _ in range(FULL_RUNS):
             run = self.run(scenario, "helin", rate, FULL_SECONDS, drain=True)
             if run.passed:
-                return run
-            rate = _round_rate(rate * 9 // 10)
-        return None
+                best = run
+                upper = failed or good
+            else:
+                failed = rate
+                upper = rate
+            lower = best.rate if best is not None else rate * 2 // 3
+            rate = _round_rate((lower + upper) // 2)
+            if best is not None and rate - best.rate < max(100, best.rate // 10):
+                break  # close enough: the step is within 10%
+        return best
 
 
 def _round_rate(rate: int) -> int:

@@ -96,11 +96,16 @@ class Headers:
         self._index: dict[str, tuple[str, ...]] | None = None
 
     @classmethod
-    def trusted(cls, items: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> Headers:
-        """Headers from fields whose names are canonical already (taken, not copied)."""
+    def trusted(
+        cls,
+        items: list[tuple[str, str]] | tuple[tuple[str, str], ...],
+        index: dict[str, tuple[str, ...]] | None = None,
+    ) -> Headers:
+        """Headers from fields whose names are canonical already (taken, not copied), with
+        their index when the caller built it on the way."""
         headers = cls.__new__(cls)
         headers._items = items
-        headers._index = None
+        headers._index = index
         return headers
 
     def _changing(self) -> list[tuple[str, str]]:
@@ -140,14 +145,6 @@ class Headers:
     def index(self) -> Mapping[str, tuple[str, ...]]:
         """Canonical name -> every value of that name, in order (a view: do not change it)."""
         return self._index or self._lookup()
-
-    def missing(self, names: Iterable[str]) -> str | None:
-        """The first of ``names`` (canonical) without a field, or None when all have one."""
-        index = self._index or self._lookup()
-        for name in names:
-            if name not in index:
-                return name
-        return None
 
     def values(self, name: str) -> list[str]:
         """Every value of a comma-separated header, across all its lines."""

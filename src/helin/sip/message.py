@@ -21,6 +21,7 @@ SIP_VERSION = "SIP/2.0"
 MAGIC_COOKIE = "z9hG4bK"
 """Prefix of every RFC 3261 branch parameter."""
 REQUIRED = ("Via", "From", "To", "Call-ID", "CSeq")
+_REQUIRED_SET = frozenset(REQUIRED)
 
 REASONS = {
     100: "Trying",
@@ -173,8 +174,9 @@ class Message:
 
     def check(self) -> None:
         """Parse every header helin relies on; raise ``RemoteProtocolError`` if one is bad."""
-        missing = self.headers.missing(REQUIRED)
-        if missing is not None:
+        fields = self.headers.index()
+        if not fields.keys() >= _REQUIRED_SET:
+            missing = next(name for name in REQUIRED if name not in fields)
             raise RemoteProtocolError(400, f"Missing {missing} header", self)
         try:
             _ = self.call_id, self.cseq, self.via, self.from_, self.to
@@ -291,14 +293,20 @@ _MAX_WIRE_NAMES = 4096
 def _headers(lines: list[str]) -> tuple[Headers, str | None]:
     """The header fields, and the first fault found (malformed lines are skipped)."""
     items: list[tuple[str, str]] = []
+    index: dict[str, tuple[str, ...]] | None = {}
     fault: str | None = None
     names = _WIRE_NAMES
     for line in lines[1:]:
         raw, colon, value = line.partition(":")
         known = names.get(raw) if colon else None  # never a continuation: no name starts blank
         if known is not None:
-            items.append((known, value.strip(" \t")))
+            value = value.strip(" \t")
+            items.append((known, value))
+            if index is not None:  # the index the first lookup would build, built now
+                values = index.get(known)
+                index[known] = (value,) if values is None else (*values, value)
             continue
+        index = None  # an unusual line: the index is built at the first lookup instead
         if line[:1] in (" ", "\t"):
             if not items:
                 fault = fault or "Continuation line before any header"
@@ -314,7 +322,7 @@ def _headers(lines: list[str]) -> tuple[Headers, str | None]:
         if len(names) < _MAX_WIRE_NAMES:  # bounded: a peer may invent names
             names[raw] = name
         items.append((name, value.strip(" \t")))
-    return Headers.trusted(tuple(items)), fault
+    return Headers.trusted(tuple(items), index), fault
 
 
 def _body(message: Message, body: bytes, stream: bool) -> bytes:
