@@ -55,6 +55,35 @@ def glob_versions(root: str) -> list[Path]:
     return sorted(Path(root).glob("*/bin"), key=version, reverse=True)
 
 
+def free_baresip_port() -> int:
+    """A SIP port for baresip: free a moment ago for UDP and TCP, and ``port + 1`` for TCP.
+
+    baresip 1.0 listens on its ``sip_listen`` port with UDP and TCP and puts its TLS
+    transport on the next port; if any of the three is taken it exits at start.
+    """
+    for _ in range(200):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port: int = udp.getsockname()[1]
+            if port >= 65535:
+                continue
+            try:
+                with (
+                    socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp,
+                    socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tls,
+                ):
+                    tcp.bind(("127.0.0.1", port))
+                    tls.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+    raise OSError("no port free for baresip's UDP, TCP and TLS transports on 127.0.0.1")
+
+
+BIND_FAILED = "Address already in use"
+"""What baresip logs when a port it was given was taken in the meantime (it then exits)."""
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -20,7 +20,7 @@ import wave
 from pathlib import Path
 
 from tests.interop.harness import REALM, free_udp_port, udp_port_bound
-from tests.support import need
+from tests.support import free_baresip_port, need
 
 
 def need_baresip() -> str:
@@ -55,7 +55,7 @@ class Baresip:
         self.binary = need_baresip()
         self.home = workdir / f"baresip-{user}"
         self.home.mkdir()
-        self.port = free_udp_port()
+        self.port = free_baresip_port()
         self.log = workdir / f"baresip-{user}.log"
         tone = self.home / "tone.wav"
         write_tone(tone)

@@ -24,15 +24,16 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
 import soundfile
 
+from tests.interop.harness import udp_port_bound
 from tests.media.audio import tone
-from tests.support import need
+from tests.support import BIND_FAILED, free_baresip_port, need
 
 MODULES = Path("/usr/lib/baresip/modules")
 NEEDED = ("g711", "aufile", "sndfile", "menu", "account")
@@ -69,10 +70,11 @@ class Phone:
         self.log = workdir / f"baresip-{name}.log"
         self.source = source
         self.proc: subprocess.Popen[bytes] | None = None
+        self.sip_port = 0
 
     def _config(self) -> str:
         rtp = random.randrange(40000, 49960, 2)
-        sip = free_sip_port()
+        sip = self.sip_port = free_baresip_port()
         return f"""\
 poll_method\t\tepoll
 net_interface\t\t127.0.0.1
@@ -97,22 +99,39 @@ module_tmp\t\taccount.so
 
     def start(self, account: str, *, dial: str | None = None) -> Phone:
         """Start baresip with one ``account`` line (baresip's ``accounts`` file syntax);
-        with ``dial``, it calls that URI at once."""
-        (self.home / "config").write_text(self._config())
+        with ``dial``, it calls that URI at once. Returns once baresip listens; a port
+        taken between our check and baresip's bind means a new try with other ports."""
         (self.home / "accounts").write_text(account + "\n")
         (self.home / "contacts").write_text("")
         command = [self.binary, "-f", str(self.home), "-4", "-v", "-t", str(LIFETIME)]
         if dial is not None:
             command += ["-e", f"/dial {dial}"]
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                command,
-                cwd=self.home,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        return self
+        for _ in range(3):
+            (self.home / "config").write_text(self._config())
+            logged = self.log.stat().st_size if self.log.exists() else 0
+            with self.log.open("ab") as out:
+                self.proc = subprocess.Popen(
+                    command,
+                    cwd=self.home,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            if self._listening() or BIND_FAILED not in self.log_text()[logged:]:
+                return self
+        raise AssertionError(f"baresip {self.name} found no free port\n{self.tail()}")
+
+    def _listening(self) -> bool:
+        """Wait until baresip's SIP UDP port is bound (True) or baresip exits (False)."""
+        assert self.proc is not None
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            if udp_port_bound(self.sip_port):
+                return True
+            time.sleep(0.02)
+        return self.proc.poll() is None
 
     @property
     def running(self) -> bool:
@@ -164,18 +183,3 @@ module_tmp\t\taccount.so
 
 STATUS = re.compile(r"\[\d+:\d\d:\d\d\] audio=\S+ \(bit/s\)\s*")
 """The menu module's call status line, rewritten in place many times a second."""
-
-
-def free_sip_port() -> int:
-    """A port free a moment ago for both UDP and TCP on 127.0.0.1 (baresip listens on both)."""
-    for _ in range(100):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind(("127.0.0.1", 0))
-            port: int = udp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-                try:
-                    tcp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-    raise OSError("no port free for both UDP and TCP on 127.0.0.1")
