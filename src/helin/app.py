@@ -9,15 +9,23 @@ import os
 import secrets
 import signal
 import time
+from dataclasses import asdict
 from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from helin.acd.commands import Command, Record
 from helin.acd.engine import AcdEngine
 from helin.acd.events import DevicesReachable, GroupConfigured
+from helin.clips.library import default_library
 from helin.config import Settings
+from helin.media.recorder import Recording, finalise_orphans
 from helin.sip.auth import Algorithm
 from helin.sip.wire import Address
-from helin.store import accounts, db, repos, sipdata
+from helin.store import accounts, calllog, db, directory, repos, sipdata
+from helin.switch.calls import CallClosed, CallLayer, CallOpened
+from helin.switch.directory import Directory, GroupEntry, UserEntry
+from helin.switch.mediaserver import MediaServer
 from helin.switch.registrar import Binding
 from helin.switch.runtime import AcdRuntime
 from helin.switch.service import SipService, device_of
@@ -52,87 +60,205 @@ def serve(settings: Settings) -> None:
 
 
 async def _serve(settings: Settings) -> None:
-    url = settings.effective_database_url
-    db.migrate(url)
-    sessions = db.session_factory(db.make_engine(url))
-
-    def write(records: list[Record]) -> None:
-        with sessions.begin() as session:
-            repos.write_records(session, records)
-
-    def carry_out(commands: list[Command]) -> None:
-        for command in commands:
-            log.info("no switch yet to carry out %s", command)
-
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    runtime = AcdRuntime(AcdEngine(), on_commands=carry_out, on_records=write)
-    with sessions() as session:
-        events = repos.load_acd_events(session)
-        devices = [
-            device_of(
-                id=d.id,
-                user_id=d.user_id,
-                username=d.sip_username,
-                realm=d.realm,
-                ha1_md5=d.ha1_md5,
-                ha1_sha256=d.ha1_sha256,
-                kind=d.kind,
-            )
-            for d in sipdata.load_devices(session)
-        ]
-        realms = sipdata.load_realms(session)
-        trunk_peers = sipdata.load_trunk_peers(session)
-        saved = sipdata.load_registrations(session)
-    runtime.restore(events)
-
-    def save_bindings(added: list[Binding], removed: list[Binding]) -> None:
-        with sessions.begin() as session:
-            sipdata.save_registrations(session, map(_row, added), map(_row, removed))
-
-    sip = SipService(
-        host=settings.sip_host,
-        port=settings.sip_port,
-        secret=_secret(settings.data_dir),
-        devices=devices,
-        realms=realms,
-        trunk_peers=trunk_peers,
-        digest=tuple(Algorithm(name) for name in settings.sip_digest.split(",")),
-        on_bindings=save_bindings,
-        on_reachable=lambda user_id, count: runtime.feed(
-            DevicesReachable(agent_id=user_id, count=count)
-        ),
-    )
-    users = {d.id: d.user_id for d in devices}
-    sip.registrar.restore(
-        [_binding(row, users[row.device_id]) for row in saved if row.device_id in users],
-        time.time(),
-    )
-    await sip.start()
-    groups = sum(1 for e in events if isinstance(e, GroupConfigured))
-    log.info(
-        "helin %s: database %s, %d call-center groups, %d phones, %d trunk peers",
-        _version(),
-        _describe(url),
-        groups,
-        len(devices),
-        len(trunk_peers),
-    )
-    log.info(
-        "SIP on %s:%d (UDP, TCP); HTTP (port %d) and RTP (%d-%d) are not served yet",
-        settings.sip_host,
-        sip.stack.port,
-        settings.http_port,
-        *settings.rtp_ports,
-    )
+    node = Helin(settings)
+    await node.start()
     try:
         await stop.wait()
     finally:
-        await sip.stop()
-        runtime.close()
+        await node.stop()
+
+
+class Helin:
+    """One running helin: the ACD engine, the SIP side, the media server and the call layer,
+    wired to the store. ``helin serve`` runs one; tests run one in-process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        url = settings.effective_database_url
+        self.url = url
+        db.migrate(url)
+        self.sessions = db.session_factory(db.make_engine(url))
+        self.runtime = AcdRuntime(
+            AcdEngine(), on_commands=self._carry_out, on_records=self._write_records
+        )
+        self.recordings = settings.data_dir / "recordings"
+        self.sip: SipService | None = None
+        self.media: MediaServer | None = None
+        self.calls: CallLayer | None = None
+
+    @property
+    def sip_port(self) -> int:
+        assert self.sip is not None
+        return self.sip.stack.port
+
+    def _write_records(self, records: list[Record]) -> None:
+        with self.sessions.begin() as session:
+            repos.write_records(session, records)
+
+    def _carry_out(self, commands: list[Command]) -> None:
+        if self.calls is not None:
+            self.calls.carry_out(commands)
+
+    async def start(self) -> None:
+        settings = self.settings
+        now = time.time()
+        with self.sessions.begin() as session:
+            failed = calllog.fail_open_calls(session, now)
+        if failed:
+            log.warning("closed %d calls left open by an unclean stop as failed", failed)
+        self._adopt_orphan_recordings()
+        with self.sessions() as session:
+            events = repos.load_acd_events(session)
+            devices = [
+                device_of(
+                    id=d.id,
+                    user_id=d.user_id,
+                    username=d.sip_username,
+                    realm=d.realm,
+                    ha1_md5=d.ha1_md5,
+                    ha1_sha256=d.ha1_sha256,
+                    kind=d.kind,
+                )
+                for d in sipdata.load_devices(session)
+            ]
+            realms = sipdata.load_realms(session)
+            trunk_peers = sipdata.load_trunk_peers(session)
+            saved = sipdata.load_registrations(session)
+            book = Directory(
+                [GroupEntry(**asdict(row)) for row in directory.load_groups(session)],
+                [UserEntry(**asdict(row)) for row in directory.load_users(session)],
+                outbound_uri=directory.load_outbound_uri(session),
+            )
+        self.runtime.restore(events)
+
+        def save_bindings(added: list[Binding], removed: list[Binding]) -> None:
+            with self.sessions.begin() as session:
+                sipdata.save_registrations(session, map(_row, added), map(_row, removed))
+
+        sip = self.sip = SipService(
+            host=settings.sip_host,
+            port=settings.sip_port,
+            secret=_secret(settings.data_dir),
+            devices=devices,
+            realms=realms,
+            trunk_peers=trunk_peers,
+            digest=tuple(Algorithm(name) for name in settings.sip_digest.split(",")),
+            on_bindings=save_bindings,
+            on_reachable=lambda user_id, count: self.runtime.feed(
+                DevicesReachable(agent_id=user_id, count=count)
+            ),
+        )
+        media = self.media = MediaServer(
+            host=settings.sip_host,
+            ports=settings.rtp_ports,
+            clips=default_library(settings.language),
+            language=settings.language,
+        )
+        self.calls = CallLayer(
+            ua=sip.ua,
+            registrar=sip.registrar,
+            media=media,
+            directory=book,
+            feed=self.runtime.feed,
+            log=StoreCallLog(self.sessions),
+            recordings=self.recordings,
+        )
+        sip.ua.handler = self.calls
+        users = {d.id: d.user_id for d in devices}
+        sip.registrar.restore(
+            [_binding(row, users[row.device_id]) for row in saved if row.device_id in users],
+            time.time(),
+        )
+        await sip.start()
+        media.start()
+        groups = sum(1 for e in events if isinstance(e, GroupConfigured))
+        log.info(
+            "helin %s: database %s, %d call-center groups, %d phones, %d trunk peers",
+            _version(),
+            _describe(self.url),
+            groups,
+            len(devices),
+            len(trunk_peers),
+        )
+        log.info(
+            "SIP on %s:%d (UDP, TCP), RTP on %d-%d; HTTP (port %d) is not served yet",
+            settings.sip_host,
+            sip.stack.port,
+            *settings.rtp_ports,
+            settings.http_port,
+        )
+
+    def _adopt_orphan_recordings(self) -> None:
+        """Finish recordings a crash left as spools, and record them with their calls."""
+        if not self.recordings.exists():
+            return
+        store = StoreCallLog(self.sessions)
+        for recording in finalise_orphans(self.recordings):
+            tenant = recording.path.parent.parent.name
+            if tenant.isdigit():
+                store.recorded(recording.path.stem, tenant, recording)
+
+    async def stop(self) -> None:
+        if self.calls is not None:
+            await self.calls.close()
+        if self.media is not None:
+            await self.media.close()
+        if self.sip is not None:
+            await self.sip.stop()
+        self.runtime.close()
         log.info("helin stopped")
+
+
+class StoreCallLog:
+    """The call layer's ``CallLog``, one transaction per call event."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def opened(self, call: CallOpened) -> None:
+        with self.sessions.begin() as session:
+            calllog.open_call(
+                session,
+                call_id=call.call_id,
+                direction=call.direction,
+                tenant_id=int(call.tenant_id),
+                group_id=_int(call.group_id),
+                agent_id=_int(call.agent_id),
+                caller=call.caller,
+                number=call.number,
+                arrived_at=call.arrived_at,
+            )
+
+    def closed(self, call: CallClosed) -> None:
+        with self.sessions.begin() as session:
+            calllog.close_call(
+                session,
+                call_id=call.call_id,
+                ended_at=call.ended_at,
+                answered_at=call.answered_at,
+                outcome=call.outcome,
+            )
+
+    def recorded(self, call_id: str, tenant_id: str, recording: Recording) -> None:
+        with self.sessions.begin() as session:
+            calllog.add_recording(
+                session,
+                call_id=call_id,
+                tenant_id=int(tenant_id),
+                path=str(recording.path),
+                size=recording.size,
+                sha256=recording.sha256,
+                duration=recording.duration,
+                now=time.time(),
+            )
+
+
+def _int(text: str | None) -> int | None:
+    return None if text is None else int(text)
 
 
 def _secret(data_dir: Path) -> bytes:

@@ -6,6 +6,7 @@ Only ``app.py`` and ``cli.py`` read these; every other module is given its value
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,8 @@ class Settings(BaseSettings):
     """HTTP port for the API and web app (0 picks a free port)."""
     rtp_ports: tuple[int, int] = (20000, 29999)
     """Inclusive RTP port range, given as ``LOW-HIGH``."""
+    language: Literal["en", "et"] = "en"
+    """Language of the built-in clips and announcements callers hear (``en`` or ``et``)."""
     default_timezone: str = "Europe/Tallinn"
     """Time zone for groups that do not name their own."""
     log_level: str = "INFO"

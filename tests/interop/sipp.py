@@ -17,6 +17,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from tests.interop.harness import free_udp_port, udp_port_bound
 from tests.support import need
@@ -53,11 +54,22 @@ def free_rtp_pair() -> int:
 class Sipp:
     """One sipp process."""
 
-    def __init__(self, workdir: Path, name: str, *args: str, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        name: str,
+        *args: str,
+        timeout: float = 30.0,
+        ip: str = "127.0.0.1",
+        port: int | None = None,
+    ) -> None:
         self.binary = need_sipp()
         self.workdir = workdir
         self.name = name
-        self.port = free_udp_port()
+        self.port = port or free_udp_port()
+        self.ip = ip
+        """Address sipp binds (any of 127.0.0.0/8 is this machine: a trunk on 127.0.0.2 is
+        told apart from phones on 127.0.0.1)."""
         self.timeout = timeout
         """Seconds sipp may run before it gives up (``-timeout``, counted as a failure)."""
         self.stat_file = workdir / f"{name}.stat.csv"
@@ -67,7 +79,7 @@ class Sipp:
         self.args = [
             *args,
             "-i",
-            "127.0.0.1",
+            ip,
             "-p",
             str(self.port),
             "-mp",
@@ -93,9 +105,11 @@ class Sipp:
         self.proc: subprocess.Popen[bytes] | None = None
 
     @classmethod
-    def scenario(cls, workdir: Path, name: str, *args: str, **kwargs: float) -> Sipp:
-        """sipp with one of our XML scenarios (``scenarios/<name>.xml``)."""
-        return cls(workdir, name, "-sf", str(SCENARIOS / f"{name}.xml"), *args, **kwargs)
+    def scenario(
+        cls, workdir: Path, name: str, *args: str, directory: Path = SCENARIOS, **kwargs: Any
+    ) -> Sipp:
+        """sipp with one of our XML scenarios (``<directory>/<name>.xml``)."""
+        return cls(workdir, name, "-sf", str(directory / f"{name}.xml"), *args, **kwargs)
 
     def start(self) -> Sipp:
         with self.output_file.open("wb") as out:

@@ -39,7 +39,7 @@ def test_downgrade_to_base_and_upgrade_again(migrated_url: str) -> None:
         inspector = inspect(engine)
         assert set(inspector.get_table_names()) == TABLES | {"alembic_version"}
         with engine.connect() as connection:
-            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
     finally:
         engine.dispose()
 
@@ -139,3 +139,28 @@ def test_sqlite_and_postgresql_get_the_same_schema(sqlite_url: str, postgres_url
     assert "ck_groups_policy" in pg["groups"]["checks"]
     assert "ix_calls_group_recent" in pg["calls"]["indexes"]
     assert ("fk_numbers_group_id_groups", "groups", "CASCADE") in pg["numbers"]["foreign_keys"]
+
+
+def test_calls_take_the_values_revision_0002_added(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO calls (call_id, segment, direction, caller, number, arrived_at,"
+                " outcome, offers) VALUES ('d', 0, 'direct', '', '', '2026-01-01 00:00:00',"
+                " 'unanswered', 0)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO trunks (name, outbound_uri, enabled, created_at)"
+                " VALUES ('t', 'sip:127.0.0.1:5080', true, '2026-01-01 00:00:00')"
+            )
+        )
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO calls (call_id, segment, direction, caller, number, arrived_at,"
+                " outcome, offers) VALUES ('e', 0, 'direct', '', '', '2026-01-01 00:00:00',"
+                " 'lost', 0)"
+            )
+        )

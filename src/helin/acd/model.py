@@ -46,6 +46,9 @@ class Outcome(StrEnum):
     OVERFLOWED = "overflowed"
     CLOSED = "closed"
     FAILED = "failed"
+    UNANSWERED = "unanswered"
+    """A direct or outbound call nobody answered (set by the switch; the engine never
+    gives a group call this outcome)."""
 
 
 class OverflowReason(StrEnum):

@@ -22,6 +22,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "wait_under_minute": "less than one minute.",
         "minute": "minute.",
         "minutes": "minutes.",
+        "feature_log_in": "You are logged in.",
+        "feature_log_out": "You are logged out.",
+        "feature_dnd_on": "Do not disturb is on.",
+        "feature_dnd_off": "Do not disturb is off.",
+        "feature_unknown": "This code is not valid.",
     },
     "et": {
         "greeting": "Täname helistamast. Palun oodake, vabanev teenindaja vastab teile peagi.",
@@ -36,6 +41,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "wait_under_minute": "alla ühe minuti.",
         "minute": "minut.",
         "minutes": "minutit.",
+        "feature_log_in": "Olete sisse logitud.",
+        "feature_log_out": "Olete välja logitud.",
+        "feature_dnd_on": "Ära sega on sisse lülitatud.",
+        "feature_dnd_off": "Ära sega on välja lülitatud.",
+        "feature_unknown": "See kood ei kehti.",
     },
 }
 

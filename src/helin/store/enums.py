@@ -21,7 +21,9 @@ class Direction(StrEnum):
     INBOUND = "inbound"
     """A caller reached one of a group's numbers."""
     OUTBOUND = "outbound"
-    """An agent called out presenting a group number."""
+    """A user called out through the trunk (presenting a group number or their own)."""
+    DIRECT = "direct"
+    """A call to a user's own number."""
 
 
 class OverrideMode(StrEnum):

@@ -232,7 +232,7 @@ class Applier:
         if trunk is None:
             trunk = Trunk(name=spec.name)
             self.session.add(trunk)
-        values = wanted(spec, created, {"enabled": "enabled"})
+        values = wanted(spec, created, {"enabled": "enabled", "outbound": "outbound_uri"})
         if given(spec, "digest", created):
             digest = spec.digest
             if digest is None:

@@ -142,6 +142,10 @@ class OperatorSpec(Spec):
     disabled: bool = False
 
 
+_SIP_URI = re.compile(r"sips?:([^@\s]+@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(;\S*)?\Z")
+"""A SIP URI the switch can send to (its full grammar is the switch's business)."""
+
+
 class DigestSpec(Spec):
     username: Name
     password: str = Field(min_length=8)
@@ -153,7 +157,17 @@ class TrunkSpec(Spec):
     peers: list[str] = Field(min_length=1)
     """Host names, IP addresses or CIDR networks the trunk's requests come from."""
     digest: DigestSpec | None = None
+    outbound: str | None = Field(default=None, max_length=255)
+    """Where helin sends calls out through the trunk: a SIP URI such as
+    ``sip:10.0.0.5:5060;transport=udp``. Without it, users cannot call out."""
     enabled: bool = True
+
+    @field_validator("outbound")
+    @classmethod
+    def _outbound(cls, outbound: str | None) -> str | None:
+        if outbound is not None and not _SIP_URI.match(outbound):
+            raise ValueError(f"{outbound!r} is not a SIP URI (sip:host:port)")
+        return outbound
 
     @field_validator("peers")
     @classmethod

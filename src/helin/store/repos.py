@@ -194,6 +194,32 @@ def _write_call(session: Session, record: CallRecord) -> None:
     call.overflow_reason = record.overflow_reason
     call.forwarded_to = record.forwarded_to
     call.offers = record.offers
+    target = (record.forwarded_to or "").removeprefix("group:")
+    if record.forwarded_to and record.forwarded_to.startswith("group:") and target.isdigit():
+        _open_next_segment(session, call, int(target))
+
+
+def _open_next_segment(session: Session, call: Call, group_id: int) -> None:
+    """The row of the segment an overflow to a group starts, open until the engine closes it
+    (so a crash in the middle leaves a row to close as failed)."""
+    exists = session.scalar(
+        select(Call.id).where(Call.call_id == call.call_id, Call.segment == call.segment + 1)
+    )
+    if exists is None:
+        group = session.get(Group, group_id)
+        session.add(
+            Call(
+                call_id=call.call_id,
+                segment=call.segment + 1,
+                direction=call.direction,
+                tenant_id=group.tenant_id if group is not None else call.tenant_id,
+                group_id=group_id,
+                caller=call.caller,
+                number=call.number,
+                arrived_at=call.ended_at,
+                offers=0,
+            )
+        )
 
 
 def _write_agent_event(session: Session, record: AgentEventRecord) -> None:

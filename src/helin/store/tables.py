@@ -190,6 +190,9 @@ class Trunk(Base):
     """Realm helin challenges the trunk with."""
     ha1_md5: Mapped[str | None] = mapped_column(String(32))
     ha1_sha256: Mapped[str | None] = mapped_column(String(64))
+    outbound_uri: Mapped[str | None] = mapped_column(String(255))
+    """Where helin sends calls out through this trunk, e.g. ``sip:10.0.0.5:5060``; None: the
+    trunk takes no calls from helin."""
     enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 

@@ -158,6 +158,16 @@ class Registrar:
             for b in bindings.values()
         ]
 
+    def reachable_contacts(self, user_id: str) -> list[Binding]:
+        """The user's bindings that registered or answered their last ping: the ones to ring."""
+        return [
+            b
+            for device_id, bindings in self._bindings.items()
+            if self._users.get(device_id) == user_id
+            for b in bindings.values()
+            if b.contact in self._alive.get(device_id, ())
+        ]
+
     def status(self, device_id: str) -> TerminalStatus:
         return self._status.get(device_id, TerminalStatus.UNREGISTERED)
 
