@@ -1,4 +1,4 @@
-"""The ``helin`` command: setup, serve, provision, simulate, erlang.
+"""The ``helin`` command: setup, serve, demo, provision, simulate, erlang.
 
 Each sub-command parses its arguments here and calls one function elsewhere; heavy imports
 happen only for the sub-command that runs.
@@ -60,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     provision.add_argument(
         "--dry-run", action="store_true", help="validate and report, change nothing"
     )
+
+    demo = sub.add_parser(
+        "demo", help="run helin with a demo company whose phones place and answer calls"
+    )
+    _add_store_options(demo)
+    demo.add_argument("--duration", type=float, help="stop after this many seconds")
+    demo.add_argument("--rate", type=float, default=15.0, help="calls per minute (default 15)")
+    demo.add_argument("--agents", type=int, default=5, help="agents with a softphone (default 5)")
+    demo.add_argument("--seed", type=int, help="random seed, to repeat a run's choices")
 
     sim = sub.add_parser("simulate", help="simulate Poisson traffic through the real ACD engine")
     sim.add_argument("--agents", type=int, required=True)
@@ -157,6 +166,20 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "setup":
         app.setup(settings)
         return 0
+    if args.command == "demo":
+        from helin.demo.run import Options, run
+
+        if not 1 <= args.agents <= 50 or not 0 < args.rate <= 600:
+            print("helin demo: --agents must be 1-50 and --rate 0-600 calls/min", file=sys.stderr)
+            return 2
+        if args.duration is not None and args.duration <= 0:
+            print("helin demo: --duration must be positive", file=sys.stderr)
+            return 2
+        os.makedirs(settings.data_dir, exist_ok=True)
+        options = Options(
+            agents=args.agents, rate=args.rate, duration=args.duration, seed=args.seed
+        )
+        return run(settings, options)
     if args.command == "serve":
         os.makedirs(settings.data_dir, exist_ok=True)
         app.serve(settings)
