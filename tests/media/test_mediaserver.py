@@ -257,3 +257,32 @@ def test_releasing_a_bridged_leg_finishes_its_recording(tmp_path: Path) -> None:
     (recording,) = done
     assert recording.path.exists() and not (tmp_path / "c6.wav.spool").exists()
     assert recording.duration >= 0.2
+
+
+def test_latched_leg_ignores_other_sources_until_a_new_address_is_offered() -> None:
+    phone, agent_phone, intruder, moved = (Phone(g711.PCMU) for _ in range(4))
+    tone = chunks(g711_tone(440, 0.1, g711.PCMU))
+    result: dict[str, Any] = {}
+
+    async def scenario(server: MediaServer) -> None:
+        caller = server.allocate("c7", offer=phone.offer())
+        agent = server.allocate("c7", offer=agent_phone.offer())
+        server.bridge(caller, agent)
+        agent_phone.listen()
+        to = ("127.0.0.1", caller.port)
+        await phone.send(tone, to)
+        await intruder.send(tone, to)
+        await asyncio.sleep(0.05)
+        result["latched"] = (caller.core.remote, len(agent_phone.received))
+        caller.answer_offer(moved.offer())  # a re-INVITE: the phone moved to a new address
+        await moved.send(tone, to)
+        await phone.send(tone, to)  # the old address is now the foreign one
+        await asyncio.sleep(0.05)
+        result["moved"] = (caller.core.remote, len(agent_phone.received))
+        agent_phone.close()
+
+    run(scenario)
+    assert result["latched"] == (("127.0.0.1", phone.port), len(tone))
+    assert result["moved"] == (("127.0.0.1", moved.port), 2 * len(tone)), "old address ignored"
+    for p in (phone, intruder, moved):
+        p.sock.close()

@@ -13,6 +13,7 @@ agent's phone restarting its stream).
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from helin.media import g711
 from helin.media.dtmf import DtmfDigit, DtmfReceiver
@@ -32,25 +33,30 @@ _record = RECORD.pack
 class RtpLeg:
     """The media state of one call leg (one RTP port, one peer device)."""
 
-    __slots__ = (
+    # the fields the hot path reads come first, so they share the object's first cache
+    # lines: with hundreds of calls, each packet finds its leg's state out of the cache
+    __slots__ = (  # noqa: RUF023
+        "payload_type",
+        "stats",
+        "receive_enabled",
+        "tap_buffer",
         "channel",
         "codec",
+        "tap_origin",
+        "peer",
+        "transcode",
+        "send_enabled",
+        "sender",
+        "_tap",
         "digits",
         "dtmf",
         "dtmf_pt",
         "foreign",
         "latched",
         "malformed",
-        "payload_type",
-        "peer",
+        "notify",
         "peer_dtmf_pt",
-        "receive_enabled",
         "remote",
-        "send_enabled",
-        "sender",
-        "stats",
-        "tap",
-        "transcode",
     )
 
     def __init__(self, sender: RtpSender) -> None:
@@ -74,20 +80,36 @@ class RtpLeg:
         self.dtmf = DtmfReceiver()
         self.digits: list[DtmfDigit] = []
         """Digits received and not yet collected by the switch."""
+        self.notify: Callable[[RtpLeg], None] | None = None
+        """Called with this leg when a digit is added to ``digits``."""
         self.peer: RtpLeg | None = None
         """The bridged leg this leg's audio is relayed to."""
         self.transcode: bytes | None = None
         """Translate table from this leg's law to the peer's (None: same law)."""
         self.peer_dtmf_pt = -1
         """The peer's telephone-event payload type (-1: do not relay DTMF)."""
-        self.tap: Spool | None = None
-        """Recording spool receiving this leg's audio."""
+        self._tap: Spool | None = None
+        self.tap_buffer: bytearray | None = None
+        """The tap's buffer (the hot path appends to it directly)."""
+        self.tap_origin = 0
+        """The tap's origin (arrival times are recorded relative to it)."""
         self.channel = 0
         """This leg's channel in the recording (0 left, 1 right)."""
         self.foreign = 0
         """Packets dropped because they came from another address than the latched one."""
         self.malformed = 0
         """Datagrams dropped as not RTP or of an unknown payload type."""
+
+    @property
+    def tap(self) -> Spool | None:
+        """Recording spool receiving this leg's audio."""
+        return self._tap
+
+    @tap.setter
+    def tap(self, spool: Spool | None) -> None:
+        self._tap = spool
+        self.tap_buffer = None if spool is None else spool.buffer
+        self.tap_origin = 0 if spool is None else spool.origin
 
     def configure(self, params: MediaParams) -> None:
         """Apply an offer/answer outcome (initial or a re-INVITE such as hold or resume)."""
@@ -120,49 +142,96 @@ class RtpLeg:
         self, buffer: bytearray, view: memoryview, n: int, source: Address, now: float
     ) -> memoryview | None:
         """A datagram of ``n`` bytes in ``buffer`` came from ``source``; returns the packet
-        to send to ``peer.remote`` (a view of ``buffer``, rewritten) or None."""
-        if source != self.remote and self.latched:
-            self.foreign += 1
-            return None
+        to send to ``peer.remote`` (a view of ``buffer``, rewritten) or None. The first valid
+        RTP packet latches ``remote`` to its source; once latched, other sources are ignored."""
+        if self.latched:
+            if source != self.remote:
+                self.foreign += 1
+                return None
+            return self.accept(buffer, view, n, now)
         if n < 12:
             self.malformed += 1
             return None
-        first, second, seq, ts, ssrc = _unpack(buffer)
-        if first != 0x80:
+        if buffer[0] != 0x80:
             length = _normalised(buffer, n)
             if length is None:
                 self.malformed += 1
                 return None
             n = length
-        if not self.latched:
-            self.remote, self.latched = source, True
+        self.remote, self.latched = source, True
+        return self.accept(buffer, view, n, now)
+
+    def accept(self, buffer: bytearray, view: memoryview, n: int, now: float) -> memoryview | None:
+        """``receive`` for a datagram known to come from the latched ``remote`` (a socket
+        connected to it, so the kernel filters other sources): everything but the latching.
+
+        This is the hot path, written for the common packet: plain RTP of the negotiated
+        payload type without the marker bit, the next sequence number of the current source,
+        relayed to a peer already following that source. Anything else goes to ``_accept``,
+        the general case, before any state has changed."""
+        first, second, seq, ts, ssrc = _unpack(buffer)
+        stats = self.stats
+        if (
+            second != self.payload_type
+            or seq - stats.max_seq != 1  # not the next one (or a wrap: _accept counts it)
+            or ssrc != stats.ssrc
+            or first != 0x80
+            or n < 12
+            or not self.receive_enabled
+        ):
+            return self._accept(buffer, view, n, now)
+        # ReceiverStats.update for the next in-order packet, inlined
+        arrival = int(now * CLOCK_RATE)
+        stats.max_seq = seq
+        stats.received += 1
+        transit = (arrival - ts) & 0xFFFFFFFF
+        d = transit - stats.transit
+        stats.transit = transit
+        stats.jitter += ((d if d >= 0 else -d) - stats.jitter) * 0.0625
+        packet = view[:n]
+        spooled = self.tap_buffer
+        if spooled is not None:
+            spooled += _record(self.channel, self.codec, arrival - self.tap_origin, n)
+            spooled += packet
+        peer = self.peer
+        if peer is None or not peer.send_enabled:
+            return None
+        out = peer.sender
+        if ssrc != out.source_ssrc:
+            out.resync(ssrc, seq, ts, now)
+            second |= 0x80
+        out_seq = (seq + out.seq_delta) & 0xFFFF
+        out_ts = (ts + out.ts_delta) & 0xFFFFFFFF
+        if (out_seq - out.seq) & 0xFFFF < 0x8000:
+            out.seq, out.timestamp, out.last_at = out_seq, out_ts, now
+        _pack_into(buffer, 0, 0x80, (second & 0x80) | peer.payload_type, out_seq, out_ts, out.ssrc)
+        table = self.transcode
+        if table is not None:
+            buffer[12:n] = view[12:n].tobytes().translate(table)
+        return packet
+
+    def _accept(self, buffer: bytearray, view: memoryview, n: int, now: float) -> memoryview | None:
+        first, second, seq, ts, ssrc = _unpack(buffer)
+        if first != 0x80 or n < 12:
+            length = _normalised(buffer, n) if n >= 12 else None
+            if length is None:
+                self.malformed += 1
+                return None
+            n = length
         if not self.receive_enabled:
             return None
-        pt = second & 0x7F
         stats = self.stats
         arrival = int(now * CLOCK_RATE)
-        if ssrc == stats.ssrc and (seq - stats.max_seq) & 0xFFFF == 1:
-            # ReceiverStats.update for the next in-order packet, inlined: the hot path
-            if seq == 0:
-                stats.cycles += 0x10000
-            stats.max_seq = seq
-            stats.received += 1
-            transit = arrival - ts
-            d = transit - stats.transit
-            stats.transit = transit
-            stats.jitter += ((d if d >= 0 else -d) - stats.jitter) * 0.0625
-        else:
-            stats.update(ssrc, seq, ts, arrival)
-        if pt != self.payload_type:
-            if pt == self.dtmf_pt:
+        stats.update(ssrc, seq, ts, arrival)
+        if second & 0x7F != self.payload_type:
+            if second & 0x7F == self.dtmf_pt:
                 return self._telephone_event(buffer, view, n, ts, ssrc, seq, second, now)
             self.malformed += 1
             return None
         packet = view[:n]
-        tap = self.tap
-        if tap is not None:
-            spooled = tap.buffer
-            spooled += _record(self.channel, self.codec, arrival - tap.origin, n)
+        spooled = self.tap_buffer
+        if spooled is not None:
+            spooled += _record(self.channel, self.codec, arrival - self.tap_origin, n)
             spooled += packet
         peer = self.peer
         if peer is None or not peer.send_enabled:
@@ -196,6 +265,8 @@ class RtpLeg:
         digit = self.dtmf.feed(bytes(view[12:n]), ts)
         if digit is not None:
             self.digits.append(digit)
+            if self.notify is not None:
+                self.notify(self)
         peer = self.peer
         if peer is None or not peer.send_enabled or self.peer_dtmf_pt < 0:
             return None

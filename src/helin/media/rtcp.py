@@ -28,20 +28,21 @@ class RtcpError(ValueError):
 class ReceiverStats:
     """What one leg has received from its peer's current source."""
 
-    __slots__ = (
+    # the fields the relay's hot path reads come first (see ``RtpLeg.__slots__``)
+    __slots__ = (  # noqa: RUF023
+        "ssrc",
+        "max_seq",
+        "received",
+        "transit",
+        "jitter",
         "bad_seq",
         "base_seq",
         "cycles",
         "expected_prior",
-        "jitter",
         "last_sr",
         "last_sr_at",
         "late",
-        "max_seq",
-        "received",
         "received_prior",
-        "ssrc",
-        "transit",
     )
 
     def __init__(self) -> None:
@@ -82,7 +83,7 @@ class ReceiverStats:
         if ssrc != self.ssrc:
             self._restart(ssrc, seq)
             self.received = 1
-            self.transit = arrival - timestamp
+            self.transit = (arrival - timestamp) & 0xFFFFFFFF
             return
         delta = (seq - self.max_seq) & 0xFFFF
         if delta < MAX_DROPOUT:
@@ -97,8 +98,8 @@ class ReceiverStats:
             self.bad_seq = (seq + 1) & 0xFFFF
             return
         self.received += 1
-        transit = arrival - timestamp
-        d = transit - self.transit
+        transit = (arrival - timestamp) & 0xFFFFFFFF  # 32-bit like the timestamp: no jump
+        d = transit - self.transit  # when the timestamp wraps (RFC 3550 A.8 does it in C)
         self.transit = transit
         self.jitter += ((d if d >= 0 else -d) - self.jitter) / 16.0
 

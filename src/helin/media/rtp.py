@@ -96,18 +96,19 @@ class RtpSender:
     ``ts_delta`` computed by ``resync`` whenever its source changes.
     """
 
-    __slots__ = (
-        "continuous",
+    # the fields the relay's hot path reads come first (see ``RtpLeg.__slots__``)
+    __slots__ = (  # noqa: RUF023
+        "source_ssrc",
+        "seq_delta",
+        "ts_delta",
+        "seq",
+        "timestamp",
         "last_at",
+        "ssrc",
+        "continuous",
         "octets",
         "packets",
         "payload_type",
-        "seq",
-        "seq_delta",
-        "source_ssrc",
-        "ssrc",
-        "timestamp",
-        "ts_delta",
     )
 
     def __init__(self, *, ssrc: int, payload_type: int, first_seq: int, first_ts: int) -> None:

@@ -8,18 +8,22 @@ offer or to make helin's own), carries out the ACD's queue-audio commands on the
 Everything that decides is in ``helin.media`` (pure); this module only reads sockets, keeps
 time and sends. Every RTP socket is registered in one ``select.epoll`` set, and the loop
 watches that set's descriptor with ``loop.add_reader``: one callback polls it and reads one
-datagram from each ready socket per round with non-blocking ``recvfrom_into`` into one shared
-buffer. That schedules no callback per socket and makes no failing read per wake-up, and
-forwards several times more packets per CPU-second than a ``DatagramProtocol`` (without
-epoll, each socket gets its own ``add_reader`` drain). One ``Pacer``-driven timer sends every
-queue-audio stream's next frame, flushes recording spools about once a second and sends RTCP
-receiver reports about every five seconds per leg.
+datagram from each ready socket per round with non-blocking reads into one shared buffer.
+That schedules no callback per socket and makes no failing read per wake-up, and forwards
+several times more packets per CPU-second than a ``DatagramProtocol`` (without epoll, each
+socket gets its own ``add_reader`` drain). Once a leg has latched, its socket is connected
+to the latched address: the kernel drops other sources, reads need no source address
+(``recv_into``) and sends to the leg need none either (``send``), which saves the address
+formatting, parsing and route lookup of every packet; a new SDP address disconnects it.
+One ``Pacer``-driven timer sends every queue-audio stream's next frame, flushes recording
+spools about once a second and sends RTCP receiver reports about every five seconds per leg.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import ipaddress
 import logging
 import random
@@ -55,6 +59,25 @@ FLUSH_TICKS = 50
 RTCP_TICKS = 250
 """Ticks over which every leg sends one RTCP receiver report (five seconds)."""
 SOCKET_BUFFER = 1 << 20
+
+
+def _libc() -> Any:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:  # pragma: no cover - not a libc platform
+        return None
+
+
+_LIBC = _libc()
+_UNSPEC = ctypes.create_string_buffer(32)
+"""A ``sockaddr`` of family AF_UNSPEC (all zeros): ``connect`` to it disconnects UDP."""
+
+
+def _disconnect(sock: socket.socket) -> bool:
+    """Dissolve a UDP socket's connection (Python's ``connect`` cannot pass AF_UNSPEC)."""
+    if _LIBC is None:
+        return False
+    return bool(_LIBC.connect(sock.fileno(), _UNSPEC, len(_UNSPEC)) == 0)
 
 
 class MediaSession:
@@ -95,6 +118,8 @@ class MediaSession:
         """Called when a clip queued with ``report=True`` has played to its end."""
         self.negotiator = Negotiator(server.advertise, port, random.getrandbits(31))
         self.released = False
+        self._connected: tuple[Any, ...] | None = None
+        """The address the RTP socket is connected to (the latched one), if it is."""
 
     @property
     def local_address(self) -> tuple[str, int]:
@@ -120,6 +145,7 @@ class MediaSession:
         self.params = params
         self.core.configure(params)
         self.server._update_playing(self)
+        self.server._check_connection(self)
 
     def play_clip(self, name: str, *, report: bool = False) -> None:
         """Queue a clip (built-in name or uploaded id); a missing clip finishes at once."""
@@ -215,8 +241,12 @@ class MediaServer:
         self._epoll = select.epoll() if hasattr(select, "epoll") else None
         """One epoll set of every RTP socket, itself watched by the loop (Linux)."""
         self._routes: dict[int, list[Any]] = {}
-        """RTP socket fd → [recvfrom_into, core.receive, session, peer sendto, peer core]:
-        what the hot path needs, bound once (the peer entries are None when not bridged)."""
+        """RTP socket fd → [read, accept, send, session]: what the hot path needs, bound
+        once. A latched leg's socket is connected: read is ``recv_into`` and accept the
+        core's ``accept``; before, read is ``recvfrom_into`` and accept None (the source is
+        checked by ``core.receive``). ``send`` relays to the bridged peer (None: not bridged)."""
+        self._dtmf_ready: list[MediaSession] = []
+        """Sessions whose core received digits not yet reported."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pacer: Pacer | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -274,13 +304,14 @@ class MediaServer:
             raise
         self.sessions[port] = session
         self._rtcp_round.append(session)
+        ready = self._dtmf_ready
+        session.core.notify = lambda _core: ready.append(session)
         if self._epoll is not None:
             self._routes[session.sock.fileno()] = [
                 session.sock.recvfrom_into,
-                session.core.receive,
+                None,
+                None,
                 session,
-                None,
-                None,
             ]
             self._epoll.register(session.sock.fileno(), select.EPOLLIN)
         else:
@@ -382,10 +413,70 @@ class MediaServer:
             self._playing.pop(session.port, None)
 
     def _route(self, session: MediaSession, peer: MediaSession | None) -> None:
+        """Relay what ``session`` receives to ``peer`` (None: to nobody)."""
         route = self._routes.get(session.sock.fileno())
         if route is not None:
-            route[3] = None if peer is None else peer.sock.sendto
-            route[4] = None if peer is None else peer.core
+            route[2] = None if peer is None else self._sender(peer)
+
+    @staticmethod
+    def _sender(peer: MediaSession) -> Callable[[memoryview], object]:
+        """How to send a packet to ``peer``'s device: plain ``send`` on its connected socket,
+        else ``sendto`` its current remote address."""
+        if peer._connected is not None:
+            return peer.sock.send
+        sendto, core = peer.sock.sendto, peer.core
+        return lambda packet: sendto(packet, core.remote)  # type: ignore[arg-type]
+
+    def _connect(self, session: MediaSession, route: list[Any], now: float) -> None:
+        """``session`` latched: connect its socket to the latched address, handle what was
+        queued before the kernel began filtering, and switch its route to the fast reads."""
+        core, sock = session.core, session.sock
+        remote = core.remote
+        try:
+            sock.connect(remote)  # type: ignore[arg-type]
+        except (OSError, TypeError):
+            log.debug("call %s: cannot connect RTP socket to %s", session.call_id, remote)
+            return
+        session._connected = remote
+        self._receive_queued(session, route, now)
+        route[0], route[1] = sock.recv_into, core.accept
+        peer = session.peer
+        if peer is not None:
+            self._route(peer, session)
+
+    def _receive_queued(self, session: MediaSession, route: list[Any], now: float) -> None:
+        """Datagrams queued before the socket was connected, sources checked one by one."""
+        recv, receive = session.sock.recvfrom_into, session.core.receive
+        buffer, view = self._buffer, self._view
+        for _ in range(BATCH):
+            try:
+                n, source = recv(buffer)
+            except OSError:
+                return
+            out = receive(buffer, view, n, source, now)
+            send = route[2]
+            if out is not None and send is not None:
+                try:
+                    send(out)
+                except (OSError, TypeError):
+                    self.send_errors += 1
+
+    def _check_connection(self, session: MediaSession) -> None:
+        """After an offer/answer: a leg no longer latched to its connected address (a new
+        SDP address) has its socket disconnected, so it can latch again."""
+        connected = session._connected
+        if connected is None or (session.core.latched and session.core.remote == connected):
+            return
+        route = self._routes.get(session.sock.fileno())
+        if not _disconnect(session.sock):
+            log.warning("call %s: cannot disconnect RTP socket", session.call_id)
+            return
+        session._connected = None
+        if route is not None:
+            route[0], route[1] = session.sock.recvfrom_into, None
+        peer = session.peer
+        if peer is not None:
+            self._route(peer, session)
 
     def _poll(self) -> None:
         """Every RTP socket that is readable gives one datagram per round; a socket with
@@ -395,28 +486,52 @@ class MediaServer:
         poll, routes = self._epoll.poll, self._routes
         buffer, view = self._buffer, self._view
         monotonic = time.monotonic
+        errors = 0
         for _ in range(ROUNDS):
             events = poll(0, MAX_EVENTS)
             if not events:
-                return
+                break
             now = monotonic()
             for fd, _ in events:
-                route = routes.get(fd)
-                if route is None:
-                    continue
-                recv, receive, session, send, peer = route
                 try:
-                    n, source = recv(buffer)
-                except OSError:
+                    read, accept, send, session = routes[fd]
+                    got = read(buffer)
+                except (KeyError, OSError):  # a socket closed this round; ICMP error
                     continue
-                out = receive(buffer, view, n, source, now)
+                if accept is None:  # not latched yet: recvfrom_into's (n, source)
+                    self._receive_unlatched(session, got, now)
+                    continue
+                out = accept(buffer, view, got, now)
                 if out is not None and send is not None:
                     try:
-                        send(out, peer.remote)
+                        send(out)
                     except (OSError, TypeError):  # full buffer, or no address yet
-                        self.send_errors += 1
-                if session.core.digits:
-                    self._report_digits(session)
+                        errors += 1
+            if self._dtmf_ready:
+                self._report_ready()
+        self.send_errors += errors
+
+    def _receive_unlatched(self, session: MediaSession, got: tuple[int, Any], now: float) -> None:
+        route = self._routes.get(session.sock.fileno())
+        if route is None:
+            return
+        n, source = got
+        out = session.core.receive(self._buffer, self._view, n, source, now)
+        send = route[2]
+        if out is not None and send is not None:
+            try:
+                send(out)
+            except (OSError, TypeError):
+                self.send_errors += 1
+        if session.core.latched and session._connected is None:
+            self._connect(session, route, now)
+
+    def _report_ready(self) -> None:
+        ready = self._dtmf_ready[:]
+        self._dtmf_ready.clear()
+        for session in ready:
+            if session.core.digits and not session.released:
+                self._report_digits(session)
 
     def _report_digits(self, session: MediaSession) -> None:
         digits, session.core.digits = session.core.digits, []
@@ -442,8 +557,8 @@ class MediaServer:
                         peer.sock.sendto(out, peer.core.remote)  # type: ignore[arg-type]
                     except (OSError, TypeError):  # full buffer, or no address yet
                         self.send_errors += 1
-        if session.core.digits:
-            self._report_digits(session)
+        if self._dtmf_ready:
+            self._report_ready()
 
     def _read_rtcp(self, session: MediaSession) -> None:
         for _ in range(BATCH):
