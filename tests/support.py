@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import random
 import shutil
 import socket
 import subprocess
@@ -78,6 +79,27 @@ def free_baresip_port() -> int:
                 continue
             return port
     raise OSError("no port free for baresip's UDP, TCP and TLS transports on 127.0.0.1")
+
+
+def free_rtp_range(size: int) -> int:
+    """The first of ``size`` UDP ports on 127.0.0.1, all free a moment ago, in 10000-19999:
+    below the kernel's ephemeral range (32768-60999, where sipp's and other programs' ports
+    come from) and apart from the RTP ranges of the helins the tests run (20000-39999)."""
+    for _ in range(100):
+        base = random.randrange(10000, 20000 - size, 2)
+        socks: list[socket.socket] = []
+        try:
+            for port in range(base, base + size):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise OSError("no free range of RTP ports for baresip")
 
 
 BIND_FAILED = "Address already in use"

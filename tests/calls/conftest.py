@@ -74,7 +74,15 @@ class Peers:
     def trunk(self, *, timeout: float = 60.0) -> Sipp:
         """The trunk answering calls helin sends out (sipp's built-in ``uas``)."""
         runner = self.sipp(
-            "trunk", None, "-sn", "uas", timeout=timeout, ip=TRUNK_IP, port=self.trunk_port
+            "trunk",
+            None,
+            "-sn",
+            "uas",
+            "-m",
+            "1",
+            timeout=timeout,
+            ip=TRUNK_IP,
+            port=self.trunk_port,
         )
         runner.start().wait_listening()
         return runner

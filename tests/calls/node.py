@@ -21,12 +21,12 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from helin.acd.events import Event
+from helin.acd.events import AgentLoggedIn, Event
 from helin.app import Helin
 from helin.config import Settings
 from helin.store import db
 from helin.store.provision import provision_file
-from helin.store.tables import Device, User
+from helin.store.tables import Device, Group, User
 
 T = TypeVar("T")
 
@@ -102,6 +102,15 @@ class Node:
         helin = self.helin
         assert helin is not None
         self.call(lambda: helin.runtime.feed(event))
+
+    def log_in(self, *usernames: str) -> None:
+        """Log agents in to all their groups (as the web app will; the tests of feature codes
+        log in from a phone instead)."""
+        for username in usernames:
+            self.feed(AgentLoggedIn(agent_id=self.user_id(username)))
+
+    def group_id(self, name: str) -> str:
+        return str(self.query(lambda s: s.scalar(select(Group.id).where(Group.name == name))))
 
     def until(self, predicate: Callable[[], object], what: str, timeout: float = WAIT) -> None:
         """Poll ``predicate`` (run on the test's thread) until true, or fail naming ``what``."""

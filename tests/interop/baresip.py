@@ -19,8 +19,8 @@ import time
 import wave
 from pathlib import Path
 
-from tests.interop.harness import REALM, free_udp_port, udp_port_bound
-from tests.support import free_baresip_port, need
+from tests.interop.harness import REALM, udp_port_bound
+from tests.support import free_baresip_port, free_rtp_range, need
 
 
 def need_baresip() -> str:
@@ -117,5 +117,5 @@ module_tmp\t\taccount.so
 
 
 def _rtp_range() -> str:
-    base = free_udp_port() & ~1
+    base = free_rtp_range(12)
     return f"{base}-{base + 10}"

@@ -20,7 +20,6 @@ ends its calls and closes the dump files) and SIGKILL only if that fails.
 
 from __future__ import annotations
 
-import random
 import re
 import shutil
 import signal
@@ -33,7 +32,7 @@ import soundfile
 
 from tests.interop.harness import udp_port_bound
 from tests.media.audio import tone
-from tests.support import BIND_FAILED, free_baresip_port, need
+from tests.support import BIND_FAILED, free_baresip_port, free_rtp_range, need
 
 MODULES = Path("/usr/lib/baresip/modules")
 NEEDED = ("g711", "aufile", "sndfile", "menu", "account")
@@ -73,7 +72,7 @@ class Phone:
         self.sip_port = 0
 
     def _config(self) -> str:
-        rtp = random.randrange(40000, 49960, 2)
+        rtp = free_rtp_range(40)
         sip = self.sip_port = free_baresip_port()
         return f"""\
 poll_method\t\tepoll
