@@ -7,8 +7,8 @@ its default socket buffers drop packets from about 2,000 calls/s.
 
 - **rate**: for each scenario the rate is stepped up (doubling, then bisecting) in short probe
   runs; the figure is the highest rate that then runs ``FULL_SECONDS`` with no failed call and
-  finishes on time (a server that falls behind stretches the run). A full run that fails is
-  retried 10% lower.
+  finishes on time (a server that falls behind stretches the run). Full runs start below the
+  best probe, step down 30% at a time until one passes, then bisect.
 - **CPU per call**: the server process's user + system time (``/proc/<pid>/stat``) over the full
   run, divided by the calls completed, so the figure holds when sipp is the bottleneck. helin's
   transactions linger 32 s after a call (RFC 3261 Timers J and L), so its figure also counts
@@ -17,7 +17,8 @@ its default socket buffers drop packets from about 2,000 calls/s.
   from sliced request lines) driven by the same INVITE scenario at helin's rate.
   ``ratio`` = helin's calls per CPU-second / the bare responder's.
 
-Results are printed and written to ``bench/results/sip.json``.
+Results are printed; the full search (no ``--only``, ``--rate`` or ``--quick``) also writes them
+to ``bench/results/sip.json``. ``--quick`` shortens every run, for iterating.
 """
 
 from __future__ import annotations
@@ -46,11 +47,16 @@ USERS = 1000
 BUFF_SIZE = "4194304"
 FULL_SECONDS = 30
 PROBE_SECONDS = 5
+QUICK_SECONDS = (10, 3)
+"""Full and probe run lengths with ``--quick`` (or ``HELIN_BENCH_QUICK=1``): for iterating only;
+such a run prints its figures but does not write them."""
 START_RATE = 500
 MAX_RATE = 16_000
 FULL_START = 0.7
 """Where full runs start, as a share of the best probe."""
-FULL_RUNS = 3
+FULL_STEP_DOWN = 0.7
+"""A failed full run with none passed yet: the next one at this share of its rate."""
+FULL_RUNS = 5
 DRAIN_LIMIT = 45.0
 """Seconds to wait for helin's lingering transactions to expire after a full run."""
 LATE = 1.0
@@ -179,8 +185,10 @@ class Run:
 
 
 class Bench:
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, full: int = FULL_SECONDS, probe: int = PROBE_SECONDS) -> None:
         self.workdir = workdir
+        self.full = full
+        self.probe = probe
         self.files = sip_scenarios.write(workdir, USERS)
         self.runs: list[Run] = []
 
@@ -267,33 +275,35 @@ class Bench:
         then bisect between the best full run that passed and the lowest that failed; a run
         that passes is drained (its CPU figure needs the transactions' expiry).
         """
-        print(f"{scenario}: probing with {PROBE_SECONDS} s runs", flush=True)
+        print(f"{scenario}: probing with {self.probe} s runs", flush=True)
         good, bad, rate = 0, 0, START_RATE
         while rate <= MAX_RATE:
-            if self.run(scenario, "helin", rate, PROBE_SECONDS, drain=False).passed:
+            if self.run(scenario, "helin", rate, self.probe, drain=False).passed:
                 good, rate = rate, rate * 2
             else:
                 bad = rate
                 break
         if good and bad:
             middle = _round_rate((good + bad) // 2)
-            if self.run(scenario, "helin", middle, PROBE_SECONDS, drain=False).passed:
+            if self.run(scenario, "helin", middle, self.probe, drain=False).passed:
                 good = middle
-        print(f"{scenario}: {FULL_SECONDS} s runs", flush=True)
+        print(f"{scenario}: {self.full} s runs", flush=True)
         best: Run | None = None
         failed = 0
         rate = _round_rate(int((good or START_RATE) * FULL_START))
         for _ in range(FULL_RUNS):
-            run = self.run(scenario, "helin", rate, FULL_SECONDS, drain=True)
+            run = self.run(scenario, "helin", rate, self.full, drain=True)
             if run.passed:
                 best = run
                 upper = failed or good
+                rate = _round_rate((rate + upper) // 2)
             else:
                 failed = rate
-                upper = rate
-            lower = best.rate if best is not None else rate * 2 // 3
-            rate = _round_rate((lower + upper) // 2)
-            if best is not None and rate - best.rate < max(100, best.rate // 10):
+                if best is None:  # nothing has passed yet: step down until something does
+                    rate = _round_rate(int(rate * FULL_STEP_DOWN))
+                else:
+                    rate = _round_rate((best.rate + rate) // 2)
+            if best is not None and abs(rate - best.rate) < max(100, best.rate // 10):
                 break  # close enough: the step is within 10%
         return best
 
@@ -316,14 +326,22 @@ def main() -> None:
     parser.add_argument("--only", choices=("register", "invite"), help="run one scenario")
     parser.add_argument("--rate", type=int, help="skip the search: one full run at this rate")
     parser.add_argument("--seconds", type=int, default=FULL_SECONDS, help="with --rate")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=os.environ.get("HELIN_BENCH_QUICK", "") not in ("", "0"),
+        help=f"{QUICK_SECONDS[0]} s full runs, {QUICK_SECONDS[1]} s probes (figures not written)",
+    )
     args = parser.parse_args()
+    full, probe = QUICK_SECONDS if args.quick else (FULL_SECONDS, PROBE_SECONDS)
+    write = not (args.quick or args.only or args.rate)
     if shutil.which("sipp") is None:
         sys.exit("sipp is not installed (Debian: apt-get install sip-tester)")
     if CORES > 1:
         os.sched_setaffinity(0, {SIPP_CORE})
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="helin-bench-sip-") as tmp:
-        bench = Bench(Path(tmp))
+        bench = Bench(Path(tmp), full, probe)
         best: dict[str, Run | None] = {}
         for scenario in ("register", "invite"):
             if args.only not in (None, scenario):
@@ -338,10 +356,12 @@ def main() -> None:
         if invite is not None:
             print(f"ceiling: the bare responder at {invite.rate}/s", flush=True)
             ceiling = bench.run("invite", "bare", invite.rate, invite.seconds, drain=False)
-        report(bench, best, ceiling, time.monotonic() - began)
+        report(bench, best, ceiling, time.monotonic() - began, write=write)
 
 
-def report(bench: Bench, best: dict[str, Run | None], ceiling: Run | None, took: float) -> None:
+def report(
+    bench: Bench, best: dict[str, Run | None], ceiling: Run | None, took: float, *, write: bool
+) -> None:
     register, invite = best.get("register"), best.get("invite")
     helin_cps = 1e6 / invite.cpu_us_per_call if invite else None
     bare_cps = 1e6 / ceiling.cpu_us_per_call if ceiling and ceiling.passed else None
@@ -355,8 +375,8 @@ def report(bench: Bench, best: dict[str, Run | None], ceiling: Run | None, took:
         "invite_cpu_us": round(invite.cpu_us_per_call, 1) if invite else None,
         "invite_run_cpu_us": round(invite.run_cpu_us_per_call, 1) if invite else None,
         "ceiling_cpu_us": round(ceiling.cpu_us_per_call, 1) if ceiling else None,
-        "full_seconds": FULL_SECONDS,
-        "probe_seconds": PROBE_SECONDS,
+        "full_seconds": bench.full,
+        "probe_seconds": bench.probe,
         "users": USERS,
         "buff_size": int(BUFF_SIZE),
         "sipp": sipp_version(),
@@ -367,14 +387,15 @@ def report(bench: Bench, best: dict[str, Run | None], ceiling: Run | None, took:
         "seconds": round(took),
         "runs": [run.summary() for run in bench.runs],
     }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    if write:
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
     def show(value: Any, unit: str = "") -> str:
         return "—" if value is None else f"{value:,}{unit}"
 
     print()
-    print(f"SIP on loopback, sipp {results['sipp']}, {FULL_SECONDS} s runs, {took:.0f} s in all")
+    print(f"SIP on loopback, sipp {results['sipp']}, {bench.full} s runs, {took:.0f} s in all")
     print(f"  {'':34} {'calls/s':>9} {'CPU us/call':>12} {'calls/CPU-s':>12}")
     rows = [
         ("REGISTER + digest (helin)", register, None),
@@ -389,7 +410,10 @@ def report(bench: Bench, best: dict[str, Run | None], ceiling: Run | None, took:
             f"{show(round(per_cpu) if per_cpu else None):>12}"
         )
     print(f"  ratio (helin / bare calls per CPU-second): {show(results['ratio'])}")
-    print(f"  written to {RESULTS}")
+    if write:
+        print(f"  written to {RESULTS}")
+    else:
+        print("  not written (a partial or quick run): the full search writes the figures")
 
 
 if __name__ == "__main__":

@@ -9,9 +9,9 @@ everything else malformed is dropped with a ``Dropped`` action saying why (the a
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
-from helin.deadlines import Deadlines
 from helin.sip.errors import RemoteProtocolError
 from helin.sip.headers import Via, split_commas
 from helin.sip.message import MAGIC_COOKIE, Request, Response, make_response, new_branch, parse
@@ -65,9 +65,14 @@ class TransactionLayer:
         self._server: dict[tuple[str, ...], ServerTransaction] = {}
         self._unacked: dict[tuple[str, int], ServerTransaction] = {}
         """INVITE server transactions in Accepted state by (Call-ID, CSeq number)."""
-        self._timers: Deadlines[tuple[str, tuple[str, ...], str]] = Deadlines()
-        """(kind, transaction key, timer name) -> deadline; ``Transaction.armed`` mirrors it.
-        Keys of strings only: the garbage collector stops tracking them, and there are many."""
+        self._heap: list[tuple[float, int, str, tuple[str, ...], str]] = []
+        """(deadline, sequence, kind, transaction key, timer name), earliest first. An entry
+        is live while its transaction is and still has that timer at that deadline; others are
+        skipped when they surface. Floats, ints and strings only: the garbage collector stops
+        tracking the entries, and there are many."""
+        self._seq = 0
+        self._armed: list[tuple[float, str]] = []
+        """Timers the transaction just given an input started (see ``Transaction._arm``)."""
 
     @property
     def transactions(self) -> int:
@@ -127,7 +132,7 @@ class TransactionLayer:
         dest = response_address(request.via[0], source)
         if dest == source:
             dest = source  # one object fewer for the transaction to keep alive
-        tx = ServerTransaction(key, request, dest, self.config)
+        tx = ServerTransaction(key, request, dest, self.config, self._armed)
         self._server[key] = tx
         actions: list[LayerAction] = []
         if request.method == "INVITE":
@@ -162,7 +167,7 @@ class TransactionLayer:
             local = self.local[dest.transport]
             via = f"SIP/2.0/{dest.transport} {local.host_port};branch={new_branch()};rport"
         request.headers.prepend("Via", via)
-        tx = ClientTransaction(request, dest, self.config, now)
+        tx = ClientTransaction(request, dest, self.config, now, self._armed)
         self._client[tx.key] = tx
         actions: list[LayerAction] = list(tx.start())
         self._sync(tx, "c", now)
@@ -192,27 +197,40 @@ class TransactionLayer:
     # -- timers ---------------------------------------------------------------------------
 
     def next_deadline(self) -> float | None:
-        return self._timers.next()
+        heap = self._heap
+        while heap and not self._live(heap[0]):
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
+
+    def next_wake(self) -> float | None:
+        """``next_deadline`` without skipping stopped timers: cheaper, and never later (waking
+        for a stopped timer is harmless: ``on_timer`` skips it)."""
+        heap = self._heap
+        return heap[0][0] if heap else None
+
+    def _live(self, entry: tuple[float, int, str, tuple[str, ...], str]) -> bool:
+        when, _, kind, key, name = entry
+        tx = (self._client if kind == "c" else self._server).get(key)
+        return tx is not None and tx.timers.get(name) == when
 
     def on_timer(self, now: float) -> list[LayerAction]:
         actions: list[LayerAction] = []
-        while (due := self._timers.pop_due(now)) is not None:
-            kind, key, name = due
-            tx: Transaction | None = (self._client if kind == "c" else self._server).get(key)
-            if tx is None:
-                continue
-            tx.armed.pop(name, None)
-            tx.timers.pop(name, None)
+        heap, pop = self._heap, heapq.heappop
+        client, server = self._client, self._server
+        while heap and heap[0][0] <= now:
+            when, _, kind, key, name = pop(heap)
+            tx: Transaction | None = (client if kind == "c" else server).get(key)
+            if tx is None or tx.timers.get(name) != when:
+                continue  # stopped, re-armed, or its transaction is gone
+            del tx.timers[name]
             actions += tx.on_timer(name, now)
             self._sync(tx, kind, now)
         return actions
 
     def _sync(self, tx: Transaction, kind: str, now: float) -> None:
-        """Arm the timers the transaction wants; forget it once it has terminated."""
-        armed, timers = tx.armed, tx.timers
+        """Schedule the timers the transaction started; forget it once it has terminated."""
+        armed = self._armed
         if tx.terminated:
-            for name in armed:
-                self._timers.cancel((kind, tx.key, name))
             armed.clear()
             if kind == "c":
                 self._client.pop(tx.key, None)
@@ -223,15 +241,12 @@ class TransactionLayer:
                 if self._unacked.get(unacked_key) is tx:
                     del self._unacked[unacked_key]
             return
-        if armed == timers:
-            return  # nothing changed since the last input
-        for name in [n for n in armed if n not in timers]:
-            del armed[name]
-            self._timers.cancel((kind, tx.key, name))
-        for name, when in timers.items():
-            if armed.get(name) != when:
-                armed[name] = when
-                self._timers.set((kind, tx.key, name), when)
+        if armed:
+            heap, key = self._heap, tx.key
+            for when, name in armed:
+                self._seq += 1
+                heapq.heappush(heap, (when, self._seq, kind, key, name))
+            armed.clear()
 
 
 def _annotate_top_via(request: Request, source: Address) -> None:

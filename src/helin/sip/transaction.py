@@ -94,26 +94,40 @@ Timers = dict[str, float]
 class Transaction:
     """What every transaction has: its key, peer, state and timers."""
 
-    def __init__(self, key: tuple[str, ...], peer: Address, config: TimerConfig) -> None:
+    __slots__ = ("_armed", "config", "key", "peer", "reliable", "state", "timers")
+
+    def __init__(
+        self,
+        key: tuple[str, ...],
+        peer: Address,
+        config: TimerConfig,
+        armed: list[tuple[float, str]] | None = None,
+    ) -> None:
         self.key = key
         self.peer = peer
         self.config = config
         self.state = State.TRYING
         self.timers: Timers = {}
-        self.armed: Timers = {}
-        """The timers the transaction layer has armed for it (the layer's bookkeeping)."""
+        """The timers running: name -> deadline (a timer is stopped by removing it)."""
         self.reliable = peer.transport != "UDP"
+        self._armed = [] if armed is None else armed
+        """Where ``_arm`` notes each timer started, for the layer to schedule (it passes the one
+        list it drains after every input; a timer removed from ``timers`` simply never fires)."""
 
     @property
     def terminated(self) -> bool:
         return self.state is State.TERMINATED
+
+    def _arm(self, name: str, when: float) -> None:
+        self.timers[name] = when
+        self._armed.append((when, name))
 
     def _linger(self, name: str, seconds: float, now: float) -> None:
         """Arm a linger timer, or terminate at once on reliable transports."""
         if self.reliable or seconds <= 0:
             self.state = State.TERMINATED
         else:
-            self.timers[name] = now + seconds
+            self._arm(name, now + seconds)
 
     def on_timer(self, name: str, now: float) -> list[Action]:
         raise NotImplementedError
@@ -122,17 +136,26 @@ class Transaction:
 class ClientTransaction(Transaction):
     """Sends one request and collects its responses (INVITE or not, see ``invite``)."""
 
-    def __init__(self, request: Request, peer: Address, config: TimerConfig, now: float) -> None:
+    __slots__ = ("data", "interval", "invite", "last_response", "request")
+
+    def __init__(
+        self,
+        request: Request,
+        peer: Address,
+        config: TimerConfig,
+        now: float,
+        armed: list[tuple[float, str]] | None = None,
+    ) -> None:
         branch = request.via[0].branch or ""
-        super().__init__((branch, request.cseq.method), peer, config)
+        super().__init__((branch, request.cseq.method), peer, config, armed)
         self.request = request
         self.invite = request.method == "INVITE"
         self.data = request.to_bytes()
         self.interval = config.t1
         self.state = State.CALLING if self.invite else State.TRYING
         if not self.reliable:
-            self.timers["retransmit"] = now + config.t1
-        self.timers["timeout"] = now + 64 * config.t1
+            self._arm("retransmit", now + config.t1)
+        self._arm("timeout", now + 64 * config.t1)
         self.last_response: Response | None = None
 
     def start(self) -> list[Action]:
@@ -157,7 +180,7 @@ class ClientTransaction(Transaction):
             self.timers.pop("timeout", None)
             if status < 300:
                 self.state = State.ACCEPTED
-                self.timers["accepted"] = now + 64 * self.config.t1
+                self._arm("accepted", now + 64 * self.config.t1)
                 return [ResponseReceived(response, self)]
             self.state = State.COMPLETED
             self._linger("linger", self.config.timer_d, now)
@@ -209,7 +232,7 @@ class ClientTransaction(Transaction):
                 self.interval *= 2
             else:
                 self.interval = min(self.interval * 2, self.config.t2)
-            self.timers["retransmit"] = now + self.interval
+            self._arm("retransmit", now + self.interval)
             return [Send(self.data, self.peer)]
         if name == "timeout" and self.state in (State.CALLING, State.TRYING, State.PROCEEDING):
             self.state = State.TERMINATED
@@ -242,10 +265,17 @@ class ClientTransaction(Transaction):
 class ServerTransaction(Transaction):
     """Receives one request and sends its responses."""
 
+    __slots__ = ("acked", "final_status", "interval", "invite", "last", "request")
+
     def __init__(
-        self, key: tuple[str, ...], request: Request, peer: Address, config: TimerConfig
+        self,
+        key: tuple[str, ...],
+        request: Request,
+        peer: Address,
+        config: TimerConfig,
+        armed: list[tuple[float, str]] | None = None,
     ) -> None:
-        super().__init__(key, peer, config)
+        super().__init__(key, peer, config, armed)
         self.request = request
         self.invite = request.method == "INVITE"
         self.state = State.PROCEEDING if self.invite else State.TRYING
@@ -300,21 +330,21 @@ class ServerTransaction(Transaction):
             self._linger("linger", 64 * self.config.t1, now)
         elif status < 300:
             self.state = State.ACCEPTED
-            self.timers["accepted"] = now + 64 * self.config.t1
+            self._arm("accepted", now + 64 * self.config.t1)
             if not self.reliable:
-                self.timers["retransmit"] = now + self.interval
+                self._arm("retransmit", now + self.interval)
         else:
             self.state = State.COMPLETED
-            self.timers["timeout"] = now + 64 * self.config.t1
+            self._arm("timeout", now + 64 * self.config.t1)
             if not self.reliable:
-                self.timers["retransmit"] = now + self.interval
+                self._arm("retransmit", now + self.interval)
         return [Send(data, self.peer)]
 
     def on_timer(self, name: str, now: float) -> list[Action]:
         if name == "retransmit" and self.last is not None:
             if self.state in (State.COMPLETED, State.ACCEPTED):
                 self.interval = min(self.interval * 2, self.config.t2)
-                self.timers["retransmit"] = now + self.interval
+                self._arm("retransmit", now + self.interval)
                 return [Send(self.last, self.peer)]
             return []
         if name == "timeout" and self.state is State.COMPLETED:

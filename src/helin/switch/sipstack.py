@@ -192,12 +192,18 @@ class SipStack:
 
     def _rearm(self) -> None:
         """Keep the loop timer at most ``TIMER_SLACK`` after the layer's next deadline."""
-        deadline = self.layer.next_deadline()
+        deadline = self.layer.next_wake()
         if deadline is None:
             return
         wake = deadline + TIMER_SLACK
         if self._armed_for is not None and self._armed_for <= wake:
             return  # an early wake-up is harmless: _fire re-arms
+        deadline = self.layer.next_deadline()  # rarely reached: the timer moves earlier
+        if deadline is None:
+            return
+        wake = deadline + TIMER_SLACK
+        if self._armed_for is not None and self._armed_for <= wake:
+            return
         if self._loop is None:
             return
         if self._timer is not None:
