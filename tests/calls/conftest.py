@@ -129,10 +129,16 @@ class Peers:
         *,
         answer: bool = True,
         dial: str | None = None,
+        seconds: float | None = None,
     ) -> Phone:
         """baresip registered as ``username``; answers at once with ``answer``; with ``dial``
-        it calls that number (or feature code) in the company's domain once started."""
-        phone = Phone(self.workdir, username, source=self.tone)
+        it calls that number (or feature code) in the company's domain once started. With
+        ``seconds`` its audio lasts that long, and baresip hangs up when it runs out."""
+        source = self.tone
+        if seconds is not None:
+            source = self.workdir / f"{username}-{seconds}s.wav"
+            write_tone(source, 440.0, seconds)
+        phone = Phone(self.workdir, username, source=source)
         mode = "auto" if answer else "manual"
         account = (
             f"<sip:{username}@{DOMAIN};transport=udp>;auth_pass={password}"
