@@ -50,6 +50,7 @@ class Monitor:
         self._low = (last or 0) + 1
         """Lowest call row id that may still be open (earlier ones were printed or are old)."""
         self._printed: set[int] = set()
+        """Rows already printed (a few bytes a call; the demo is not run for months)."""
 
     def say(self, text: str) -> None:
         print(f"{self.clock() - self.started:7.1f}s  {text}", file=self.out, flush=True)
@@ -69,7 +70,7 @@ class Monitor:
             others = sum(done.values()) - done[Outcome.ANSWERED] - done[Outcome.ABANDONED]
             if others:
                 outcomes += f", other {others}"
-            self.say(f"{name:<{self._width}}  {queue:<26} agents: {agents:<48} {outcomes}")
+            self.say(f"{name:<{self._width}}  {queue:<27}  agents: {agents:<47}  {outcomes}")
 
     def finished_calls(self) -> None:
         """A line for each group call that ended since the last look."""
@@ -91,7 +92,6 @@ class Monitor:
             self._low = min(still_open)
         elif rows:
             self._low = rows[-1].id + 1
-        self._printed = {i for i in self._printed if i >= self._low}
 
     def _report(self, row: Call) -> None:
         group = self._names.get(str(row.group_id), "?")
