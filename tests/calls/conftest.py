@@ -12,6 +12,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -23,6 +24,13 @@ from tests.tones.peers import Phone, write_tone
 SCENARIOS = Path(__file__).parent / "scenarios"
 TRUNK_IP = "127.0.0.2"
 DOMAIN = "test.helin"
+
+
+class SipTarget(Protocol):
+    """Whatever helin the peers talk to: an in-process ``Node`` or a ``helin serve``."""
+
+    @property
+    def port(self) -> int: ...
 
 
 class Peers:
@@ -43,7 +51,7 @@ class Peers:
 
     def call(
         self,
-        node: Node,
+        node: SipTarget,
         number: str,
         *,
         label: str = "caller",
@@ -88,7 +96,7 @@ class Peers:
         return runner
 
     def sipp_phone(
-        self, node: Node, username: str, password: str, scenario: str, *, timeout: float = 60.0
+        self, node: SipTarget, username: str, password: str, scenario: str, *, timeout: float = 60.0
     ) -> Sipp:
         """A phone registered as ``username`` that then plays ``scenario`` (a UAS)."""
         register = self.sipp(
@@ -123,7 +131,7 @@ class Peers:
 
     def phone(
         self,
-        node: Node,
+        node: SipTarget,
         username: str,
         password: str,
         *,

@@ -35,8 +35,8 @@ def test_phones_trunks_and_registrations(db_url: str) -> None:
     )
     with sessions.begin() as session:
         sipdata.save_registrations(session, [row], [])
-    with sessions.begin() as session:  # a refresh replaces the row
-        sipdata.save_registrations(session, [row], [])
+    with sessions.begin() as session:  # a refresh replaces the row; any iterable will do
+        sipdata.save_registrations(session, iter([row]), iter([]))
     with sessions() as session:
         assert sipdata.load_registrations(session) == [row]
     with sessions.begin() as session:

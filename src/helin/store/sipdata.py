@@ -102,6 +102,7 @@ def save_registrations(
     session: Session, added: Iterable[RegistrationRow], removed: Iterable[RegistrationRow]
 ) -> None:
     """Write bindings that were added or refreshed, delete removed ones; does not commit."""
+    added, removed = list(added), list(removed)  # each is walked twice
     for row in [*removed, *added]:
         session.execute(
             delete(Registration).where(
