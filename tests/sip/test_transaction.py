@@ -265,3 +265,32 @@ def test_rport_and_received_route_the_response_to_the_source() -> None:
     plain = tl.receive(request(branch="z9hG4bKx", via_host="127.0.0.8:5099"), natted, T0)
     (send,) = [a for a in plain if isinstance(a, Send)]
     assert send.to == Address("127.0.0.9", 5099)  # received host, Via port
+
+
+def test_an_answered_request_is_parsed_again_as_it_was_handed_up() -> None:
+    tl = layer()
+    nat = Address("192.0.2.7", 40000)
+    data = request("OPTIONS", via_host="10.0.0.5:5070", rport=True, body=b"hello")
+    (event,) = [a for a in tl.receive(data, nat, T0) if isinstance(a, RequestReceived)]
+    tx = event.transaction
+    assert tx is not None and tx.request is event.request
+    first = event.request
+    tl.respond(tx, make_response(first, 200), T0)
+    again = tx.request  # dropped while the transaction lingers, parsed again when asked
+    assert again is not first and again is tx.request
+    assert list(again.headers) == list(first.headers)
+    assert (again.method, again.uri, again.body) == (first.method, first.uri, first.body)
+    assert again.via[0].params["received"] == "192.0.2.7"
+    assert again.via[0].params["rport"] == "40000"
+    assert statuses(tl.receive(data, nat, T0 + 1)) == [200]  # still absorbs retransmissions
+
+
+def test_the_ack_of_a_2xx_is_matched_after_the_invite_was_released() -> None:
+    tl = layer()
+    tx = received(tl, request())
+    tl.respond(tx, make_response(tx.request, 200, to_tag="t1"), T0)
+    ack = request("ACK", branch="z9hG4bKack1", to_tag="t1", cseq_method="ACK")
+    actions = tl.receive(ack, PHONE, T0 + 0.1)
+    assert [a.transaction for a in actions if isinstance(a, RequestReceived)] == [None]
+    assert [a for _, a in fire_until(tl, T0 + 40) if isinstance(a, Send | AckMissing)] == []
+    assert tl.transactions == 0

@@ -13,7 +13,6 @@ import heapq
 from dataclasses import dataclass
 
 from helin.sip.errors import RemoteProtocolError
-from helin.sip.headers import Via, split_commas
 from helin.sip.message import MAGIC_COOKIE, Request, Response, make_response, new_branch, parse
 from helin.sip.transaction import (
     Action,
@@ -23,7 +22,7 @@ from helin.sip.transaction import (
     TimerConfig,
     Transaction,
 )
-from helin.sip.wire import Address, annotate_via, response_address
+from helin.sip.wire import Address, annotate_top_via, response_address
 
 MAX_MESSAGE = 16 * 1024
 """Largest message helin accepts, bytes."""
@@ -91,7 +90,7 @@ class TransactionLayer:
             return self._reject(exc, source)
         if isinstance(message, Response):
             return self._response(message, source, now)
-        return self._request(message, source, now)
+        return self._request(message, data, source, now)
 
     def _reject(self, exc: RemoteProtocolError, source: Address) -> list[LayerAction]:
         bad = exc.message
@@ -117,8 +116,10 @@ class TransactionLayer:
         self._sync(tx, "c", now)
         return actions
 
-    def _request(self, request: Request, source: Address, now: float) -> list[LayerAction]:
-        _annotate_top_via(request, source)
+    def _request(
+        self, request: Request, data: bytes, source: Address, now: float
+    ) -> list[LayerAction]:
+        annotate_top_via(request, source)
         key = server_key(request)
         if request.method == "ACK":
             return self._ack(request, key, source, now)
@@ -132,7 +133,9 @@ class TransactionLayer:
         dest = response_address(request.via[0], source)
         if dest == source:
             dest = source  # one object fewer for the transaction to keep alive
-        tx = ServerTransaction(key, request, dest, self.config, self._armed)
+        tx = ServerTransaction(
+            key, request, dest, self.config, self._armed, data=data, source=source
+        )
         self._server[key] = tx
         actions: list[LayerAction] = []
         if request.method == "INVITE":
@@ -184,8 +187,10 @@ class TransactionLayer:
         actions: list[LayerAction] = list(tx.respond(response, now))
         if response.status >= 200:
             if tx.invite and response.status < 300:
-                self._unacked[(tx.request.call_id, tx.request.cseq.seq)] = tx
-            tx.request.release_parsed()  # it lingers with the transaction
+                request = tx.request
+                tx.unacked_key = key = (request.call_id, request.cseq.seq)
+                self._unacked[key] = tx
+            tx.release()  # it lingers with the transaction
         self._sync(tx, "s", now)
         return actions
 
@@ -237,8 +242,8 @@ class TransactionLayer:
             else:
                 self._server.pop(tx.key, None)
                 assert isinstance(tx, ServerTransaction)
-                unacked_key = (tx.request.call_id, tx.request.cseq.seq)
-                if self._unacked.get(unacked_key) is tx:
+                unacked_key = tx.unacked_key
+                if unacked_key is not None and self._unacked.get(unacked_key) is tx:
                     del self._unacked[unacked_key]
             return
         if armed:
@@ -247,21 +252,6 @@ class TransactionLayer:
                 self._seq += 1
                 heapq.heappush(heap, (when, self._seq, kind, key, name))
             armed.clear()
-
-
-def _annotate_top_via(request: Request, source: Address) -> None:
-    vias = request.via
-    params = vias[0].params
-    if not ("rport" in params and not params["rport"]) and (
-        "received" in params or vias[0].host == source.host
-    ):
-        return  # annotate_via would add nothing
-    line = request.headers.get_all("Via")[0]
-    parts = split_commas(line)
-    annotated = annotate_via(parts[0], vias[0], source)
-    if annotated != parts[0]:
-        request.headers.set_first("Via", ", ".join([annotated, *parts[1:]]))
-        request.replace_vias([Via.parse(annotated), *vias[1:]])  # the others are unchanged
 
 
 def server_key(request: Request, method: str | None = None) -> tuple[str, ...]:

@@ -132,14 +132,6 @@ class Message:
             via = self._via = [Via.parse(value) for value in values]
         return via
 
-    def release_parsed(self) -> None:
-        """Drop the parsed Via, From, To and Contact values (parsed again when asked for).
-
-        A transaction keeps its request for 32 s after the final response; without them the
-        request is three objects for the garbage collector to visit instead of about ten.
-        """
-        self._via = self._from = self._to = self._contacts = None
-
     def replace_vias(self, vias: list[Via]) -> None:
         """Set what ``via`` returns, after the top Via header was changed to match."""
         self._via = vias

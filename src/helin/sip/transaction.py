@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from helin.sip.errors import LocalProtocolError
-from helin.sip.message import Request, Response
-from helin.sip.wire import Address
+from helin.sip.message import Request, Response, parse
+from helin.sip.wire import Address, annotate_top_via
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,9 +263,25 @@ class ClientTransaction(Transaction):
 
 
 class ServerTransaction(Transaction):
-    """Receives one request and sends its responses."""
+    """Receives one request and sends its responses.
 
-    __slots__ = ("acked", "final_status", "interval", "invite", "last", "request")
+    Once answered, a transaction lingers (up to 64·T1) only to absorb retransmissions. Given the
+    request's bytes (``data``, ``source``), it then drops the parsed request (``release``) and
+    parses it again if asked: a lingering transaction is then one object for the garbage
+    collector to visit instead of three with a dozen references.
+    """
+
+    __slots__ = (
+        "_data",
+        "_request",
+        "_source",
+        "acked",
+        "final_status",
+        "interval",
+        "invite",
+        "last",
+        "unacked_key",
+    )
 
     def __init__(
         self,
@@ -274,9 +290,14 @@ class ServerTransaction(Transaction):
         peer: Address,
         config: TimerConfig,
         armed: list[tuple[float, str]] | None = None,
+        *,
+        data: bytes | None = None,
+        source: Address | None = None,
     ) -> None:
         super().__init__(key, peer, config, armed)
-        self.request = request
+        self._request: Request | None = request
+        self._data = data
+        self._source = source
         self.invite = request.method == "INVITE"
         self.state = State.PROCEEDING if self.invite else State.TRYING
         self.last: bytes | None = None
@@ -285,6 +306,21 @@ class ServerTransaction(Transaction):
         self.interval = config.t1
         self.acked = False
         """The ACK for our 2xx arrived."""
+        self.unacked_key: tuple[str, int] | None = None
+        """(Call-ID, CSeq number) while the layer waits for the ACK of our 2xx."""
+
+    @property
+    def request(self) -> Request:
+        request = self._request
+        if request is None:
+            assert self._data is not None and self._source is not None
+            request = self._request = reparse(self._data, self._source)
+        return request
+
+    def release(self) -> None:
+        """Drop the parsed request if it can be parsed again (see the class docstring)."""
+        if self._data is not None:
+            self._request = None
 
     def on_retransmission(self) -> list[Action]:
         """The same request arrived again: resend the last response, if any."""
@@ -357,3 +393,11 @@ class ServerTransaction(Transaction):
         if name == "linger":
             self.state = State.TERMINATED
         return []
+
+
+def reparse(data: bytes, source: Address) -> Request:
+    """A request that was parsed from ``data`` once, as the layer handed it up."""
+    request = parse(data, stream=source.transport != "UDP")
+    assert isinstance(request, Request)
+    annotate_top_via(request, source)
+    return request

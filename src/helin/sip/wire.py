@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from helin.sip.headers import Via
+from helin.sip.headers import Via, split_commas
+from helin.sip.message import Request
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,3 +55,19 @@ def _drop_empty_rport(value: str) -> str:
     parts = value.split(";")
     kept = [p for p in parts if p.strip().lower() != "rport"]
     return ";".join(kept)
+
+
+def annotate_top_via(request: Request, source: Address) -> None:
+    """Add ``received``/``rport`` to the top Via of a request from ``source`` (RFC 3581)."""
+    vias = request.via
+    params = vias[0].params
+    if not ("rport" in params and not params["rport"]) and (
+        "received" in params or vias[0].host == source.host
+    ):
+        return  # annotate_via would add nothing
+    line = request.headers.get_all("Via")[0]
+    parts = split_commas(line)
+    annotated = annotate_via(parts[0], vias[0], source)
+    if annotated != parts[0]:
+        request.headers.set_first("Via", ", ".join([annotated, *parts[1:]]))
+        request.replace_vias([Via.parse(annotated), *vias[1:]])  # the others are unchanged
