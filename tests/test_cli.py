@@ -80,3 +80,54 @@ def test_serve_answers_sip_and_stops_when_interrupted(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_calllog_prints_a_groups_calls_missed_marked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy import select
+
+    from helin.acd.commands import CallRecord
+    from helin.acd.model import Outcome
+    from helin.store import calllog, db, repos
+    from helin.store.tables import Group
+
+    example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "provision.yaml"
+    assert main(["setup", "--data-dir", str(tmp_path)]) == 0
+    assert main(["provision", "--data-dir", str(tmp_path), str(example)]) == 0
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'helin.db'}")
+    with db.session_factory(engine).begin() as session:
+        group = session.scalar(select(Group).where(Group.name == "Support"))
+        assert group is not None
+        for n, outcome in enumerate((Outcome.ANSWERED, Outcome.ABANDONED)):
+            calllog.open_call(
+                session,
+                call_id=f"c{n}",
+                direction="inbound",
+                tenant_id=group.tenant_id,
+                group_id=group.id,
+                agent_id=None,
+                caller=f"+372555000{n}",
+                number="+3726001000",
+                arrived_at=1_790_000_000.0 + n,
+            )
+            record = CallRecord(
+                call_id=f"c{n}",
+                segment=0,
+                group_id=str(group.id),
+                caller=f"+372555000{n}",
+                number="+3726001000",
+                outcome=outcome,
+                arrived_at=1_790_000_000.0 + n,
+                ended_at=1_790_000_010.0 + n,
+            )
+            repos.write_records(session, [record])
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["calllog", "--data-dir", str(tmp_path), "Support"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("!") and "+3725550001" in lines[0] and "abandoned" in lines[0]
+    assert lines[1].startswith(" ") and "answered" in lines[1]
+    assert main(["calllog", "--data-dir", str(tmp_path), "Nope"]) == 1
+    assert "no group 'Nope'" in capsys.readouterr().err

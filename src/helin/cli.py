@@ -70,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--agents", type=int, default=5, help="agents with a softphone (default 5)")
     demo.add_argument("--seed", type=int, help="random seed, to repeat a run's choices")
 
+    log = sub.add_parser("calllog", help="a group's call log: its last 99 calls, missed flagged")
+    _add_store_options(log)
+    log.add_argument("group", help="the group's name or id")
+    log.add_argument("--limit", type=int, default=99, help="how many calls (default 99)")
+
     sim = sub.add_parser("simulate", help="simulate Poisson traffic through the real ACD engine")
     sim.add_argument("--agents", type=int, required=True)
     sim.add_argument("--calls-per-hour", type=float, required=True)
@@ -101,6 +106,30 @@ def _print_figures(figures: dict[str, Any], as_json: bool) -> None:
                 print(f"  {inner}: {inner_value}")
         else:
             print(f"{key}: {value}")
+
+
+def _print_call_log(url: str, group: str, limit: int) -> int:
+    """The group call log, newest first: ``!`` marks a missed call."""
+    from helin.store import calllog, db
+
+    engine = db.make_engine(url)
+    try:
+        with db.session_factory(engine)() as session:
+            found = calllog.find_group(session, group)
+            if not isinstance(found, int):
+                print(f"helin calllog: {found}", file=sys.stderr)
+                return 1
+            entries = calllog.group_call_log(session, found, limit=max(1, min(limit, 1000)))
+    finally:
+        engine.dispose()
+    for e in entries:
+        mark = "!" if e.missed else " "
+        outcome = e.outcome.value if e.outcome else "ongoing"
+        when = e.arrived_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        print(f"{mark} {when}  {e.direction.value:8}  {e.caller:>16} -> {e.number:<16} {outcome}")
+    if not entries:
+        print("no calls yet")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -160,6 +189,9 @@ def _run(args: argparse.Namespace) -> int:
             return 1
         print(summary)
         return 0
+
+    if args.command == "calllog":
+        return _print_call_log(settings.effective_database_url, args.group, args.limit)
 
     from helin import app
 

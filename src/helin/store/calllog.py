@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from helin.acd.model import Outcome
 from helin.store.base import from_posix, from_posix_opt
 from helin.store.enums import Direction
-from helin.store.tables import Call, Recording, Tenant
+from helin.store.tables import Call, Group, Recording, Tenant
 
 GROUP_LOG_SIZE = 99
 """Calls in a group's call log (the product shows the last 99)."""
@@ -126,6 +126,18 @@ class LogEntry:
     missed: bool
     """An inbound call that ended without an agent of the group answering and was not
     handed on (forwarded): the caller may want a call back. Calls still going are not."""
+
+
+def find_group(session: Session, name_or_id: str) -> int | str:
+    """A group's id from its id or its name; otherwise why not (a message for the user)."""
+    if name_or_id.isdigit() and session.get(Group, int(name_or_id)) is not None:
+        return int(name_or_id)
+    ids = list(session.scalars(select(Group.id).where(Group.name == name_or_id)))
+    if len(ids) == 1:
+        return ids[0]
+    if ids:
+        return f"several groups are named {name_or_id!r}; give its id ({', '.join(map(str, ids))})"
+    return f"no group {name_or_id!r}"
 
 
 def group_call_log(session: Session, group_id: int, limit: int = GROUP_LOG_SIZE) -> list[LogEntry]:
