@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import random
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 
 from helin.demo.audio import Counters, Stream, Ticker
@@ -31,6 +31,8 @@ from helin.switch.useragent import Trunks, UserAgent
 
 REQUEST_WAIT = 8.0
 """Seconds a REGISTER or a feature call may take before the phone gives up on it."""
+REGISTER_EXPIRES = 600
+"""Seconds a registration lasts; the phone refreshes it at half that."""
 RING_OUT = 60.0
 """Seconds an unanswered offer may ring before the phone refuses it itself."""
 AGENT_TONE = 400
@@ -105,7 +107,16 @@ class Phone:
 
     # -- REGISTER -------------------------------------------------------------------------
 
-    async def register(self, expires: int = 600) -> bool:
+    def keep_registered(self) -> None:
+        """Refresh the registration at half its lifetime until the phone stops."""
+        self._spawn(self._refresh())
+
+    async def _refresh(self) -> None:
+        while True:
+            await asyncio.sleep(REGISTER_EXPIRES / 2)
+            await self.register()
+
+    async def register(self, expires: int = REGISTER_EXPIRES) -> bool:
         """Register (or, with 0, unregister) the phone's contact; True on a 2xx."""
         response = await self._send(self._register_request(expires, None))
         if response is not None and response.status == 401:
@@ -221,7 +232,10 @@ class Phone:
             leg.reject(486)
             return
         self.leg = leg
-        task = asyncio.get_running_loop().create_task(self._take(leg))
+        self._spawn(self._take(leg))
+
+    def _spawn(self, work: Coroutine[object, object, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

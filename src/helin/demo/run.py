@@ -208,6 +208,7 @@ async def _start_phones(phones: list[Phone], monitor: Monitor) -> int:
         if not await phone.register():
             monitor.say(f"phone {phone.agent.sip_username} could not register")
             return False
+        phone.keep_registered()
         if not await phone.dial_feature("*40"):
             monitor.say(f"phone {phone.agent.sip_username} could not log in with *40")
             return False
