@@ -16,6 +16,9 @@ from helin.sip.message import Request, Response
 from helin.sip.uri import NameAddr, SipUri
 from helin.sip.wire import Address
 
+_NONE = ("",)
+"""What a missing header reads as."""
+
 DialogId = tuple[str, str, str]
 """(Call-ID, local tag, remote tag)."""
 
@@ -46,15 +49,16 @@ class Dialog:
     def as_uas(cls, request: Request, local_tag: str, local_contact: str) -> Dialog:
         """The dialog a UAS creates when it answers ``request`` (RFC 3261 12.1.1)."""
         contact = _target(request.contacts)
-        to = request.headers.get("To") or ""
+        fields = request.headers.index()
+        to = (fields.get("To") or _NONE)[0]
         return cls(
             call_id=request.call_id,
             local_tag=local_tag,
             remote_tag=request.from_.tag or "",
             local_party=to if request.to.tag else f"{to};tag={local_tag}",
-            remote_party=request.headers.get("From") or "",
+            remote_party=(fields.get("From") or _NONE)[0],
             remote_target=contact,
-            route_set=request.headers.values("Record-Route"),
+            route_set=request.headers.values("Record-Route") if "Record-Route" in fields else [],
             local_seq=random.randrange(1, 2**20),
             remote_seq=request.cseq.seq,
             local_contact=local_contact,

@@ -9,7 +9,7 @@ malformed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from helin.sip.errors import RemoteProtocolError
@@ -126,6 +126,10 @@ class Headers:
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self._items)
+
+    def fields(self) -> Sequence[tuple[str, str]]:
+        """The (name, value) fields in order (a view: do not change it)."""
+        return self._items
 
     def __len__(self) -> int:
         return len(self._items)

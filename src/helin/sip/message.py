@@ -89,6 +89,8 @@ class Message:
     keep the result (later changes to ``headers`` do not reach them).
     """
 
+    __slots__ = ("_call_id", "_contacts", "_cseq", "_from", "_to", "_via", "body", "headers")
+
     def __init__(self, headers: Headers, body: bytes = b"") -> None:
         self.headers = headers
         self.body = body
@@ -217,7 +219,7 @@ class Message:
         raise NotImplementedError
 
     def to_bytes(self) -> bytes:
-        fields: Iterable[tuple[str, str]] = self.headers
+        fields: Iterable[tuple[str, str]] = self.headers.fields()
         if "Content-Length" in map(_name_of, fields):  # ours replaces it
             fields = [field for field in fields if field[0] != "Content-Length"]
         lines = "\r\n".join(map(": ".join, fields))  # C loops: no bytecode per header field
@@ -230,6 +232,8 @@ class Message:
 
 
 class Request(Message):
+    __slots__ = ("method", "uri")
+
     def __init__(self, method: str, uri: str, headers: Headers, body: bytes = b"") -> None:
         super().__init__(headers, body)
         self.method = method
@@ -258,6 +262,8 @@ class Request(Message):
 
 
 class Response(Message):
+    __slots__ = ("reason", "status")
+
     def __init__(self, status: int, reason: str, headers: Headers, body: bytes = b"") -> None:
         super().__init__(headers, body)
         self.status = status
@@ -303,6 +309,9 @@ def _start(line: str, headers: Headers) -> Request | Response:
         if version != SIP_VERSION or len(code) != 3 or not code.isdigit() or code[0] == "0":
             raise RemoteProtocolError(400, "Bad status line")
         return Response(int(code), reason, headers)
+    known = _REQUEST_LINES.get(line)
+    if known is not None:
+        return Request(known[0], known[1], headers)
     parts = line.split(" ")
     if len(parts) != 3 or not is_token(parts[0]) or ":" not in parts[1]:
         raise RemoteProtocolError(400, "Bad request line")
@@ -312,7 +321,16 @@ def _start(line: str, headers: Headers) -> Request | Response:
     request = Request(method, uri, headers)
     if version.upper() != SIP_VERSION:
         raise RemoteProtocolError(505, "Version Not Supported", request)
+    if len(_REQUEST_LINES) >= _MAX_REQUEST_LINES:
+        _REQUEST_LINES.clear()
+    _REQUEST_LINES[line] = (method, uri)
     return request
+
+
+_REQUEST_LINES: dict[str, tuple[str, str]] = {}
+"""Valid request lines seen lately -> (method, URI): a call's in-dialog requests and a trunk's
+INVITEs repeat theirs."""
+_MAX_REQUEST_LINES = 1024
 
 
 _WIRE_NAMES: dict[str, str] = {}
