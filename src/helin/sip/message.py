@@ -336,6 +336,10 @@ _MAX_REQUEST_LINES = 1024
 _WIRE_NAMES: dict[str, str] = {}
 """Header names as they arrived (before the colon, blanks and all) -> canonical; valid ones only."""
 _MAX_WIRE_NAMES = 4096
+_LINES: dict[str, tuple[str, str]] = {}
+"""Header lines read lately (of valid names) -> their field: a call's messages repeat most of
+theirs (Max-Forwards, From, To, Call-ID, CSeq, Contact, ...), as do a trunk's calls."""
+_MAX_LINES = 4096
 
 
 def _headers(lines: list[str]) -> tuple[Headers, str | None]:
@@ -344,13 +348,21 @@ def _headers(lines: list[str]) -> tuple[Headers, str | None]:
     index: dict[str, tuple[str, ...]] | None = {}
     fault: str | None = None
     names = _WIRE_NAMES
+    seen = _LINES
     for line in lines[1:]:
-        raw, colon, value = line.partition(":")
-        known = names.get(raw) if colon else None  # never a continuation: no name starts blank
-        if known is not None:
-            value = value.strip(" \t")
-            items.append((known, value))
+        field = seen.get(line)
+        if field is None:
+            raw, colon, value = line.partition(":")
+            known = names.get(raw) if colon else None  # never a continuation: none starts blank
+            if known is not None:
+                field = (known, value.strip(" \t"))
+                if len(seen) >= _MAX_LINES:
+                    seen.clear()
+                seen[line] = field
+        if field is not None:
+            items.append(field)
             if index is not None:  # the index the first lookup would build, built now
+                known, value = field
                 values = index.get(known)
                 index[known] = (value,) if values is None else (*values, value)
             continue
