@@ -99,6 +99,7 @@ def test_calllog_prints_a_groups_calls_missed_marked(
     with db.session_factory(engine).begin() as session:
         group = session.scalar(select(Group).where(Group.name == "Support"))
         assert group is not None
+        group_id = group.id
         for n, outcome in enumerate((Outcome.ANSWERED, Outcome.ABANDONED)):
             calllog.open_call(
                 session,
@@ -125,7 +126,8 @@ def test_calllog_prints_a_groups_calls_missed_marked(
     engine.dispose()
     capsys.readouterr()
     assert main(["calllog", "--data-dir", str(tmp_path), "Support"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    header, *lines = capsys.readouterr().out.splitlines()
+    assert header.startswith(f"Support (group {group_id}): 2 calls")
     assert len(lines) == 2
     assert lines[0].startswith("!") and "+3725550001" in lines[0] and "abandoned" in lines[0]
     assert lines[1].startswith(" ") and "answered" in lines[1]

@@ -120,8 +120,10 @@ def _print_call_log(url: str, group: str, limit: int) -> int:
                 print(f"helin calllog: {found}", file=sys.stderr)
                 return 1
             entries = calllog.group_call_log(session, found, limit=max(1, min(limit, 1000)))
+            name = calllog.group_name(session, found)
     finally:
         engine.dispose()
+    print(f"{name} (group {found}): {len(entries)} calls, newest first, ! = missed")
     for e in entries:
         mark = "!" if e.missed else " "
         outcome = e.outcome.value if e.outcome else "ongoing"

@@ -287,6 +287,17 @@ def test_abandoned_while_ringing_cancels_offers() -> None:
     assert records(out)["c1"].outcome is Outcome.ABANDONED
 
 
+def test_a_call_the_switch_cannot_carry_fails_and_frees_its_offers() -> None:
+    h = Harness()
+    h.group("g")
+    h.agents("g", "a", "b")
+    h.call("c1")
+    out = h.send(ev.CallFailed(call_id="c1"))
+    assert {c.result for c in of(CancelOffer, out)} == {OfferResult.CALLER_GONE}
+    assert records(out)["c1"].outcome is Outcome.FAILED
+    assert h.send(ev.CallFailed(call_id="c1")) == []  # once is enough
+
+
 def test_answer_after_the_offer_ended_is_dropped() -> None:
     h = Harness()
     h.group("g", Policy.REGULAR, ring_timeout=5)

@@ -173,12 +173,13 @@ def peers(tmp_path: Path) -> Iterator[Peers]:
 
 
 @pytest.fixture
-def make_node(tmp_path: Path, peers: Peers) -> Iterator[Callable[[str], Node]]:
+def make_node(tmp_path: Path, peers: Peers) -> Iterator[Callable[..., Node]]:
+    """``make_node(config, rtp_ports=400)``: a started ``Node``."""
     nodes: list[Node] = []
 
-    def make(config: str) -> Node:
+    def make(config: str, **options: int) -> Node:
         text = textwrap.dedent(config).replace("{trunk}", f"sip:{TRUNK_IP}:{peers.trunk_port}")
-        node = Node(tmp_path / f"node{len(nodes)}", text)
+        node = Node(tmp_path / f"node{len(nodes)}", text, **options)
         nodes.append(node)
         return node.start()
 

@@ -37,16 +37,16 @@ WAIT = 20.0
 class Node:
     """helin on 127.0.0.1, provisioned from ``config`` (provisioning YAML)."""
 
-    def __init__(self, workdir: Path, config: str) -> None:
+    def __init__(self, workdir: Path, config: str, *, rtp_ports: int = 400) -> None:
         self.workdir = workdir
         self.data = workdir / "helin-data"
         self.data.mkdir(parents=True)
-        low = random.randrange(20000, 29000, 2)
+        low = random.randrange(20000, 29400, 2)
         self.settings = Settings(
             data_dir=self.data,
             sip_host="127.0.0.1",
             sip_port=0,
-            rtp_ports=(low, low + 399),
+            rtp_ports=(low, low + rtp_ports - 1),
             log_level="INFO",
         )
         self.url = self.settings.effective_database_url

@@ -13,7 +13,7 @@ from tests.calls.company import SUPPORT, agent, company, password
 from tests.calls.conftest import TRUNK_IP, Peers
 from tests.calls.node import Node
 
-MakeNode = Callable[[str], Node]
+MakeNode = Callable[..., Node]
 
 USERS = agent("ann", "+3725000011") + agent("ben", "+3725000012")
 GROUP = f"""\
@@ -99,3 +99,17 @@ def test_malformed_messages_from_the_trunk_mid_call_change_nothing(
     assert phone.wait() == 0, phone.report()
     call = finished(node)
     assert call.outcome is Outcome.ANSWERED and call.agent_id == int(node.user_id("ben"))
+
+
+def test_no_rtp_port_left_refuses_the_next_caller_with_503(
+    make_node: MakeNode, peers: Peers
+) -> None:
+    node = make_node(company(USERS, GROUP), rtp_ports=2)  # one RTP/RTCP pair: one caller
+    first = peers.call(node, SUPPORT, talk_ms=5000)  # queued (nobody logged in), holds it
+    node.until(lambda: len(calls(node)) == 1, "the first caller queued")
+    second = peers.call(node, SUPPORT, label="second", scenario="caller_unavailable")
+    assert second.wait() == 0, second.report()
+    assert first.wait() == 0, first.report()
+    node.until(lambda: all(c.outcome for c in calls(node)), "both calls' records")
+    outcomes = [c.outcome for c in calls(node)]
+    assert outcomes == [Outcome.ABANDONED, Outcome.FAILED]

@@ -114,6 +114,7 @@ class AcdEngine:
             ev.OfferFailed: self._offer_failed,
             ev.CallerHungUp: self._hung_up,
             ev.AgentHungUp: self._hung_up,
+            ev.CallFailed: self._hung_up,
             ev.DirectCallArrived: self._direct_arrived,
             ev.OutboundCallPlaced: self._outbound_placed,
             ev.PersonalCallEnded: self._personal_ended,
@@ -442,7 +443,7 @@ class AcdEngine:
             self._emit(EndCall(call_id=call.id))
             self._finish_ending(call)
 
-    def _hung_up(self, event: ev.CallerHungUp | ev.AgentHungUp) -> None:
+    def _hung_up(self, event: ev.CallerHungUp | ev.AgentHungUp | ev.CallFailed) -> None:
         call = self._calls.get(event.call_id)
         if call is None:
             return
@@ -451,9 +452,10 @@ class AcdEngine:
             self._end_bridged(call)
         elif call.phase is Phase.ENDING:
             self._finish_ending(call)
-        elif isinstance(event, ev.CallerHungUp):
+        elif isinstance(event, ev.CallerHungUp | ev.CallFailed):
             self._leave_queue(call, OfferResult.CALLER_GONE)
-            self._finish(call, Outcome.ABANDONED)
+            failed = isinstance(event, ev.CallFailed)
+            self._finish(call, Outcome.FAILED if failed else Outcome.ABANDONED)
 
     def _finish_ending(self, call: Call) -> None:
         assert call.ending is not None

@@ -133,6 +133,15 @@ class AgentHungUp:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class CallFailed:
+    """The switch could not carry the call on (no media port, a codec the caller cannot use,
+    an internal error): it ends with outcome ``failed`` unless it was already answered or its
+    ending was already decided."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class DirectCallArrived:
     """A call dialled to the agent's own number; the engine decides whether it may ring."""
 
@@ -171,6 +180,7 @@ Event = (
     | OfferFailed
     | CallerHungUp
     | AgentHungUp
+    | CallFailed
     | DirectCallArrived
     | OutboundCallPlaced
     | PersonalCallEnded

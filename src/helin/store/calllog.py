@@ -140,6 +140,10 @@ def find_group(session: Session, name_or_id: str) -> int | str:
     return f"no group {name_or_id!r}"
 
 
+def group_name(session: Session, group_id: int) -> str:
+    return session.scalar(select(Group.name).where(Group.id == group_id)) or ""
+
+
 def group_call_log(session: Session, group_id: int, limit: int = GROUP_LOG_SIZE) -> list[LogEntry]:
     """The last ``limit`` calls into the group or out with its numbers, newest first."""
     rows = session.scalars(

@@ -39,6 +39,7 @@ from helin.acd import commands as cmd
 from helin.acd import events as ev
 from helin.acd.model import OfferResult
 from helin.media import sdp
+from helin.media.ports import PortsExhausted
 from helin.media.recorder import Recording
 from helin.sip.dialog import address_of
 from helin.sip.errors import RemoteProtocolError
@@ -106,6 +107,8 @@ class Call:
         """Every media session of the call, released at the end."""
         self.bridge: Bridge | None = None
         self.ending = False
+        self.failed = False
+        """helin could not carry the call on (its record says ``failed``)."""
         self.answered_at: float | None = None
         leg.on_ended = self._leg_ended
         leg.on_reinvite = self._caller_reinvite
@@ -113,7 +116,12 @@ class Call:
     # -- media ----------------------------------------------------------------------------
 
     def allocate(self, offer: bytes | None = None) -> MediaSession:
-        session = self.layer.media.allocate(self.id, offer=offer)
+        """A media leg for this call; ``OSError`` when no RTP port can be had (all in use or
+        resting after their last call), ``sdp.SdpError`` for an offer we cannot answer."""
+        try:
+            session = self.layer.media.allocate(self.id, offer=offer)
+        except PortsExhausted as exc:
+            raise OSError(f"no RTP port free: {exc}") from exc
         self.sessions.append(session)
         return session
 
@@ -125,22 +133,23 @@ class Call:
         if self.leg.state not in (LegState.NEW, LegState.EARLY):
             return False
         if not self.leg.remote_sdp:
-            self.leg.reject(488, "SDP offer required")
-            return False
+            return self._refuse(488, "SDP offer required")
         try:
             self.media = self.allocate(self.leg.remote_sdp)
         except sdp.NoCommonCodec:
-            self.leg.reject(488, "No common codec (PCMU or PCMA)")
-            return False
+            return self._refuse(488, "No common codec (PCMU or PCMA)")
         except sdp.SdpError as exc:
-            self.leg.reject(400, f"Bad SDP: {exc}"[:100])
-            return False
+            return self._refuse(400, f"Bad SDP: {exc}"[:100])
         except OSError:
             log.error("call %s: no RTP port free", self.id)
-            self.leg.reject(503, "No media port free")
-            return False
+            return self._refuse(503, "No media port free")
         self.leg.answer(self.media.local_sdp)
         return True
+
+    def _refuse(self, status: int, reason: str) -> bool:
+        self.failed = True
+        self.leg.reject(status, reason)  # ends the call through the leg's callback
+        return False
 
     def connect(self, other: MediaSession, *, record: bool) -> None:
         """Relay the caller's media with ``other`` (stopping queue audio), maybe recording."""
@@ -178,6 +187,12 @@ class Call:
             self.leg.hang_up()
         self.ended()
         self.layer.spawn(self._release())
+
+    def outcome(self) -> str:
+        """A personal call's outcome: ``answered``, ``failed`` or ``unanswered``."""
+        if self.answered_at is not None:
+            return "answered"
+        return "failed" if self.failed else "unanswered"
 
     def hang_up_others(self) -> None:
         """Subclasses: stop ringing and hang up the legs they started."""
@@ -341,7 +356,12 @@ class GroupCall(Call):
             log.warning("call %s: cannot forward to %s: no trunk for calls out", self.id, number)
             self.end("forward impossible")
             return
-        media = self.allocate()
+        try:
+            media = self.allocate()
+        except OSError:
+            log.error("call %s: no RTP port free to forward to %s", self.id, number)
+            self.end("forward impossible")
+            return
         identity = layer.name_addr("", self.caller or "anonymous")
         leg = layer.trunk_leg(trunk, number, identity, media.local_sdp)
         self.forward = leg
@@ -377,7 +397,10 @@ class GroupCall(Call):
                 leg.hang_up()
 
     def ended(self) -> None:
-        self.layer.post(ev.CallerHungUp(call_id=self.id))
+        if self.failed:
+            self.layer.post(ev.CallFailed(call_id=self.id))
+        else:
+            self.layer.post(ev.CallerHungUp(call_id=self.id))
 
 
 class DirectCall(Call):
@@ -465,8 +488,7 @@ class DirectCall(Call):
         layer = self.layer
         if self.started:
             layer.post(ev.PersonalCallEnded(call_id=self.id))
-        outcome = "answered" if self.answered_at is not None else "unanswered"
-        layer.log.closed(CallClosed(self.id, layer.clock(), self.answered_at, outcome))
+        layer.log.closed(CallClosed(self.id, layer.clock(), self.answered_at, self.outcome()))
 
 
 class OutboundCall(Call):
@@ -548,8 +570,7 @@ class OutboundCall(Call):
         if self.out is None:
             return  # refused before anything started
         layer.post(ev.PersonalCallEnded(call_id=self.id))
-        outcome = "answered" if self.answered_at is not None else "unanswered"
-        layer.log.closed(CallClosed(self.id, layer.clock(), self.answered_at, outcome))
+        layer.log.closed(CallClosed(self.id, layer.clock(), self.answered_at, self.outcome()))
 
 
 class FeatureCall(Call):
@@ -734,6 +755,7 @@ class CallLayer:
                 log.exception("carrying out %s failed; ending the call", command)
                 call = self.calls.get(command.call_id)
                 if call is not None:
+                    call.failed = True
                     call.end("internal error")
 
     def _carry_out(self, command: cmd.Command) -> None:
