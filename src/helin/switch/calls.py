@@ -125,6 +125,12 @@ class Call:
         self.sessions.append(session)
         return session
 
+    def release(self, session: MediaSession) -> None:
+        """Give a media leg back before the call ends (an offer that is over)."""
+        if session in self.sessions:
+            self.sessions.remove(session)
+            self.layer.media.release(session)
+
     def answer(self) -> bool:
         """Answer the caller with helin's media (False, and the caller refused, if its offer
         cannot be answered)."""
@@ -301,7 +307,9 @@ class GroupCall(Call):
         fork.start()
 
     def _offer_failed(self, agent_id: str, declined: bool) -> None:
-        self.forks.pop(agent_id, None)
+        fork = self.forks.pop(agent_id, None)
+        if fork is not None:
+            self.release(fork.media)
         if not self.ending:
             self.layer.post(ev.OfferFailed(call_id=self.id, agent_id=agent_id, declined=declined))
 
@@ -312,6 +320,7 @@ class GroupCall(Call):
         fork.cancel(ANSWERED_ELSEWHERE if result is OfferResult.ANSWERED_ELSEWHERE else None)
         if fork.winner is not None:
             fork.winner.hang_up()
+        self.release(fork.media)
 
     def bridge_agent(self, agent_id: str) -> None:
         fork = self.forks.pop(agent_id, None)
@@ -347,6 +356,7 @@ class GroupCall(Call):
             fork.cancel()
             if fork.winner is not None:
                 fork.winner.hang_up()
+            self.release(fork.media)
 
     def forward_to(self, number: str) -> None:
         """Hand the caller to ``number`` through the trunk (the engine is done with it)."""
@@ -379,6 +389,7 @@ class GroupCall(Call):
                 self.connect(media, record=False)
 
         leg.on_answered = answered
+        leg.on_ringing = lambda _leg: self.leg.ring()  # a caller not answered yet hears it
         leg.on_failed = lambda _leg, status: self._forward_failed(status)
         leg.start()
 

@@ -149,9 +149,11 @@ class IncomingLeg(Leg):
         self.on_cancelled: Callable[[IncomingLeg], None] = lambda leg: None
 
     def ring(self, *, sdp: bytes = b"") -> None:
-        """180 Ringing (183 Session Progress with ``sdp`` for early media)."""
-        if self.state is LegState.NEW:
-            self.state = LegState.EARLY
+        """180 Ringing (183 Session Progress with ``sdp`` for early media); nothing once the
+        call is answered or over."""
+        if self.state not in (LegState.NEW, LegState.EARLY):
+            return
+        self.state = LegState.EARLY
         status = 183 if sdp else 180
         extra = [("Contact", self.ua.contact(self.source.transport))]
         if sdp:
