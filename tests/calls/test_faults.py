@@ -113,3 +113,15 @@ def test_no_rtp_port_left_refuses_the_next_caller_with_503(
     node.until(lambda: all(c.outcome for c in calls(node)), "both calls' records")
     outcomes = [c.outcome for c in calls(node)]
     assert outcomes == [Outcome.ABANDONED, Outcome.FAILED]
+
+
+def test_stopping_helin_ends_its_calls_with_closed_records(
+    make_node: MakeNode, peers: Peers
+) -> None:
+    node = make_node(company(USERS, GROUP))
+    caller = peers.call(node, SUPPORT, scenario="caller_until_bye")  # queued: nobody logged in
+    node.until(lambda: len(calls(node)) == 1, "the caller queued")
+    node.stop()
+    assert caller.wait() == 0, caller.report()  # it got helin's BYE
+    [call] = calls(node)
+    assert call.outcome is Outcome.FAILED and call.ended_at is not None

@@ -641,7 +641,9 @@ class CallLayer:
     async def close(self) -> None:
         """End every call (BYE / CANCEL / 480) and wait for recordings to be finished."""
         for call in list(self.calls.values()):
+            call.failed = True  # unless answered already: then the engine records answered
             call.end("helin stopping")
+        await asyncio.sleep(0)  # the engine hears of every ending and writes its records
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=10)
 
