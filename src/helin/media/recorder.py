@@ -5,9 +5,11 @@ Theory of operation
 While a call is bridged, the relay hands every audio packet a leg receives to ``Spool.append``
 as it is, RTP header included, behind a small record header (channel, G.711 law, arrival time
 in 8 kHz samples since the spool began, length). Nothing is decoded on that path: appending is
-two ``bytearray`` extensions. The switch calls ``flush`` about once a second, which writes the
-buffer to the spool file with one ``os.write``, so memory stays bounded and a crash loses at
-most the last second.
+two writes to an in-memory buffer. The switch calls ``flush`` about once a second, which writes
+the buffer to the spool file with one ``os.write`` and starts the buffer over without freeing
+it (a buffer that shrank and regrew every second would copy itself a dozen times as it grew:
+with hundreds of calls, most of the recording's cost); so memory stays bounded and a crash
+loses at most the last second.
 
 ``finalise`` turns a spool into ``<name>.wav``: 16-bit 8 kHz stereo, the caller's channel on
 the left and the agent's on the right. Each packet is placed by its RTP timestamp: a channel's
@@ -25,6 +27,7 @@ place, and only then is the spool removed, so a crash during finalising loses no
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import struct
@@ -72,7 +75,7 @@ def spool_path(wav: Path) -> Path:
 class Spool:
     """The growing spool of one call. Appending buffers; ``flush`` writes."""
 
-    __slots__ = ("_fd", "buffer", "origin", "path", "start", "wav")
+    __slots__ = ("_fd", "buffer", "origin", "path", "start", "wav", "write")
 
     def __init__(self, wav: Path, start: float) -> None:
         self.wav = wav
@@ -83,26 +86,33 @@ class Spool:
         self.origin = int(start * CLOCK_RATE)
         """``start`` in samples: arrivals are recorded relative to it."""
         header = json.dumps({"wav": wav.name, "started": time.time()}).encode()
-        self.buffer = bytearray(MAGIC + struct.pack("<I", len(header)) + header)
-        """Records not yet written (the relay appends to it directly, like ``append``)."""
+        self.buffer = io.BytesIO()
+        """Records not yet written, up to its position (kept allocated between flushes)."""
+        self.write = self.buffer.write
+        """Append bytes to the records (the relay calls it directly, as ``append`` does)."""
+        self.write(MAGIC + struct.pack("<I", len(header)) + header)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o640)
         self.flush()
 
     def append(self, channel: int, law: int, now: float, packet: memoryview | bytes) -> None:
         """One received RTP packet (header included), as it arrived."""
-        buffer = self.buffer
-        buffer += RECORD.pack(channel, law, int(now * CLOCK_RATE) - self.origin, len(packet))
-        buffer += packet
+        write = self.write
+        write(RECORD.pack(channel, law, int(now * CLOCK_RATE) - self.origin, len(packet)))
+        write(packet)
 
     @property
     def pending(self) -> int:
         """Bytes not yet written."""
-        return len(self.buffer)
+        return self.buffer.tell()
 
     def flush(self) -> None:
-        if self.buffer and self._fd >= 0:
-            os.write(self._fd, self.buffer)
-            self.buffer.clear()
+        size = self.buffer.tell()
+        if size and self._fd >= 0:
+            with self.buffer.getbuffer() as whole, whole[:size] as records:
+                done = 0
+                while done < size:
+                    done += os.write(self._fd, records[done:])
+            self.buffer.seek(0)
 
     def close(self) -> None:
         self.flush()

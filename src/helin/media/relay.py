@@ -27,6 +27,10 @@ Address = tuple[str, int] | tuple[str, int, int, int]
 _HEADER = struct.Struct("!BBHII")
 _unpack = _HEADER.unpack_from
 _pack_into = _HEADER.pack_into
+_WORDS = struct.Struct("!HHII")
+"""The same header with its first two bytes as one word (version, flags, marker, type)."""
+_unpack_words = _WORDS.unpack_from
+_pack_words_into = _WORDS.pack_into
 _record = RECORD.pack
 
 
@@ -36,15 +40,18 @@ class RtpLeg:
     # the fields the hot path reads come first, so they share the object's first cache
     # lines: with hundreds of calls, each packet finds its leg's state out of the cache
     __slots__ = (  # noqa: RUF023
-        "payload_type",
+        "header_word",
         "stats",
         "receive_enabled",
-        "tap_buffer",
+        "tap_write",
         "channel",
         "codec",
         "tap_origin",
-        "peer",
+        "out",
+        "out_word",
         "transcode",
+        "peer",
+        "payload_type",
         "send_enabled",
         "sender",
         "_tap",
@@ -72,6 +79,8 @@ class RtpLeg:
         """G.711 law of this leg."""
         self.payload_type = g711.PCMU
         """Audio payload type on this leg's wire."""
+        self.header_word = 0x8000 | g711.PCMU
+        """First header word of a plain audio packet without the marker (the hot path's)."""
         self.dtmf_pt = -1
         """Telephone-event payload type (-1: none negotiated)."""
         self.sender = sender
@@ -86,11 +95,15 @@ class RtpLeg:
         """The bridged leg this leg's audio is relayed to."""
         self.transcode: bytes | None = None
         """Translate table from this leg's law to the peer's (None: same law)."""
+        self.out: RtpSender | None = None
+        """The peer's stream when audio is relayed to it (bridged, and the peer may receive)."""
+        self.out_word = 0x8000
+        """First header word of the audio packets relayed to the peer, without the marker."""
         self.peer_dtmf_pt = -1
         """The peer's telephone-event payload type (-1: do not relay DTMF)."""
         self._tap: Spool | None = None
-        self.tap_buffer: bytearray | None = None
-        """The tap's buffer (the hot path appends to it directly)."""
+        self.tap_write: Callable[[bytes | memoryview], int] | None = None
+        """The tap's ``write`` (the hot path appends to the spool with it directly)."""
         self.tap_origin = 0
         """The tap's origin (arrival times are recorded relative to it)."""
         self.channel = 0
@@ -108,13 +121,14 @@ class RtpLeg:
     @tap.setter
     def tap(self, spool: Spool | None) -> None:
         self._tap = spool
-        self.tap_buffer = None if spool is None else spool.buffer
+        self.tap_write = None if spool is None else spool.write
         self.tap_origin = 0 if spool is None else spool.origin
 
     def configure(self, params: MediaParams) -> None:
         """Apply an offer/answer outcome (initial or a re-INVITE such as hold or resume)."""
         self.codec = params.codec
         self.payload_type = params.payload_type
+        self.header_word = 0x8000 | params.payload_type
         self.sender.payload_type = params.payload_type
         self.dtmf_pt = -1 if params.dtmf_payload_type is None else params.dtmf_payload_type
         self.receive_enabled = params.receive
@@ -132,8 +146,10 @@ class RtpLeg:
         """Relay this leg's audio to ``peer`` (None stops relaying)."""
         self.peer = peer
         if peer is None:
-            self.transcode, self.peer_dtmf_pt = None, -1
+            self.transcode, self.peer_dtmf_pt, self.out = None, -1, None
             return
+        self.out = peer.sender if peer.send_enabled else None
+        self.out_word = 0x8000 | peer.payload_type
         self.transcode = g711.transcode_table(self.codec, peer.codec)
         self.peer_dtmf_pt = peer.dtmf_pt
         peer.sender.source_ssrc = -1
@@ -148,7 +164,7 @@ class RtpLeg:
             if source != self.remote:
                 self.foreign += 1
                 return None
-            return self.accept(buffer, view, n, now)
+            return self.accept(buffer, view, n, now, int(now * CLOCK_RATE))
         if n < 12:
             self.malformed += 1
             return None
@@ -159,58 +175,60 @@ class RtpLeg:
                 return None
             n = length
         self.remote, self.latched = source, True
-        return self.accept(buffer, view, n, now)
+        return self.accept(buffer, view, n, now, int(now * CLOCK_RATE))
 
-    def accept(self, buffer: bytearray, view: memoryview, n: int, now: float) -> memoryview | None:
+    def accept(
+        self, buffer: bytearray, view: memoryview, n: int, now: float, arrival: int
+    ) -> memoryview | None:
         """``receive`` for a datagram known to come from the latched ``remote`` (a socket
         connected to it, so the kernel filters other sources): everything but the latching.
+        ``arrival`` is ``now`` in samples, ``int(now * CLOCK_RATE)``.
 
         This is the hot path, written for the common packet: plain RTP of the negotiated
         payload type without the marker bit, the next sequence number of the current source,
         relayed to a peer already following that source. Anything else goes to ``_accept``,
         the general case, before any state has changed."""
-        first, second, seq, ts, ssrc = _unpack(buffer)
+        word, seq, ts, ssrc = _unpack_words(buffer)
         stats = self.stats
         if (
-            second != self.payload_type
+            word != self.header_word  # not plain RTP of our type, or the marker is set
             or seq - stats.max_seq != 1  # not the next one (or a wrap: _accept counts it)
             or ssrc != stats.ssrc
-            or first != 0x80
             or n < 12
             or not self.receive_enabled
         ):
-            return self._accept(buffer, view, n, now)
+            return self._accept(buffer, view, n, now, arrival)
         # ReceiverStats.update for the next in-order packet, inlined
-        arrival = int(now * CLOCK_RATE)
-        stats.max_seq = seq
-        stats.received += 1
+        stats.max_seq = seq  # and one more expected and received: the loss is unchanged
         transit = (arrival - ts) & 0xFFFFFFFF
         d = transit - stats.transit
         stats.transit = transit
         stats.jitter += ((d if d >= 0 else -d) - stats.jitter) * 0.0625
         packet = view[:n]
-        spooled = self.tap_buffer
-        if spooled is not None:
-            spooled += _record(self.channel, self.codec, arrival - self.tap_origin, n)
-            spooled += packet
-        peer = self.peer
-        if peer is None or not peer.send_enabled:
+        write = self.tap_write
+        if write is not None:
+            write(_record(self.channel, self.codec, arrival - self.tap_origin, n))
+            write(packet)
+        out = self.out
+        if out is None:
             return None
-        out = peer.sender
+        word = self.out_word
         if ssrc != out.source_ssrc:
-            out.resync(ssrc, seq, ts, now)
-            second |= 0x80
+            out.resync(stats.ssrc, seq, ts, now)  # the same int object: one cache line less
+            word |= 0x80
         out_seq = (seq + out.seq_delta) & 0xFFFF
         out_ts = (ts + out.ts_delta) & 0xFFFFFFFF
         if (out_seq - out.seq) & 0xFFFF < 0x8000:
             out.seq, out.timestamp, out.last_at = out_seq, out_ts, now
-        _pack_into(buffer, 0, 0x80, (second & 0x80) | peer.payload_type, out_seq, out_ts, out.ssrc)
+        _pack_words_into(buffer, 0, word, out_seq, out_ts, out.ssrc)
         table = self.transcode
         if table is not None:
             buffer[12:n] = view[12:n].tobytes().translate(table)
         return packet
 
-    def _accept(self, buffer: bytearray, view: memoryview, n: int, now: float) -> memoryview | None:
+    def _accept(
+        self, buffer: bytearray, view: memoryview, n: int, now: float, arrival: int
+    ) -> memoryview | None:
         first, second, seq, ts, ssrc = _unpack(buffer)
         if first != 0x80 or n < 12:
             length = _normalised(buffer, n) if n >= 12 else None
@@ -221,7 +239,6 @@ class RtpLeg:
         if not self.receive_enabled:
             return None
         stats = self.stats
-        arrival = int(now * CLOCK_RATE)
         stats.update(ssrc, seq, ts, arrival)
         if second & 0x7F != self.payload_type:
             if second & 0x7F == self.dtmf_pt:
@@ -229,10 +246,10 @@ class RtpLeg:
             self.malformed += 1
             return None
         packet = view[:n]
-        spooled = self.tap_buffer
-        if spooled is not None:
-            spooled += _record(self.channel, self.codec, arrival - self.tap_origin, n)
-            spooled += packet
+        write = self.tap_write
+        if write is not None:
+            write(_record(self.channel, self.codec, arrival - self.tap_origin, n))
+            write(packet)
         peer = self.peer
         if peer is None or not peer.send_enabled:
             return None

@@ -43,7 +43,7 @@ from helin.media.player import Pacer, QueueAudio
 from helin.media.ports import PortPool
 from helin.media.recorder import AGENT, CALLER, Recording, Spool, finalise
 from helin.media.relay import RtpLeg
-from helin.media.rtp import RtpSender
+from helin.media.rtp import CLOCK_RATE, RtpSender
 
 log = logging.getLogger(__name__)
 
@@ -492,6 +492,7 @@ class MediaServer:
             if not events:
                 break
             now = monotonic()
+            arrival = int(now * CLOCK_RATE)
             for fd, _ in events:
                 try:
                     read, accept, send, session = routes[fd]
@@ -501,7 +502,7 @@ class MediaServer:
                 if accept is None:  # not latched yet: recvfrom_into's (n, source)
                     self._receive_unlatched(session, got, now)
                     continue
-                out = accept(buffer, view, got, now)
+                out = accept(buffer, view, got, now, arrival)
                 if out is not None and send is not None:
                     try:
                         send(out)
