@@ -76,15 +76,15 @@ the default 20000-29999: ports rest 30 s after a call (see docs/benchmarks.md)."
 BUFF_SIZE = "4194304"
 SETUP_GOAL = 300
 CONCURRENCY_GOAL = 500
-SETUP_SECONDS = 25
+SETUP_SECONDS = 20
 SETUP_HOLD_MS = 1000
 SETUP_RATES = (25, 50, 100, 200, 300)
 """Setup search: the first rate of these that fails is bisected against the last that passed."""
 SETUP_RUNS = 7
 RAMP_CPS = 50
-HOLD_WINDOW = 20
+HOLD_WINDOW = 15
 """Seconds every call of a concurrency run is up at once (after the ramp)."""
-CONCURRENCY_STEPS = (50, 100, 200, 300, 400, 500)
+CONCURRENCY_STEPS = (100, 200, 300, 400, 500)
 CONCURRENCY_RUNS = 7
 MAX_LOSS = 0.001
 QUICK = {"setup_seconds": 8, "hold_window": 6}
@@ -235,7 +235,8 @@ def write_tone(path: Path, seconds: float = 1.0) -> None:
 
 
 def write_scenarios(workdir: Path, tone: Path) -> dict[str, Path]:
-    """The XML scenarios with and without RTP (``@RTP@``/``@PORT@`` filled in)."""
+    """The XML scenarios with and without RTP (``@RTP@``/``@PORT@`` filled in; agent.xml's
+    ``@HOLD@`` is filled per run)."""
     out: dict[str, Path] = {"register": SCENARIOS / "register.xml"}
     stream = f'<nop><action><exec rtp_stream="{tone},-1,0"/></action></nop>'
     for name in ("caller", "agent"):
@@ -515,6 +516,9 @@ class Bench:
             hold_ms = 1000 * (ramp + 3 + self.hold_window)
         result = Run(kind, target, calls=calls)
         result.limit = calls / rate + hold_ms / 1000 + LATE
+        agent_file = rundir / "agent.xml"
+        template = self.files["agent_rtp" if media else "agent"].read_text()
+        agent_file.write_text(template.replace("@HOLD@", str(hold_ms)))
         sipps: list[Sipp] = []
         server = Server(data, rundir / "helin.log", profile=self.profile)
         try:
@@ -522,10 +526,7 @@ class Bench:
             agent = Sipp(
                 rundir,
                 "agents",
-                [
-                    *("-sf", str(self.files["agent_rtp" if media else "agent"])),
-                    *("-d", str(hold_ms), "-m", str(calls)),
-                ],
+                ["-sf", str(agent_file), "-m", str(calls)],
                 ip=HOST,
                 port=sipps[0].port,
                 timeout=int(result.limit + 60),
@@ -565,10 +566,14 @@ class Bench:
                     and (time.monotonic() >= window_end)
                 ):
                     window["rtp_window"] = stats["rtp"]
+                if self._doomed(result, stats, rate, hold_ms, caller, agent):
+                    caller.kill()
+                    agent.kill()
+                    break
             result.wall = time.monotonic() - start
             caller.wait(5)
             agent.wait(15)
-            result.settle, stats = self._settle(server)
+            result.settle, stats = self._settle(server, 5.0 if result.notes else SETTLE_LIMIT)
             result.cpu = server.cpu() - cpu0
             result.rcvbuf_errors = udp_snmp()["RcvbufErrors"] - snmp0["RcvbufErrors"]
             result.rss_peak_mb = stats["VmHWM"] / 1024
@@ -584,7 +589,7 @@ class Bench:
                 )
             result.caller_ok, result.caller_failed = caller.calls()
             result.agent_ok, result.agent_failed = agent.calls()
-            if caller.proc.returncode != 0 or result.caller_failed:
+            if not result.notes and (caller.proc.returncode != 0 or result.caller_failed):
                 result.notes.append(f"caller: rc {caller.proc.returncode}: {caller.tail()}")
             if result.agent_failed:
                 result.notes.append(f"agents: {agent.tail()}")
@@ -624,15 +629,29 @@ class Bench:
             raise RuntimeError(f"{ok} of {self.agents} phones registered: {register.tail()}")
 
     @staticmethod
+    def _doomed(result: Run, stats: dict[str, Any], rate: int, hold_ms: int, *sipps: Sipp) -> bool:
+        """Whether the run has already failed (a failed call, or a setup run whose calls pile
+        up in helin far beyond what the rate and hold time explain): it is cut short."""
+        failed = [s.name for s in sipps if s.calls()[1]]
+        if failed:
+            result.notes.append(f"cut short: failed calls on {', '.join(failed)}")
+            return True
+        expected = rate * (hold_ms / 1000 + 1)
+        if result.kind == "setup" and stats["calls"] > 3 * expected + 50:
+            result.notes.append(f"cut short: {stats['calls']} calls in helin, fell behind")
+            return True
+        return False
+
+    @staticmethod
     def _bridged(stats: dict[str, Any]) -> int:
         return int(stats["calls"])
 
     @staticmethod
-    def _settle(server: Server) -> tuple[float, dict[str, Any]]:
+    def _settle(server: Server, limit: float) -> tuple[float, dict[str, Any]]:
         """Wait until helin holds no call and no media session; (seconds, last stats)."""
         start = time.monotonic()
         stats = server.stats()
-        while (stats["calls"] or stats["sessions"]) and time.monotonic() - start < SETTLE_LIMIT:
+        while (stats["calls"] or stats["sessions"]) and time.monotonic() - start < limit:
             time.sleep(0.25)
             stats = server.stats()
         time.sleep(0.5)  # recordings are finished off the call's path
