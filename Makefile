@@ -7,7 +7,7 @@ DATA_DIR ?= data
 # CI sets CI=true: every test then must run (no skips for missing tools).
 export HELIN_REQUIRE_ALL ?= $(if $(filter true 1,$(CI)),1,0)
 
-.PHONY: run test lint typecheck bench bench-acd bench-media bench-sip system-deps clean
+.PHONY: run test lint typecheck bench bench-acd bench-media bench-sip bench-calls system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: bench-acd bench-media bench-sip
+bench: bench-acd bench-media bench-sip bench-calls
 
 bench-acd: $(STAMP)
 	$(BIN)/python -m bench.acd
@@ -42,6 +42,9 @@ bench-media: $(STAMP)
 
 bench-sip: $(STAMP)
 	$(BIN)/python -m bench.sip
+
+bench-calls: $(STAMP)
+	$(BIN)/python -m bench.calls
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -85,6 +85,7 @@ async def serve(args: argparse.Namespace) -> None:
         data_dir=args.data_dir,
         sip_host="127.0.0.1",
         sip_port=0,
+        http_port=0,
         rtp_ports=args.rtp_ports,
         log_level="INFO",
     )
