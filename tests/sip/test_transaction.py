@@ -294,3 +294,20 @@ def test_the_ack_of_a_2xx_is_matched_after_the_invite_was_released() -> None:
     assert [a.transaction for a in actions if isinstance(a, RequestReceived)] == [None]
     assert [a for _, a in fire_until(tl, T0 + 40) if isinstance(a, Send | AckMissing)] == []
     assert tl.transactions == 0
+
+
+def test_timers_of_every_length_fire_in_deadline_order() -> None:
+    tl = layer()
+    first = received(tl, request("OPTIONS", branch="z9hG4bKo1"))
+    tl.respond(first, make_response(first.request, 200), T0)  # Timer J: T0 + 32
+    invite = received(tl, request(branch="z9hG4bKi1"), T0 + 1)
+    tl.respond(invite, make_response(invite.request, 486, to_tag="t1"), T0 + 1)  # G, H: + 32
+    second = received(tl, request("OPTIONS", branch="z9hG4bKo2"), T0 + 2)
+    tl.respond(second, make_response(second.request, 200), T0 + 2)  # Timer J: T0 + 34
+    events = fire_until(tl, T0 + 40)
+    times = [t for t, _ in events]
+    assert times == sorted(times)
+    resent = [round(t - T0, 3) for t, a in events if isinstance(a, Send)]
+    assert resent == [1.5, 2.5, 4.5, 8.5, 12.5, 16.5, 20.5, 24.5, 28.5, 32.5]  # G, until H
+    assert [round(t - T0) for t, a in events if isinstance(a, TransactionTimedOut)] == [33]
+    assert tl.transactions == 0 and tl.next_deadline() is None

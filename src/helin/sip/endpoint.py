@@ -10,6 +10,7 @@ everything else malformed is dropped with a ``Dropped`` action saying why (the a
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from dataclasses import dataclass
 
 from helin.sip.errors import RemoteProtocolError
@@ -46,6 +47,8 @@ class Dropped:
 
 
 LayerAction = Action | RequestReceived | Dropped
+_Entry = tuple[float, int, str, tuple[str, ...], str]
+"""A timer in the layer's schedule: (deadline, sequence, kind, transaction key, timer name)."""
 
 
 class TransactionLayer:
@@ -64,11 +67,16 @@ class TransactionLayer:
         self._server: dict[tuple[str, ...], ServerTransaction] = {}
         self._unacked: dict[tuple[str, int], ServerTransaction] = {}
         """INVITE server transactions in Accepted state by (Call-ID, CSeq number)."""
-        self._heap: list[tuple[float, int, str, tuple[str, ...], str]] = []
+        self._heap: list[_Entry] = []
         """(deadline, sequence, kind, transaction key, timer name), earliest first. An entry
         is live while its transaction is and still has that timer at that deadline; others are
         skipped when they surface. Floats, ints and strings only: the garbage collector stops
         tracking the entries, and there are many."""
+        self._queue: deque[_Entry] = deque()
+        """Entries as in ``_heap``, appended while none is earlier than the last one, so in
+        order without a comparison: most timers are lingers of one length (64·T1) started as
+        time goes on. The rest (retransmissions, other lengths) go to the heap; ``on_timer``
+        takes the earlier of the two heads, so timers fire in exactly the heap's order."""
         self._seq = 0
         self._armed: list[tuple[float, str]] = []
         """Timers the transaction just given an input started (see ``Transaction._arm``)."""
@@ -202,28 +210,41 @@ class TransactionLayer:
     # -- timers ---------------------------------------------------------------------------
 
     def next_deadline(self) -> float | None:
-        heap = self._heap
-        while heap and not self._live(heap[0]):
+        heap, queue, live = self._heap, self._queue, self._live
+        while heap and not live(heap[0]):
             heapq.heappop(heap)
-        return heap[0][0] if heap else None
+        while queue and not live(queue[0]):
+            queue.popleft()
+        return self.next_wake()
 
     def next_wake(self) -> float | None:
         """``next_deadline`` without skipping stopped timers: cheaper, and never later (waking
         for a stopped timer is harmless: ``on_timer`` skips it)."""
-        heap = self._heap
-        return heap[0][0] if heap else None
+        heap, queue = self._heap, self._queue
+        if heap and queue:
+            return min(heap[0][0], queue[0][0])
+        if heap:
+            return heap[0][0]
+        return queue[0][0] if queue else None
 
-    def _live(self, entry: tuple[float, int, str, tuple[str, ...], str]) -> bool:
+    def _live(self, entry: _Entry) -> bool:
         when, _, kind, key, name = entry
         tx = (self._client if kind == "c" else self._server).get(key)
         return tx is not None and tx.timers.get(name) == when
 
     def on_timer(self, now: float) -> list[LayerAction]:
         actions: list[LayerAction] = []
-        heap, pop = self._heap, heapq.heappop
+        heap, queue, pop = self._heap, self._queue, heapq.heappop
         client, server = self._client, self._server
-        while heap and heap[0][0] <= now:
-            when, _, kind, key, name = pop(heap)
+        while True:
+            if queue and (not heap or queue[0] < heap[0]):
+                if queue[0][0] > now:
+                    break
+                when, _, kind, key, name = queue.popleft()
+            elif heap and heap[0][0] <= now:
+                when, _, kind, key, name = pop(heap)
+            else:
+                break
             tx: Transaction | None = (client if kind == "c" else server).get(key)
             if tx is None or tx.timers.get(name) != when:
                 continue  # stopped, re-armed, or its transaction is gone
@@ -247,10 +268,13 @@ class TransactionLayer:
                     del self._unacked[unacked_key]
             return
         if armed:
-            heap, key = self._heap, tx.key
+            queue, key = self._queue, tx.key
             for when, name in armed:
                 self._seq += 1
-                heapq.heappush(heap, (when, self._seq, kind, key, name))
+                if queue and when < queue[-1][0]:
+                    heapq.heappush(self._heap, (when, self._seq, kind, key, name))
+                else:
+                    queue.append((when, self._seq, kind, key, name))
             armed.clear()
 
 
