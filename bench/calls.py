@@ -48,6 +48,7 @@ import math
 import os
 import platform
 import shutil
+import signal
 import socket
 import sqlite3
 import struct
@@ -526,7 +527,7 @@ class Bench:
             agent = Sipp(
                 rundir,
                 "agents",
-                ["-sf", str(agent_file), "-m", str(calls)],
+                ["-sf", str(agent_file), "-m", str(calls), "-aa"],  # -aa: 200 to OPTIONS
                 ip=HOST,
                 port=sipps[0].port,
                 timeout=int(result.limit + 60),
@@ -737,6 +738,9 @@ def main() -> None:
     if (args.concurrency or 0) > args.agents:
         sys.exit("--concurrency needs at least as many --agents")
     os.sched_setaffinity(0, {SIPP_CORE})
+    # SIGTERM (and SIGINT, ignored in background jobs) end the run through the finally
+    # clauses, which kill every sipp and stop helin
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     began = time.monotonic()
     load_before = load_average()
     tmp = tempfile.mkdtemp(prefix="helin-bench-calls-")
