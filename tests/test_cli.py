@@ -46,6 +46,8 @@ def test_serve_answers_sip_and_stops_when_interrupted(tmp_path: Path) -> None:
         "serve",
         "--sip-port",
         "0",
+        "--http-port",
+        "0",
         "--rtp-ports",
         "40000-40099",
     ]

@@ -9,14 +9,19 @@ import os
 import secrets
 import signal
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
+import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
 
 from helin.acd.commands import Command, Record
-from helin.acd.engine import AcdEngine
-from helin.acd.events import DevicesReachable, GroupConfigured
+from helin.acd.engine import AcdEngine, AcdUsageError
+from helin.acd.events import DevicesReachable, Event, GroupConfigured
+from helin.acd.model import AgentState, GroupStatus
+from helin.api.app import create_app
+from helin.api.context import ApiContext
 from helin.clips.library import default_library
 from helin.config import Settings
 from helin.media.recorder import Recording, finalise_orphans
@@ -89,6 +94,8 @@ class Helin:
         self.sip: SipService | None = None
         self.media: MediaServer | None = None
         self.calls: CallLayer | None = None
+        self.http: uvicorn.Server | None = None
+        self._http_task: asyncio.Task[None] | None = None
 
     @property
     def sip_port(self) -> int:
@@ -128,11 +135,7 @@ class Helin:
             realms = sipdata.load_realms(session)
             trunk_peers = sipdata.load_trunk_peers(session)
             saved = sipdata.load_registrations(session)
-            book = Directory(
-                [GroupEntry(**asdict(row)) for row in directory.load_groups(session)],
-                [UserEntry(**asdict(row)) for row in directory.load_users(session)],
-                outbound_uri=directory.load_outbound_uri(session),
-            )
+        book = self.load_directory()
         self.runtime.restore(events)
 
         def save_bindings(added: list[Binding], removed: list[Binding]) -> None:
@@ -175,6 +178,7 @@ class Helin:
         )
         await sip.start()
         media.start()
+        await self._start_http()
         groups = sum(1 for e in events if isinstance(e, GroupConfigured))
         log.info(
             "helin %s: database %s, %d call-center groups, %d phones, %d trunk peers",
@@ -185,12 +189,50 @@ class Helin:
             len(trunk_peers),
         )
         log.info(
-            "SIP on %s:%d (UDP, TCP), RTP on %d-%d; HTTP (port %d) is not served yet",
+            "SIP on %s:%d (UDP, TCP), RTP on %d-%d, HTTP on http://%s:%d/",
             settings.sip_host,
             sip.stack.port,
             *settings.rtp_ports,
-            settings.http_port,
+            settings.http_host,
+            self.http_port,
         )
+
+    async def _start_http(self) -> None:
+        """The API (and later the web app) on the same loop, through uvicorn."""
+        api = create_app(ApiContext(sessions=self.sessions, live=EngineLive(self)))
+        config = uvicorn.Config(
+            api,
+            host=self.settings.http_host,
+            port=self.settings.http_port,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+        )
+        server = self.http = EmbeddedServer(config)
+        self._http_task = asyncio.get_running_loop().create_task(server.serve())
+        while not server.started:
+            if self._http_task.done():
+                self._http_task.result()  # raises why it could not start
+                raise OSError(f"HTTP port {self.settings.http_port} could not be served")
+            await asyncio.sleep(0.01)
+
+    @property
+    def http_port(self) -> int:
+        """The HTTP port really bound (the setting may be 0)."""
+        server = self.http
+        if server is None or not server.servers:
+            return self.settings.http_port
+        port: int = server.servers[0].sockets[0].getsockname()[1]
+        return port
+
+    def load_directory(self) -> Directory:
+        """Numbers, groups and users as the call layer routes them, from the store."""
+        with self.sessions() as session:
+            return Directory(
+                [GroupEntry(**asdict(row)) for row in directory.load_groups(session)],
+                [UserEntry(**asdict(row)) for row in directory.load_users(session)],
+                outbound_uri=directory.load_outbound_uri(session),
+            )
 
     def _adopt_orphan_recordings(self) -> None:
         """Finish recordings a crash left as spools, and record them with their calls."""
@@ -203,6 +245,9 @@ class Helin:
                 store.recorded(recording.path.stem, tenant, recording)
 
     async def stop(self) -> None:
+        if self.http is not None and self._http_task is not None:
+            self.http.should_exit = True
+            await asyncio.wait({self._http_task}, timeout=5)
         if self.calls is not None:
             await self.calls.close()
         if self.media is not None:
@@ -211,6 +256,41 @@ class Helin:
             await self.sip.stop()
         self.runtime.close()
         log.info("helin stopped")
+
+
+class EmbeddedServer(uvicorn.Server):
+    """uvicorn inside helin: the signals are helin's (``_serve`` stops everything)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class EngineLive:
+    """The API's view of the running switch (``helin.api.context.Live``)."""
+
+    def __init__(self, node: Helin) -> None:
+        self.node = node
+
+    def feed(self, event: Event) -> None:
+        self.node.runtime.feed(event)
+
+    def group_status(self, group_id: str) -> GroupStatus | None:
+        try:
+            return self.node.runtime.engine.group_status(group_id, time.time())
+        except AcdUsageError:
+            return None
+
+    def agent_state(self, agent_id: str) -> AgentState:
+        return self.node.runtime.engine.agent_state(agent_id)
+
+    def device_status(self, device_id: str) -> str:
+        sip = self.node.sip
+        return sip.registrar.status(device_id).value if sip else "unregistered"
+
+    def directory_changed(self) -> None:
+        if self.node.calls is not None:
+            self.node.calls.directory = self.node.load_directory()
 
 
 class StoreCallLog:

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     """SIP port for UDP and TCP (0 picks a free port)."""
     sip_digest: str = "MD5"
     """Digest algorithms offered to phones, strongest first (``SHA-256,MD5`` adds SHA-256)."""
+    http_host: str = "127.0.0.1"
+    """Address the API and web app listen on."""
     http_port: int = Field(default=8080, ge=0, le=65535)
     """HTTP port for the API and web app (0 picks a free port)."""
     rtp_ports: tuple[int, int] = (20000, 29999)

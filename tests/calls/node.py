@@ -47,6 +47,7 @@ class Node:
             sip_host="127.0.0.1",
             sip_port=0,
             rtp_ports=(low, low + rtp_ports - 1),
+            http_port=0,
             log_level="INFO",
         )
         self.url = self.settings.effective_database_url
@@ -88,6 +89,12 @@ class Node:
     def port(self) -> int:
         assert self.helin is not None
         return self.helin.sip_port
+
+    @property
+    def http(self) -> str:
+        """The base URL of helin's HTTP API."""
+        assert self.helin is not None
+        return f"http://127.0.0.1:{self.helin.http_port}"
 
     def call(self, function: Callable[[], T]) -> T:
         """Run ``function`` on helin's loop; its result."""

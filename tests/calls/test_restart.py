@@ -45,7 +45,7 @@ class Serve:
         env = {**os.environ, "HELIN_SIP_HOST": "127.0.0.1", "HELIN_LOG_LEVEL": "INFO"}
         helin = Path(sys.executable).with_name("helin")
         command = [str(helin), "serve", "--data-dir", str(self.data)]
-        command += ["--sip-port", str(self.port), "--rtp-ports", "21000-21199"]
+        command += ["--sip-port", str(self.port), "--rtp-ports", "21000-21199", "--http-port", "0"]
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 30

@@ -96,7 +96,12 @@ async def _main(settings: Settings, options: Options) -> int:
         loop.call_later(options.duration, stop.set)
     rng = random.Random(options.seed)
     settings = settings.model_copy(
-        update={"sip_host": HOST, "sip_port": 0, "rtp_ports": free_rtp_range(rng)}
+        update={
+            "sip_host": HOST,
+            "sip_port": 0,
+            "http_port": 0,  # beside a helin serve on the usual port
+            "rtp_ports": free_rtp_range(rng),
+        }
     )
     url = settings.effective_database_url
     ticker = Ticker()

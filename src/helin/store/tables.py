@@ -29,6 +29,7 @@ from helin.store.enums import ClipKind, DeviceKind, Transport
 __all__ = [
     "AgentEvent",
     "AuditLog",
+    "AuthToken",
     "Base",
     "CalendarException",
     "Call",
@@ -277,3 +278,25 @@ class AuditLog(Base):
     object_type: Mapped[str] = mapped_column(String(64))
     object_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class AuthToken(Base):
+    """A web session (cookie) or a personal API token (bearer); only its SHA-256 is kept."""
+
+    __tablename__ = "auth_tokens"
+    __table_args__ = (CheckConstraint("kind IN ('session', 'api')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    """``session`` (the web app's cookie) or ``api`` (a personal token)."""
+    name: Mapped[str] = mapped_column(String(100), default="")
+    """What the user called an API token; the browser's user agent for a session."""
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf: Mapped[str | None] = mapped_column(String(64))
+    """A session's CSRF token: unsafe requests with the cookie must echo it in a header."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """None: until revoked (API tokens)."""
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

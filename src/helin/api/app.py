@@ -1,0 +1,26 @@
+"""The FastAPI application: routes, error shapes, OpenAPI."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from helin import __version__
+from helin.api import routes_agent, routes_auth
+from helin.api.context import ApiContext
+from helin.api.throttle import LoginThrottle
+
+
+def create_app(context: ApiContext) -> FastAPI:
+    app = FastAPI(
+        title="helin",
+        version=__version__,
+        summary="Call-center server: groups, agents, calls.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.context = context
+    app.state.throttle = LoginThrottle()
+    app.include_router(routes_auth.router)
+    app.include_router(routes_agent.router)
+    return app

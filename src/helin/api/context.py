@@ -1,0 +1,40 @@
+"""What the API needs from the rest of helin, as plain interfaces."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from helin.acd.events import Event
+from helin.acd.model import AgentState, GroupStatus
+
+
+class Live(Protocol):
+    """The running switch, as the API sees it."""
+
+    def feed(self, event: Event) -> None:
+        """Tell the ACD engine (log in/out, DND): it records the change itself."""
+
+    def group_status(self, group_id: str) -> GroupStatus | None:
+        """Open/closed, queue and members of a call-center group (None: not in the engine)."""
+
+    def agent_state(self, agent_id: str) -> AgentState: ...
+
+    def device_status(self, device_id: str) -> str:
+        """``reachable``, ``unreachable`` or ``unregistered``."""
+
+    def directory_changed(self) -> None:
+        """Numbers or presented numbers changed in the store: routing must follow."""
+
+
+@dataclass
+class ApiContext:
+    sessions: sessionmaker[Session]
+    live: Live
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    secure_cookies: bool = False
+    """Mark the session cookie ``Secure`` (when helin is served over HTTPS)."""
