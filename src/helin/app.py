@@ -28,6 +28,7 @@ from helin.media.recorder import Recording, finalise_orphans
 from helin.sip.auth import Algorithm
 from helin.sip.wire import Address
 from helin.store import accounts, calllog, db, directory, repos, sipdata
+from helin.switch.authn import Device
 from helin.switch.calls import CallClosed, CallLayer, CallOpened
 from helin.switch.directory import Directory, GroupEntry, UserEntry
 from helin.switch.mediaserver import MediaServer
@@ -120,21 +121,10 @@ class Helin:
         self._adopt_orphan_recordings()
         with self.sessions() as session:
             events = repos.load_acd_events(session)
-            devices = [
-                device_of(
-                    id=d.id,
-                    user_id=d.user_id,
-                    username=d.sip_username,
-                    realm=d.realm,
-                    ha1_md5=d.ha1_md5,
-                    ha1_sha256=d.ha1_sha256,
-                    kind=d.kind,
-                )
-                for d in sipdata.load_devices(session)
-            ]
             realms = sipdata.load_realms(session)
             trunk_peers = sipdata.load_trunk_peers(session)
             saved = sipdata.load_registrations(session)
+        devices = self.load_devices()
         book = self.load_directory()
         self.runtime.restore(events)
 
@@ -225,6 +215,22 @@ class Helin:
         port: int = server.servers[0].sockets[0].getsockname()[1]
         return port
 
+    def load_devices(self) -> list[Device]:
+        """Every phone of an enabled user, with its digest HA1s, from the store."""
+        with self.sessions() as session:
+            return [
+                device_of(
+                    id=d.id,
+                    user_id=d.user_id,
+                    username=d.sip_username,
+                    realm=d.realm,
+                    ha1_md5=d.ha1_md5,
+                    ha1_sha256=d.ha1_sha256,
+                    kind=d.kind,
+                )
+                for d in sipdata.load_devices(session)
+            ]
+
     def load_directory(self) -> Directory:
         """Numbers, groups and users as the call layer routes them, from the store."""
         with self.sessions() as session:
@@ -291,6 +297,17 @@ class EngineLive:
     def directory_changed(self) -> None:
         if self.node.calls is not None:
             self.node.calls.directory = self.node.load_directory()
+
+    def devices_changed(self) -> None:
+        sip = self.node.sip
+        if sip is not None:
+            phones = {d.username: d for d in self.node.load_devices()}
+            sip.devices.clear()
+            sip.devices.update(phones)
+            with self.node.sessions() as session:
+                realms = sipdata.load_realms(session)
+            sip.realms.clear()
+            sip.realms.update(realms)
 
 
 class StoreCallLog:

@@ -28,7 +28,12 @@ class Live(Protocol):
         """``reachable``, ``unreachable`` or ``unregistered``."""
 
     def directory_changed(self) -> None:
-        """Numbers or presented numbers changed in the store: routing must follow."""
+        """Numbers, users, groups or presented numbers changed in the store: call routing
+        must follow (the call layer reloads its directory)."""
+
+    def devices_changed(self) -> None:
+        """Phones or their SIP credentials changed in the store: digest authentication must
+        follow (the SIP side reloads its phones)."""
 
 
 @dataclass

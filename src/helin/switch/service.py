@@ -61,6 +61,9 @@ class SipService:
         on_reachable: Callable[[str, int], None] = lambda user_id, count: None,
     ) -> None:
         self.devices = {d.username: d for d in devices}
+        """Phones by SIP user name; replace the contents to change them while running."""
+        self.realms = realms
+        """The tenants' SIP domains; change the set in place while running."""
         self.authenticator = Authenticator(
             DigestVerifier(secret, algorithms=digest), AuthGuard(), self.devices.get, realms
         )
