@@ -51,6 +51,7 @@ QUICK_SECONDS = (10, 3)
 """Full and probe run lengths with ``--quick`` (or ``HELIN_BENCH_QUICK=1``): for iterating only;
 such a run prints its figures but does not write them."""
 START_RATE = 500
+MIN_RATE = 50
 MAX_RATE = 16_000
 FULL_START = 0.7
 """Where full runs start, as a share of the best probe."""
@@ -269,7 +270,8 @@ class Bench:
     def search(self, scenario: str) -> Run | None:
         """The best full run.
 
-        Short probes double the rate until one fails, and one more probe bisects. Probes flatter
+        Short probes double the rate until one fails (or halve it until one passes), and one
+        more probe bisects. Probes flatter
         helin: over a full run its lingering transactions (32 s each) pile up, and with them the
         garbage collector's pauses. So full runs start at ``FULL_START`` of the best probe and
         then bisect between the best full run that passed and the lowest that failed; a run
@@ -277,34 +279,43 @@ class Bench:
         """
         print(f"{scenario}: probing with {self.probe} s runs", flush=True)
         good, bad, rate = 0, 0, START_RATE
-        while rate <= MAX_RATE:
+        while MIN_RATE <= rate <= MAX_RATE:  # up from START_RATE, or down when it fails
             if self.run(scenario, "helin", rate, self.probe, drain=False).passed:
                 good, rate = rate, rate * 2
+                if bad:
+                    break
             else:
-                bad = rate
-                break
-        if good and bad:
+                bad, rate = rate, _round_rate(rate // 2)
+                if good or rate == bad:
+                    break
+        if good and bad and bad > good:
             middle = _round_rate((good + bad) // 2)
-            if self.run(scenario, "helin", middle, self.probe, drain=False).passed:
+            probe = self.run(scenario, "helin", middle, self.probe, drain=False)
+            if middle > good and probe.passed:
                 good = middle
         print(f"{scenario}: {self.full} s runs", flush=True)
         best: Run | None = None
         failed = 0
-        rate = _round_rate(int((good or START_RATE) * FULL_START))
+        rate = _round_rate(int((good or MIN_RATE) * FULL_START))
         for _ in range(FULL_RUNS):
             run = self.run(scenario, "helin", rate, self.full, drain=True)
             if run.passed:
-                best = run
-                upper = failed or good
-                rate = _round_rate((rate + upper) // 2)
+                if best is None or run.rate > best.rate:
+                    best = run
+                upper = failed or (bad if bad > rate else 2 * max(good, rate))
             else:
-                failed = rate
+                failed = min(failed or rate, rate)
                 if best is None:  # nothing has passed yet: step down until something does
-                    rate = _round_rate(int(rate * FULL_STEP_DOWN))
-                else:
-                    rate = _round_rate((best.rate + rate) // 2)
-            if best is not None and abs(rate - best.rate) < max(100, best.rate // 10):
+                    lower = _round_rate(int(rate * FULL_STEP_DOWN))
+                    if lower == rate:
+                        break
+                    rate = lower
+                    continue
+                upper = failed
+            step = _round_rate((best.rate + upper) // 2) - best.rate
+            if step < max(100, best.rate // 10):
                 break  # close enough: the step is within 10%
+            rate = best.rate + step
         return best
 
 
