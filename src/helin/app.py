@@ -9,9 +9,10 @@ import os
 import secrets
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
+from typing import TypeVar
 
 import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,6 +38,7 @@ from helin.switch.runtime import AcdRuntime
 from helin.switch.service import SipService, device_of
 
 log = logging.getLogger("helin")
+T = TypeVar("T")
 
 
 def setup(settings: Settings) -> None:
@@ -189,7 +191,8 @@ class Helin:
 
     async def _start_http(self) -> None:
         """The API (and later the web app) on the same loop, through uvicorn."""
-        api = create_app(ApiContext(sessions=self.sessions, live=EngineLive(self)))
+        live = EngineLive(self, asyncio.get_running_loop())
+        api = create_app(ApiContext(sessions=self.sessions, live=live))
         config = uvicorn.Config(
             api,
             host=self.settings.http_host,
@@ -273,41 +276,75 @@ class EmbeddedServer(uvicorn.Server):
 
 
 class EngineLive:
-    """The API's view of the running switch (``helin.api.context.Live``)."""
+    """The API's view of the running switch (``helin.api.context.Live``).
 
-    def __init__(self, node: Helin) -> None:
+    The engine, the registrar and the call layer belong to helin's event loop; the API's
+    plain (non-async) routes run in worker threads, so every call is carried over to the
+    loop and waited for."""
+
+    def __init__(self, node: Helin, loop: asyncio.AbstractEventLoop) -> None:
         self.node = node
+        self.loop = loop
+
+    def _on_loop(self, function: Callable[[], T]) -> T:
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is self.loop:
+            return function()
+
+        async def call() -> T:
+            return function()
+
+        return asyncio.run_coroutine_threadsafe(call(), self.loop).result(10)
 
     def feed(self, event: Event) -> None:
-        self.node.runtime.feed(event)
+        self._on_loop(lambda: self.node.runtime.feed(event))
 
     def group_status(self, group_id: str) -> GroupStatus | None:
-        try:
-            return self.node.runtime.engine.group_status(group_id, time.time())
-        except AcdUsageError:
-            return None
+        def status() -> GroupStatus | None:
+            try:
+                return self.node.runtime.engine.group_status(group_id, time.time())
+            except AcdUsageError:
+                return None
+
+        return self._on_loop(status)
 
     def agent_state(self, agent_id: str) -> AgentState:
-        return self.node.runtime.engine.agent_state(agent_id)
+        return self._on_loop(lambda: self.node.runtime.engine.agent_state(agent_id))
 
     def device_status(self, device_id: str) -> str:
         sip = self.node.sip
-        return sip.registrar.status(device_id).value if sip else "unregistered"
+        if sip is None:
+            return "unregistered"
+        return self._on_loop(lambda: sip.registrar.status(device_id).value)
 
     def directory_changed(self) -> None:
-        if self.node.calls is not None:
-            self.node.calls.directory = self.node.load_directory()
+        directory = self.node.load_directory()
+        calls = self.node.calls
+        if calls is not None:
+
+            def change() -> None:
+                calls.directory = directory
+
+            self._on_loop(change)
 
     def devices_changed(self) -> None:
         sip = self.node.sip
-        if sip is not None:
-            phones = {d.username: d for d in self.node.load_devices()}
+        if sip is None:
+            return
+        phones = {d.username: d for d in self.node.load_devices()}
+        with self.node.sessions() as session:
+            realms = sipdata.load_realms(session)
+
+        def change() -> None:
             sip.devices.clear()
             sip.devices.update(phones)
-            with self.node.sessions() as session:
-                realms = sipdata.load_realms(session)
             sip.realms.clear()
             sip.realms.update(realms)
+
+        self._on_loop(change)
 
 
 class StoreCallLog:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from helin import __version__
-from helin.api import routes_admin, routes_agent, routes_auth, routes_groups
+from helin.api import routes_admin, routes_agent, routes_auth, routes_groups, routes_live
 from helin.api.context import ApiContext
 from helin.api.throttle import LoginThrottle
 
@@ -25,4 +25,5 @@ def create_app(context: ApiContext) -> FastAPI:
     app.include_router(routes_agent.router)
     app.include_router(routes_groups.router)
     app.include_router(routes_admin.router)
+    app.include_router(routes_live.router)
     return app

@@ -8,6 +8,7 @@ in ``X-CSRF-Token``; bearer requests need none (a browser never adds them by its
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -60,8 +61,15 @@ Context = Annotated[ApiContext, Depends(context)]
 
 
 def principal(request: Request, ctx: Context) -> Principal:
-    header = request.headers.get("Authorization", "")
-    scheme, _, credentials = header.partition(" ")
+    return authenticate(ctx, request.headers, request.cookies, request.method)
+
+
+def authenticate(
+    ctx: ApiContext, headers: Mapping[str, str], cookies: Mapping[str, str], method: str
+) -> Principal:
+    """The principal behind a request's bearer token or session cookie (HTTPException 401 or
+    403 otherwise); for sessions, unsafe ``method``s must carry the CSRF header."""
+    scheme, _, credentials = headers.get("Authorization", "").partition(" ")
     now = ctx.clock()
     with ctx.sessions.begin() as session:
         if scheme.lower() == "bearer" and credentials:
@@ -69,15 +77,15 @@ def principal(request: Request, ctx: Context) -> Principal:
             if found is None:
                 raise HTTPException(401, "invalid or revoked token")
             return Principal.of(found[0], found[1].id, via_session=False)
-        cookie = request.cookies.get(COOKIE)
+        cookie = cookies.get(COOKIE)
         if not cookie:
             raise HTTPException(401, "sign in first")
         found = tokens.find(session, cookie, "session", now)
         if found is None:
             raise HTTPException(401, "your session has ended; sign in again")
         user, row = found
-        if request.method not in SAFE_METHODS:
-            sent = request.headers.get(CSRF_HEADER, "")
+        if method not in SAFE_METHODS:
+            sent = headers.get(CSRF_HEADER, "")
             if not row.csrf or not hmac.compare_digest(sent, row.csrf):
                 raise HTTPException(403, f"missing or wrong {CSRF_HEADER} header")
         return Principal.of(user, row.id, via_session=True)

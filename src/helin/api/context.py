@@ -14,7 +14,8 @@ from helin.acd.model import AgentState, GroupStatus
 
 
 class Live(Protocol):
-    """The running switch, as the API sees it."""
+    """The running switch, as the API sees it. Callable from any thread: plain routes run in
+    FastAPI's worker threads, and the implementation carries each call over to helin's loop."""
 
     def feed(self, event: Event) -> None:
         """Tell the ACD engine (log in/out, DND): it records the change itself."""
