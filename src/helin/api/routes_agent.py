@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from helin.acd.events import AgentLoggedIn, AgentLoggedOut, DndChanged
 from helin.api.auth import Context, Me, Principal
+from helin.api.types import RowId
 from helin.store import audit, calllog
 from helin.store.callcenter import Membership
 from helin.store.tables import Group, Tenant, User
@@ -150,7 +151,7 @@ def log_in_all(body: LoginChange, me: Me, ctx: Context) -> None:
 
 
 @router.put("/me/groups/{group_id}", status_code=204, responses={404: {}})
-def log_in_one(group_id: int, body: LoginChange, me: Me, ctx: Context) -> None:
+def log_in_one(group_id: RowId, body: LoginChange, me: Me, ctx: Context) -> None:
     with ctx.sessions() as session:
         if group_id not in {g.id for _, g in _agent_groups(session, me)}:
             raise HTTPException(404, "you are not an agent of that group")
@@ -223,7 +224,7 @@ def set_presented_number(body: PresentedNumber, me: Me, ctx: Context) -> None:
 
 
 @router.get("/groups/{group_id}/calllog", response_model=list[LogLine], responses={404: {}})
-def group_call_log(group_id: int, me: Me, ctx: Context) -> list[LogLine]:
+def group_call_log(group_id: RowId, me: Me, ctx: Context) -> list[LogLine]:
     """The group's last 99 calls, newest first (its agents, and managers of its company)."""
     with ctx.sessions() as session:
         group = session.get(Group, group_id)

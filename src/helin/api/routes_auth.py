@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from helin.api.auth import COOKIE, Context, Me
 from helin.api.throttle import LoginThrottle
+from helin.api.types import RowId
 from helin.store import accounts, audit, tokens
 from helin.store.tables import AuthToken, User
 
@@ -135,7 +136,7 @@ def create_token(body: TokenRequest, me: Me, ctx: Context) -> NewToken:
 
 
 @router.delete("/tokens/{token_id}", status_code=204, responses={404: {}})
-def revoke_token(token_id: int, me: Me, ctx: Context) -> None:
+def revoke_token(token_id: RowId, me: Me, ctx: Context) -> None:
     now = ctx.clock()
     with ctx.sessions.begin() as session:
         live = {row.id for row in tokens.api_tokens(session, me.user_id)}
