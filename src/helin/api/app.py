@@ -8,6 +8,7 @@ from helin import __version__
 from helin.api import routes_admin, routes_agent, routes_auth, routes_groups, routes_live
 from helin.api.context import ApiContext
 from helin.api.throttle import LoginThrottle
+from helin.web import routes as web_routes
 
 
 def create_app(context: ApiContext) -> FastAPI:
@@ -26,4 +27,5 @@ def create_app(context: ApiContext) -> FastAPI:
     app.include_router(routes_groups.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_live.router)
+    app.include_router(web_routes.router)
     return app
