@@ -34,8 +34,8 @@ for the hold time and hangs up with BYE; the caller sipp waits for helin's BYE.
 
 Results are printed; the full search (no ``--quick``, ``--rate`` or ``--concurrency``) also
 writes them to ``bench/results/calls.json``. ``--quick`` (or ``HELIN_BENCH_QUICK=1``) shortens
-every run, for iterating. ``HELIN_BENCH_PROFILE=<file>`` profiles helin (cProfile) in the
-*last* run of the invocation (use it with ``--rate`` or ``--concurrency``).
+every run, for iterating. ``HELIN_BENCH_PROFILE=<file>`` profiles helin (cProfile) in every
+run, each overwriting ``file``: use it with ``--rate`` or ``--concurrency``.
 """
 
 from __future__ import annotations
