@@ -1,0 +1,164 @@
+"""A manager's changes to one call-center group, by the same rules as provisioning.
+
+Settings, calendars and overflow actions go through ``provision_groups.GroupSettings`` (the
+validation and storage a provisioning file gets): clip names, overflow targets and hours mean
+the same in the API as in the file. Problems come back with paths relative to the request
+body. Members are set one at a time here. Nothing in this module commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from helin.acd.events import DndChanged, Event, GroupConfigured, MemberAdded
+from helin.acd.model import OverflowKind
+from helin.store import repos
+from helin.store.enums import BUILTIN_CLIPS
+from helin.store.provision import ProvisionSummary
+from helin.store.provision_apply import Applier
+from helin.store.provision_groups import GroupSettings
+from helin.store.provision_schema import GroupSpec, ProvisionSpec
+from helin.store.tables import (
+    CalendarException,
+    Clip,
+    Group,
+    Membership,
+    Tenant,
+    User,
+)
+from helin.store.yamlsource import Problem
+
+
+def tenant_groups(session: Session, tenant_id: int, group_id: int | None = None) -> list[Group]:
+    """The call-center groups of a tenant with the add-on (or just ``group_id`` among them),
+    by name, with everything a detail view shows loaded."""
+    query = (
+        select(Group)
+        .join(Tenant, Group.tenant_id == Tenant.id)
+        .where(Tenant.call_center, Group.tenant_id == tenant_id)
+        .options(
+            selectinload(Group.numbers),
+            selectinload(Group.weekly_hours),
+            selectinload(Group.exceptions).selectinload(CalendarException.ranges),
+            selectinload(Group.memberships)
+            .selectinload(Membership.user)
+            .selectinload(User.devices),
+        )
+        .order_by(Group.name, Group.id)
+    )
+    if group_id is not None:
+        query = query.where(Group.id == group_id)
+    return list(session.scalars(query))
+
+
+def tenant_group(session: Session, tenant_id: int, group_id: int) -> Group | None:
+    """One call-center group of the tenant, nothing else loaded (for changing it)."""
+    return session.scalar(
+        select(Group)
+        .join(Tenant, Group.tenant_id == Tenant.id)
+        .where(Tenant.call_center, Group.tenant_id == tenant_id, Group.id == group_id)
+    )
+
+
+def apply_settings(session: Session, group: Group, fields: dict[str, Any]) -> list[Problem]:
+    """Set ``GroupSpec`` fields (already validated: ``policy``, ``queue``, ``overflow``,
+    ``hours``, ``exceptions``, ``timezone``, ``holidays``) on ``group``; only the fields given,
+    and only those of ``queue`` and ``overflow`` that their models were given. The problems
+    found against the database (unknown clip or overflow target); the caller rolls back."""
+    spec = GroupSpec.model_construct(set(fields), name=group.name, **fields)
+    applier = Applier(session, ProvisionSpec(), ProvisionSummary())
+    GroupSettings(applier, (), group.tenant, group, spec, created=False).apply()
+    session.flush()
+    return applier.problems
+
+
+def name_taken(session: Session, group: Group, name: str) -> bool:
+    """Whether another group of the tenant already has ``name``."""
+    other = session.scalar(
+        select(Group.id).where(
+            Group.tenant_id == group.tenant_id, Group.name == name, Group.id != group.id
+        )
+    )
+    return other is not None
+
+
+def clip_name(session: Session, tenant_id: int, ref: str | None) -> str | None:
+    """A stored clip reference as the file and the API write it: the built-in clip's or the
+    uploaded clip's name."""
+    if ref is None or ref in BUILTIN_CLIPS or not ref.isdigit():
+        return ref
+    name = session.scalar(select(Clip.name).where(Clip.id == int(ref), Clip.tenant_id == tenant_id))
+    return name if name is not None else ref
+
+
+def target_name(session: Session, kind: OverflowKind, target: str | None) -> str | None:
+    """A stored overflow target as written: a number, or the name of the group forwarded to."""
+    if kind is not OverflowKind.FORWARD_GROUP or target is None or not target.isdigit():
+        return target
+    name = session.scalar(select(Group.name).where(Group.id == int(target)))
+    return name if name is not None else target
+
+
+def set_member(
+    session: Session, group: Group, user: User, order: int | None, weight: int | None
+) -> tuple[Membership, bool]:
+    """Add ``user`` to ``group`` or change their order and weight; (row, created). A new
+    member without an order goes last; with no weight, 1."""
+    row = session.scalar(
+        select(Membership).where(Membership.group_id == group.id, Membership.user_id == user.id)
+    )
+    created = row is None
+    if row is None:
+        if order is None:
+            last = session.scalar(
+                select(func.max(Membership.ring_order)).where(Membership.group_id == group.id)
+            )
+            order = 0 if last is None else last + 1
+        row = Membership(group_id=group.id, user_id=user.id, ring_order=order, weight=1)
+        session.add(row)
+    elif order is not None:
+        row.ring_order = order
+    if weight is not None:
+        row.weight = weight
+    session.flush()
+    return row, created
+
+
+def member(session: Session, group_id: int, user_id: int) -> Membership | None:
+    return session.scalar(
+        select(Membership).where(Membership.group_id == group_id, Membership.user_id == user_id)
+    )
+
+
+def engine_events(session: Session, group_id: int, member_of: int | None = None) -> list[Event]:
+    """What tells a running engine about the stored group: its configuration, then (with
+    ``member_of``) that user's membership as ``load_acd_events`` would give it. Enabled
+    agents only; DND on is repeated (the engine ignores it when it knows)."""
+    group = session.scalar(
+        select(Group)
+        .where(Group.id == group_id)
+        .options(
+            selectinload(Group.weekly_hours),
+            selectinload(Group.exceptions).selectinload(CalendarException.ranges),
+        )
+    )
+    if group is None:
+        return []
+    events: list[Event] = [GroupConfigured(group=repos.group_config(group))]
+    row = None if member_of is None else member(session, group_id, member_of)
+    if row is not None and row.user.agent and not row.user.disabled:
+        events.append(
+            MemberAdded(
+                group_id=str(group_id),
+                agent_id=str(row.user_id),
+                order=row.ring_order,
+                weight=row.weight,
+                logged_in=row.logged_in,
+            )
+        )
+        if row.user.dnd:
+            events.append(DndChanged(agent_id=str(row.user_id), on=True))
+    return events
