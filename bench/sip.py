@@ -146,6 +146,8 @@ class Run:
     rss_kb: int = 0
     """Server RSS at the end of the run (before draining)."""
     sipp_rc: int = 0
+    load: float = 0.0
+    """The machine's 1-minute load average when sipp ended (other jobs disturb the figures)."""
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -181,7 +183,7 @@ class Run:
             f"  {self.scenario:8} {self.impl:5} {self.rate:6d}/s {self.seconds:3d} s  {verdict} "
             f"{self.successful:7d} ok {self.failed:5d} failed {self.retransmissions:6d} retrans  "
             f"{self.wall:5.1f} s  {self.cpu_us_per_call:6.1f} us/call"
-            f"  sipp {100 * self.sipp_cpu / max(self.wall, 1e-9):3.0f}% cpu"
+            f"  sipp {100 * self.sipp_cpu / max(self.wall, 1e-9):3.0f}% cpu  load {self.load:.1f}"
         )
 
 
@@ -227,6 +229,7 @@ class Bench:
                 raise
             sipp.returncode = os.waitstatus_to_exitcode(status)
             result.wall = time.monotonic() - start
+            result.load = round(os.getloadavg()[0], 2)
             result.cpu = server.cpu() - cpu0
             result.sipp_cpu = usage.ru_utime + usage.ru_stime
             result.sipp_rc = sipp.returncode
