@@ -3,7 +3,7 @@
 # Not root: prints what is missing; the tests that need it then skip locally
 # (and fail under HELIN_REQUIRE_ALL=1, as in CI).
 set -eu
-PACKAGES="postgresql espeak-ng sip-tester baresip"
+PACKAGES="postgresql espeak-ng sip-tester baresip chromium"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,7 +1,291 @@
-"""(being written)"""
+"""The web app's pages: server-rendered (Jinja2, everything escaped) on the API's own answers.
+
+A page is rendered from the same functions the JSON API serves, called in-process as the
+signed-in user, so a page never shows what that user's API calls would not. The pages' scripts
+(``static/``, no inline script: the Content-Security-Policy forbids it) change things through
+the JSON API with the session's CSRF token, which each page carries in a ``<meta>`` tag, and
+follow live state through the WebSocket ``/api/v1/live/ws``. Parts of a page that change
+(a group call log, the overview, a group's detail) are also served alone (``.../part``) so a
+script can swap in a fresh rendering instead of building HTML itself.
+
+Page routes are plain functions: FastAPI runs them in worker threads, from where the API's
+functions reach the running switch (they block until helin's loop answers).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import jinja2
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from helin.api import routes_agent, routes_groups, routes_live
+from helin.api.auth import Principal, authenticate
+from helin.api.context import ApiContext
+from helin.api.types import RowId
+from helin.store.tables import AuthToken
+from helin.web import i18n, views
 
 router = APIRouter(include_in_schema=False)
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+"""Sent with every page and part."""
+
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("helin.web", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_STATIC = resources.files("helin.web").joinpath("static")
+_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+}
+STATIC_FILES = frozenset(
+    entry.name
+    for entry in _STATIC.iterdir()
+    if entry.is_file() and any(entry.name.endswith(ext) for ext in _TYPES)
+)
+"""The only files ``/static/`` serves (no path from a request reaches the file system)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The signed-in user a page is rendered for."""
+
+    me: Principal
+    csrf: str
+    """The session's CSRF token, for the page's scripts (empty for a bearer token)."""
+
+    @property
+    def home(self) -> str:
+        if self.me.manager or self.me.tenant_admin:
+            return "/manager"
+        if self.me.agent:
+            return "/agent"
+        return "/home"
+
+
+def _context(request: Request) -> ApiContext:
+    ctx: ApiContext = request.app.state.context
+    return ctx
+
+
+def _viewer(request: Request) -> Viewer | None:
+    ctx = _context(request)
+    try:
+        me = authenticate(ctx, request.headers, request.cookies, "GET")
+    except HTTPException:
+        return None
+    csrf = ""
+    if me.via_session:
+        with ctx.sessions() as session:
+            row = session.get(AuthToken, me.token_id)
+            csrf = (row.csrf or "") if row is not None else ""
+    return Viewer(me, csrf)
+
+
+def _language(request: Request) -> str:
+    return i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("Accept-Language"))
+
+
+def _render(
+    request: Request, template: str, viewer: Viewer | None, *, status: int = 200, **values: Any
+) -> HTMLResponse:
+    language = _language(request)
+    html = _env.get_template(template).render(
+        t=i18n.Translator(language),
+        lang=language,
+        languages=[(code, i18n.catalogue(code)["lang.name"]) for code in i18n.LANGUAGES],
+        strings=i18n.catalogue(language),
+        viewer=viewer,
+        path=request.url.path,
+        **values,
+    )
+    return HTMLResponse(html, status, headers=HEADERS)
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", 303, headers=HEADERS)
+
+
+def _signed_in_part(request: Request) -> Viewer:
+    """The viewer of a page part; 401 without a session (the script then goes to /login)."""
+    viewer = _viewer(request)
+    if viewer is None:
+        raise HTTPException(401, "sign in first")
+    return viewer
+
+
+def _safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return None
+
+
+@router.get("/")
+def index(request: Request) -> Response:
+    viewer = _viewer(request)
+    if viewer is None:
+        return RedirectResponse("/login", 303, headers=HEADERS)
+    return RedirectResponse(viewer.home, 303, headers=HEADERS)
+
+
+@router.get("/login")
+def login_page(request: Request, next: Annotated[str | None, Query()] = None) -> Response:
+    viewer = _viewer(request)
+    target = _safe_next(next)
+    if viewer is not None:
+        return RedirectResponse(target or viewer.home, 303, headers=HEADERS)
+    return _render(request, "login.html", None, next=target or "/")
+
+
+@router.get("/lang/{language}")
+def set_language(language: str, next: Annotated[str | None, Query()] = None) -> Response:
+    response = RedirectResponse(_safe_next(next) or "/", 303, headers=HEADERS)
+    if language in i18n.LANGUAGES:
+        response.set_cookie(
+            i18n.COOKIE, language, max_age=365 * 24 * 3600, samesite="lax", path="/"
+        )
+    return response
+
+
+@router.get("/home")
+def home_page(request: Request) -> Response:
+    viewer = _viewer(request)
+    if viewer is None:
+        return _to_login(request)
+    return _render(request, "home.html", viewer)
+
+
+# -- the agent ------------------------------------------------------------------------------
+
+
+def _agent_values(ctx: ApiContext, me: Principal) -> dict[str, Any]:
+    profile = routes_agent.get_me(me, ctx)
+    groups = routes_agent.my_groups(me, ctx)
+    logs = {g.id: views.log_rows(routes_agent.group_call_log(g.id, me, ctx)) for g in groups}
+    choices = [(n, n) for n in profile.numbers]
+    choices += [(n, f"{n} · {g.name}") for g in groups for n in g.numbers]
+    return {"profile": profile, "groups": groups, "logs": logs, "choices": choices}
+
+
+@router.get("/agent")
+def agent_page(request: Request) -> Response:
+    viewer = _viewer(request)
+    if viewer is None:
+        return _to_login(request)
+    values = _agent_values(_context(request), viewer.me)
+    return _render(request, "agent.html", viewer, **values)
+
+
+@router.get("/groups/{group_id}/calllog")
+def call_log_part(request: Request, group_id: RowId) -> Response:
+    """One group's call log (``<tbody>`` rows), for the pages' scripts (its agents and the
+    company's managers)."""
+    viewer = _signed_in_part(request)
+    lines = routes_agent.group_call_log(group_id, viewer.me, _context(request))
+    return _render(request, "calllog_part.html", viewer, rows=views.log_rows(lines))
+
+
+# -- the manager ----------------------------------------------------------------------------
+
+
+def _may_manage(me: Principal) -> bool:
+    return (me.manager or me.tenant_admin) and me.tenant_id is not None
+
+
+def _manager(request: Request) -> Viewer | Response:
+    viewer = _viewer(request)
+    if viewer is None:
+        return _to_login(request)
+    if not _may_manage(viewer.me):
+        return RedirectResponse(viewer.home, 303, headers=HEADERS)
+    return viewer
+
+
+@router.get("/manager")
+def manager_page(request: Request) -> Response:
+    viewer = _manager(request)
+    if isinstance(viewer, Response):
+        return viewer
+    state = routes_live.snapshot(_context(request), viewer.me)
+    return _render(request, "manager.html", viewer, cards=views.cards(state.groups))
+
+
+@router.get("/manager/part")
+def manager_part(request: Request) -> Response:
+    """The overview's group cards, for the script when groups come or go."""
+    viewer = _signed_in_part(request)
+    if not _may_manage(viewer.me):
+        raise HTTPException(403, "you do not have the manager right")
+    state = routes_live.snapshot(_context(request), viewer.me)
+    return _render(request, "overview_part.html", viewer, cards=views.cards(state.groups))
+
+
+def _detail_values(ctx: ApiContext, me: Principal, group_id: int) -> Mapping[str, Any]:
+    detail = routes_groups.get_group(group_id, me, ctx)
+    lines = routes_agent.group_call_log(group_id, me, ctx)
+    return {
+        "group": detail,
+        "longest": views.wait_text(detail.longest_wait),
+        "rows": views.log_rows(lines),
+        "days": ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+    }
+
+
+@router.get("/manager/groups/{group_id}")
+def group_page(request: Request, group_id: RowId) -> Response:
+    viewer = _manager(request)
+    if isinstance(viewer, Response):
+        return viewer
+    try:
+        values = _detail_values(_context(request), viewer.me, group_id)
+    except HTTPException as exc:
+        if exc.status_code != 404:
+            raise
+        return _render(request, "missing.html", viewer, status=404)
+    return _render(request, "group.html", viewer, **values)
+
+
+@router.get("/manager/groups/{group_id}/part")
+def group_part(request: Request, group_id: RowId) -> Response:
+    """A group's detail (everything below the title), for the script after a change."""
+    viewer = _signed_in_part(request)
+    values = _detail_values(_context(request), viewer.me, group_id)
+    return _render(request, "group_part.html", viewer, **values)
+
+
+# -- files ----------------------------------------------------------------------------------
+
+
+@router.get("/static/{name}")
+def static_file(name: str) -> Response:
+    if name not in STATIC_FILES:
+        raise HTTPException(404, "no such file")
+    suffix = name[name.rfind(".") :]
+    return Response(
+        _STATIC.joinpath(name).read_bytes(),
+        media_type=_TYPES[suffix],
+        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+    )

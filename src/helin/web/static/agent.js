@@ -1,0 +1,73 @@
+// The agent's page: log-in toggles, DND, presented number; live state and call logs.
+"use strict";
+(function () {
+  const helin = window.helin;
+  const me = Number(document.body.dataset.userId);
+  const dnd = document.getElementById("dnd");
+  const presented = document.getElementById("presented");
+  const busy = new Set(); // controls with a change on its way: live state does not touch them
+  const signatures = new Map();
+
+  // Send a change; on failure put the control back and say so.
+  function change(control, method, url, body, undo) {
+    busy.add(control);
+    control.disabled = true;
+    helin.notice("");
+    helin.api(method, url, body)
+      .catch(function () {
+        undo();
+        helin.notice(helin.t("error.save"));
+      })
+      .finally(function () {
+        busy.delete(control);
+        control.disabled = false;
+      });
+  }
+
+  dnd.addEventListener("change", function () {
+    const on = dnd.checked;
+    change(dnd, "PUT", "/api/v1/me/dnd", { on: on }, function () { dnd.checked = !on; });
+  });
+
+  let chosen = presented.value;
+  presented.addEventListener("change", function () {
+    const before = chosen;
+    chosen = presented.value;
+    change(presented, "PUT", "/api/v1/me/presented-number", { number: chosen || null },
+      function () { presented.value = chosen = before; });
+  });
+
+  document.querySelectorAll("input.group-login").forEach(function (box) {
+    box.addEventListener("change", function () {
+      const on = box.checked;
+      change(box, "PUT", "/api/v1/me/groups/" + box.dataset.groupId, { logged_in: on },
+        function () { box.checked = !on; });
+    });
+  });
+
+  helin.live(function (snapshot) {
+    snapshot.groups.forEach(function (group) {
+      const section = document.querySelector('section.group[data-group-id="' + group.id + '"]');
+      if (!section) return;
+      helin.showFigures(section, group);
+      const mine = group.members.find(function (m) { return m.user_id === me; });
+      if (mine) {
+        const box = section.querySelector("input.group-login");
+        if (box && !busy.has(box)) box.checked = mine.logged_in;
+        const state = document.getElementById("my-state");
+        state.textContent = helin.t("state." + mine.state);
+        state.className = "state state-" + mine.state;
+        if (!busy.has(dnd)) {
+          if (mine.state === "dnd") dnd.checked = true;
+          else if (["available", "ringing", "unreachable"].indexOf(mine.state) >= 0) dnd.checked = false;
+        }
+      }
+      const signature = helin.logSignature(group);
+      if (signatures.get(group.id) !== signature) {
+        const first = !signatures.has(group.id);
+        signatures.set(group.id, signature);
+        if (!first) helin.refreshLog(section.querySelector("tbody.calllog-rows"));
+      }
+    });
+  });
+})();

@@ -1,0 +1,81 @@
+"""What the pages show, shaped for the templates from the API's own answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from helin.api.routes_agent import LogLine
+from helin.api.routes_live import LiveAgent, LiveGroup
+
+BUSY_STATES = frozenset({"on_call", "busy"})
+"""An agent on a group call or on one of their own."""
+
+
+def busy(members: list[LiveAgent]) -> int:
+    return sum(m.logged_in and m.state in BUSY_STATES for m in members)
+
+
+def wait_text(seconds: float) -> str:
+    """``m:ss`` (``h:mm:ss`` from an hour)."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def status_key(open_: bool | None) -> str:
+    return "group.unknown" if open_ is None else "group.open" if open_ else "group.closed"
+
+
+def state_key(logged_in: bool, state: str) -> str:
+    """The catalogue key of an agent's state in a group (logged out first)."""
+    return f"state.{state}" if logged_in else "state.logged_out"
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One group on the manager's overview."""
+
+    group: LiveGroup
+    busy: int
+    longest: str
+
+
+def cards(groups: list[LiveGroup]) -> list[Card]:
+    return [Card(g, busy(g.members), wait_text(g.longest_wait)) for g in groups]
+
+
+@dataclass(frozen=True, slots=True)
+class LogRow:
+    """One line of a group call log."""
+
+    line: LogLine
+    at: str
+    """ISO 8601, for ``<time datetime>`` (the browser shows it in its own time zone)."""
+    at_text: str
+    """The same in UTC, shown until the script has localised it."""
+    waited: str | None
+    ongoing: bool
+
+
+def log_rows(lines: list[LogLine]) -> list[LogRow]:
+    rows = []
+    for line in lines:
+        until: datetime | None = line.answered_at or line.ended_at
+        waited = wait_text((_utc(until) - _utc(line.arrived_at)).total_seconds()) if until else None
+        arrived = _utc(line.arrived_at)
+        rows.append(
+            LogRow(
+                line=line,
+                at=arrived.isoformat(),
+                at_text=arrived.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                waited=waited if line.direction == "inbound" else None,
+                ongoing=line.outcome is None,
+            )
+        )
+    return rows
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
