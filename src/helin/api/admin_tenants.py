@@ -1,0 +1,177 @@
+"""The operator's tenants: the companies, their add-ons (call center, recording), how long
+their recordings are kept (30 or 60 days), and each one's first tenant admin.
+
+A tenant's name and SIP domain are set when it is created: the domain is its phones' digest
+realm, so changing it would invalidate every phone's credentials.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from helin.api.admin_schemas import (
+    AdminCreate,
+    NewUser,
+    Operator,
+    TenantCreate,
+    TenantPublic,
+    TenantUpdate,
+    conflict,
+)
+from helin.api.auth import Context
+from helin.api.types import RowId
+from helin.store import accounts, admin, audit
+from helin.store.tables import Tenant, User
+
+router = APIRouter(tags=["admin"])
+
+
+def tenant_public(tenant: Tenant, users: int) -> TenantPublic:
+    return TenantPublic(
+        id=tenant.id,
+        name=tenant.name,
+        sip_domain=tenant.sip_domain,
+        call_center=tenant.call_center,
+        recording=tenant.recording,
+        recording_retention_days=tenant.recording_retention_days,
+        users=users,
+        created_at=tenant.created_at,
+    )
+
+
+def _tenant(session: Session, tenant_id: int) -> Tenant:
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise HTTPException(404, "no such tenant")
+    return tenant
+
+
+@router.get("/tenants", response_model=list[TenantPublic], responses={403: {}})
+def list_tenants(me: Operator, ctx: Context) -> list[TenantPublic]:
+    with ctx.sessions() as session:
+        return [tenant_public(tenant, users) for tenant, users in admin.tenants(session)]
+
+
+@router.post("/tenants", response_model=TenantPublic, status_code=201, responses={403: {}, 409: {}})
+def create_tenant(body: TenantCreate, me: Operator, ctx: Context) -> TenantPublic:
+    try:
+        with ctx.sessions.begin() as session:
+            reason = admin.tenant_taken(session, body.name, body.sip_domain)
+            if reason is not None:
+                raise conflict(reason)
+            tenant = Tenant(**body.model_dump())
+            session.add(tenant)
+            session.flush()
+            audit.record(
+                session,
+                user_id=me.user_id,
+                action="tenant.create",
+                object_type="tenant",
+                object_id=tenant.id,
+                at=ctx.clock(),
+                details=body.model_dump(),
+            )
+            result = tenant_public(tenant, 0)
+    except IntegrityError:
+        raise conflict("a tenant with that name or SIP domain exists") from None
+    ctx.live.devices_changed()  # a new realm to answer for
+    return result
+
+
+@router.get("/tenants/{tenant_id}", response_model=TenantPublic, responses={403: {}, 404: {}})
+def get_tenant(tenant_id: RowId, me: Operator, ctx: Context) -> TenantPublic:
+    with ctx.sessions() as session:
+        tenant = _tenant(session, tenant_id)
+        return tenant_public(tenant, admin.user_count(session, tenant.id))
+
+
+@router.patch(
+    "/tenants/{tenant_id}", response_model=TenantPublic, responses={403: {}, 404: {}, 422: {}}
+)
+def update_tenant(tenant_id: RowId, body: TenantUpdate, me: Operator, ctx: Context) -> TenantPublic:
+    """Change the fields sent: the add-ons and the recordings' retention (30 or 60 days)."""
+    with ctx.sessions.begin() as session:
+        tenant = _tenant(session, tenant_id)
+        changes: dict[str, Any] = {
+            name: getattr(body, name)
+            for name in sorted(body.model_fields_set)
+            if getattr(tenant, name) != getattr(body, name)
+        }
+        for name, value in changes.items():
+            setattr(tenant, name, value)
+        if changes:
+            audit.record(
+                session,
+                user_id=me.user_id,
+                action="tenant.update",
+                object_type="tenant",
+                object_id=tenant.id,
+                at=ctx.clock(),
+                details=changes,
+            )
+        result = tenant_public(tenant, admin.user_count(session, tenant.id))
+    if "call_center" in changes:
+        ctx.live.directory_changed()
+    return result
+
+
+@router.post(
+    "/tenants/{tenant_id}/admins",
+    response_model=NewUser,
+    status_code=201,
+    responses={403: {}, 404: {}, 409: {}},
+)
+def create_first_admin(tenant_id: RowId, body: AdminCreate, me: Operator, ctx: Context) -> NewUser:
+    """The tenant's first tenant admin (409 once it has one: they make the other users)."""
+    password = body.password or accounts.random_password()
+    taken = f"user name {body.username!r} is taken"
+    try:
+        with ctx.sessions.begin() as session:
+            tenant = _tenant(session, tenant_id)
+            if admin.has_tenant_admin(session, tenant.id):
+                raise conflict("the tenant has a tenant admin; they manage its users")
+            if admin.username_taken(session, body.username):
+                raise conflict(taken)
+            user = User(
+                tenant_id=tenant.id,
+                username=body.username,
+                display_name=body.display_name,
+                email=body.email,
+                password_hash=accounts.hash_password(password),
+                tenant_admin=True,
+            )
+            session.add(user)
+            session.flush()
+            audit.record(
+                session,
+                user_id=me.user_id,
+                action="user.create",
+                object_type="user",
+                object_id=user.id,
+                at=ctx.clock(),
+                details={
+                    "username": user.username,
+                    "rights": ["tenant_admin"],
+                    "tenant_id": tenant.id,
+                },
+            )
+            made = NewUser(
+                id=user.id,
+                username=user.username,
+                display_name=user.display_name,
+                email=user.email,
+                rights=["tenant_admin"],
+                disabled=False,
+                presented_number=None,
+                numbers=[],
+                created_at=user.created_at,
+                password=None if body.password else password,
+            )
+    except IntegrityError:
+        raise conflict(taken) from None
+    ctx.live.directory_changed()
+    return made
