@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helin.web import i18n
+from helin.web import i18n, views
 from tests.calls.company import agent, company
 from tests.calls.node import Node
 from tests.web.conftest import BOB, CONFIG, GROUPS, MART, api_client
@@ -152,3 +152,13 @@ def test_every_catalogue_has_every_word_the_pages_and_scripts_use(language: str)
     prefixes = ("state.", "device.", "outcome.", "direction.", "policy.", "day.")
     for prefix in prefixes:  # built as prefix + value: every value has a word
         assert any(word.startswith(prefix) for word in words), prefix
+
+
+def test_waits_read_as_minutes_and_seconds() -> None:
+    assert [views.wait_text(s) for s in (0, -1, 59.9, 75, 3725)] == [
+        "0:00",
+        "0:00",
+        "0:59",
+        "1:15",
+        "1:02:05",
+    ]
