@@ -3,7 +3,8 @@
 Chromium is Debian's (``/usr/bin/chromium``, package ``chromium``), never a browser Playwright
 downloads. Without it or the ``playwright`` package the browser tests skip, or fail under
 ``HELIN_REQUIRE_ALL=1`` (CI). Each test saves a screenshot of every page it visits under its
-temporary directory and copies it to ``docs/screenshots/`` for the guide (docs/web.md).
+temporary directory and under ``test-artifacts/screenshots/`` (kept after the run, not in git);
+with ``HELIN_UPDATE_SCREENSHOTS=1`` also to ``docs/screenshots/`` for the guide (docs/web.md).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 SUPPORT = "+3726000100"
 SALES = "+3726000200"
 WAIT_MS = 15_000
@@ -142,11 +144,15 @@ class Pages:
         page.wait_for_url(lambda url: "/login" not in url)
 
     def screenshot(self, page: Page, name: str) -> Path:
-        """``<name>.png`` in the test's directory, copied to docs/screenshots/."""
+        """``<name>.png`` in the test's directory and test-artifacts/ (and docs/, if asked)."""
         path = self.artifacts / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, SCREENSHOTS / path.name)
+        targets = [ARTIFACTS]
+        if os.environ.get("HELIN_UPDATE_SCREENSHOTS") == "1":
+            targets.append(SCREENSHOTS)
+        for target in targets:
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target / path.name)
         return path
 
     def close(self) -> None:
