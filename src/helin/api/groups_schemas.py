@@ -118,21 +118,13 @@ class GroupDetail(GroupSummary):
     members: list[MemberPublic]
 
 
-class QueueUpdate(QueueSpec):
-    """``QueueSpec`` with upper bounds where it has none (the columns' range, and sense)."""
-
-    comfort_interval: float = Field(default=_Q.comfort_interval, ge=0, le=3600)
-    announce_interval: float = Field(default=_Q.announce_interval, gt=0, le=3600)
-    bounce_after_missed: int = Field(default=_Q.bounce_after_missed, ge=0, le=100)
-
-
 class GroupUpdate(Spec):
     """Only the fields given change; in ``queue`` and ``overflow`` too, only the keys given.
     An overflow key set to null goes back to its default action."""
 
     name: Text | None = None
     policy: Policy | None = None
-    queue: QueueUpdate | None = None
+    queue: QueueSpec | None = None
     overflow: OverflowSpec | None = None
 
     @field_validator("name", "policy", "queue", "overflow")

@@ -192,11 +192,11 @@ class QueueSpec(Spec):
     greeting_clip: str | None = _Q.greeting_clip
     greeting_in_full: bool = _Q.greeting_in_full
     comfort_clip: str | None = _Q.comfort_clip
-    comfort_interval: float = Field(default=_Q.comfort_interval, ge=0)
+    comfort_interval: float = Field(default=_Q.comfort_interval, ge=0, le=3600)
     announce_position: bool = _Q.announce_position
     announce_wait: bool = _Q.announce_wait
-    announce_interval: float = Field(default=_Q.announce_interval, gt=0)
-    bounce_after_missed: int = Field(default=_Q.bounce_after_missed, ge=0)
+    announce_interval: float = Field(default=_Q.announce_interval, gt=0, le=3600)
+    bounce_after_missed: int = Field(default=_Q.bounce_after_missed, ge=0, le=100)
 
 
 class ActionSpec(Spec):
