@@ -125,3 +125,24 @@ def test_stopping_helin_ends_its_calls_with_closed_records(
     assert caller.wait() == 0, caller.report()  # it got helin's BYE
     [call] = calls(node)
     assert call.outcome is Outcome.FAILED and call.ended_at is not None
+
+
+def test_hold_from_the_agents_phone_plays_hold_music_to_the_caller(
+    make_node: MakeNode, peers: Peers
+) -> None:
+    node = make_node(company(USERS, GROUP))
+    agent = peers.sipp_phone(node, "ann-desk", password("ann-desk"), "device_holds")
+    node.until(lambda: node.device_count("ann") == 1, "ann's phone registered")
+    node.log_in("ann")
+    # ben's phone (baresip) calls the group and records what it hears; ann's phone sends no
+    # audio at all, so anything loud after she answered is helin's hold music
+    caller = peers.phone(node, "ben-desk", password("ben-desk"), dial=SUPPORT, seconds=30.0)
+    assert agent.wait() == 0, agent.report()
+    call = finished(node)
+    assert call.outcome is Outcome.ANSWERED and call.agent_id == int(node.user_id("ann"))
+    caller.stop()
+    heard = caller.heard().astype("float64")
+    frames = heard[: len(heard) // 160 * 160].reshape(-1, 160)  # 20 ms frames
+    loud = (frames**2).mean(axis=1) ** 0.5 > 300
+    # queued before ann answered: well under a second; on hold: four seconds
+    assert loud.sum() * 0.02 > 2.5, f"{loud.sum() * 0.02:.2f} s of audio heard"

@@ -343,12 +343,21 @@ class GroupCall(Call):
             self.end(f"agent {leg.end_reason}")
 
     def _agent_reinvite(self, leg: Leg, offer: bytes) -> bytes | None:
-        """Hold and resume from the agent's phone: answer it on the agent's media leg."""
+        """Hold and resume from the agent's phone: answer it on the agent's media leg; while
+        the phone holds (it will not take media: ``sendonly``, ``inactive`` or ``c=0.0.0.0``)
+        the caller hears the hold music."""
         assert self.agent is not None
+        media = self.agent.media
         try:
-            return self.agent.media.answer_offer(offer)
+            answer = media.answer_offer(offer)
         except sdp.SdpError as exc:
             raise RemoteProtocolError(488, "Not Acceptable Here") from exc
+        held = media.params is not None and (
+            not media.params.send or media.params.remote_address is None
+        )
+        if self.media is not None:
+            self.layer.media.hold(self.media, held)
+        return answer
 
     def drop_agent(self, agent_id: str) -> None:
         fork = self.forks.pop(agent_id, None)

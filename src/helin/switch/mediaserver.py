@@ -118,6 +118,8 @@ class MediaSession:
         """Called when a clip queued with ``report=True`` has played to its end."""
         self.negotiator = Negotiator(server.advertise, port, random.getrandbits(31))
         self.released = False
+        self.on_hold = False
+        """Bridged, but the peer put the call on hold: this leg hears the hold music."""
         self._connected: tuple[Any, ...] | None = None
         """The address the RTP socket is connected to (the latched one), if it is."""
 
@@ -390,7 +392,7 @@ class MediaServer:
     def _end_bridge(self, bridge: Bridge) -> None:
         for session in (bridge.caller, bridge.agent):
             if session.bridge is bridge:
-                session.bridge, session.peer = None, None
+                session.bridge, session.peer, session.on_hold = None, None, False
                 self._route(session, None)
                 session.core.bridge(None)
                 session.core.tap = None
@@ -406,8 +408,31 @@ class MediaServer:
             task.add_done_callback(self._tasks.discard)
             bridge.recording = task
 
+    def hold(self, session: MediaSession, on: bool) -> None:
+        """``session``'s bridged peer put the call on hold (``on``) or took it back: meanwhile
+        ``session`` hears the hold music instead of the peer (whose packets are not relayed);
+        the recording goes on."""
+        if session.bridge is None or session.on_hold == on:
+            return
+        session.on_hold = on
+        peer = session.peer
+        if on:
+            if peer is not None:
+                self._route(peer, None)
+            session.start_music()
+        else:
+            session.audio.clear()
+            self._playing.pop(session.port, None)
+            session.core.sender.pause()
+            if peer is not None:
+                self._route(peer, session)
+
     def _update_playing(self, session: MediaSession) -> None:
-        if session.audio.active and session.bridge is None and not session.released:
+        if (
+            session.audio.active
+            and (session.bridge is None or session.on_hold)
+            and not session.released
+        ):
             self._playing[session.port] = session
         elif not session.audio.reports:
             self._playing.pop(session.port, None)
