@@ -96,6 +96,30 @@ def test_latching_to_the_real_source_and_ignoring_others() -> None:
     assert feed(caller, b"not rtp at all", nat, 1.04) is None and caller.malformed == 1
 
 
+def _params(address: tuple[str, int], *, send: bool = True) -> MediaParams:
+    return MediaParams(
+        remote_address=address[0],
+        remote_port=address[1],
+        codec=0,
+        payload_type=0,
+        dtmf_payload_type=101,
+        send=send,
+        receive=True,
+    )
+
+
+def test_a_reoffer_of_the_same_address_keeps_the_latch_a_new_one_drops_it() -> None:
+    caller, _agent = pair()
+    nat = ("192.0.2.55", 31000)
+    feed(caller, rtp.build(0, 1, 0, 5, b"\0" * 160, False), nat, 1.0)
+    caller.configure(_params(CALLER_ADDR, send=False))  # hold, same private address (NAT)
+    caller.configure(_params(CALLER_ADDR))  # resume
+    assert caller.latched and caller.remote == nat
+    moved = ("198.51.100.7", 40000)
+    caller.configure(_params(moved))  # the phone really moved
+    assert not caller.latched and caller.remote == moved
+
+
 def test_junk_does_not_latch() -> None:
     caller, _ = pair()
     feed(caller, b"\x00" * 20, ("192.0.2.1", 9), 1.0)

@@ -64,6 +64,7 @@ class RtpLeg:
         "notify",
         "peer_dtmf_pt",
         "remote",
+        "signalled",
     )
 
     def __init__(self, sender: RtpSender) -> None:
@@ -71,6 +72,8 @@ class RtpLeg:
         """Where this leg's media goes: the SDP address until latched, then the real source."""
         self.latched = False
         """The first RTP packet fixed ``remote``; other sources are ignored from then on."""
+        self.signalled: Address | None = None
+        """The address the peer's SDP gave last (behind NAT it differs from ``remote``)."""
         self.receive_enabled = True
         """The peer sends media (not on hold towards us)."""
         self.send_enabled = False
@@ -135,7 +138,10 @@ class RtpLeg:
         self.send_enabled = params.send
         if params.remote_address is not None:
             address: Address = (params.remote_address, params.remote_port)
-            if not self.latched or self.remote is None or self.remote[:2] != address:
+            # only a new address in the SDP unlatches: a phone behind NAT re-offering the same
+            # (private) address, to hold or resume, keeps the address its media comes from
+            if address != self.signalled or not self.latched:
+                self.signalled = address
                 self.remote, self.latched = address, False
         self.sender.pause()
         if self.peer is not None:
