@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from helin import __version__
-from helin.api import routes_admin, routes_agent, routes_auth, routes_groups, routes_live
+from helin.api import (
+    routes_admin,
+    routes_agent,
+    routes_auth,
+    routes_clips,
+    routes_groups,
+    routes_live,
+)
 from helin.api.context import ApiContext
 from helin.api.throttle import LoginThrottle
 from helin.web import routes as web_routes
@@ -27,5 +34,6 @@ def create_app(context: ApiContext) -> FastAPI:
     app.include_router(routes_groups.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_live.router)
+    app.include_router(routes_clips.router)
     app.include_router(web_routes.router)
     return app
