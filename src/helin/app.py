@@ -25,10 +25,11 @@ from helin.api.app import create_app
 from helin.api.context import ApiContext
 from helin.clips.library import default_library
 from helin.config import Settings
+from helin.media.clip import ClipLibrary, load_clip
 from helin.media.recorder import Recording, finalise_orphans
 from helin.sip.auth import Algorithm
 from helin.sip.wire import Address
-from helin.store import accounts, calllog, db, directory, repos, sipdata
+from helin.store import accounts, calllog, clipdata, db, directory, repos, sipdata
 from helin.switch.authn import Device
 from helin.switch.calls import CallClosed, CallLayer, CallOpened
 from helin.switch.directory import Directory, GroupEntry, UserEntry
@@ -153,6 +154,7 @@ class Helin:
             clips=default_library(settings.language),
             language=settings.language,
         )
+        self.load_clips(media.clips)
         self.calls = CallLayer(
             ua=sip.ua,
             registrar=sip.registrar,
@@ -192,7 +194,9 @@ class Helin:
     async def _start_http(self) -> None:
         """The API (and later the web app) on the same loop, through uvicorn."""
         live = EngineLive(self, asyncio.get_running_loop())
-        api = create_app(ApiContext(sessions=self.sessions, live=live))
+        api = create_app(
+            ApiContext(sessions=self.sessions, live=live, data_dir=self.settings.data_dir)
+        )
         config = uvicorn.Config(
             api,
             host=self.settings.http_host,
@@ -233,6 +237,21 @@ class Helin:
                 )
                 for d in sipdata.load_devices(session)
             ]
+
+    def load_clips(self, library: ClipLibrary, tenant_id: int | None = None) -> None:
+        """Put uploaded clips into the media server's library as ``<tenant id>/<name>``
+        (all tenants', or one tenant's after dropping what it had)."""
+        with self.sessions() as session:
+            rows = clipdata.load_clips(session, tenant_id)
+        if tenant_id is not None:
+            library.remove_prefix(f"{tenant_id}/")
+        for row in rows:
+            try:
+                clip = load_clip(self.settings.data_dir / row.path, f"{row.tenant_id}/{row.name}")
+            except (OSError, ValueError) as exc:
+                log.error("clip %r of tenant %s cannot be loaded: %s", row.name, row.tenant_id, exc)
+                continue
+            library.add(clip)
 
     def load_directory(self) -> Directory:
         """Numbers, groups and users as the call layer routes them, from the store."""
@@ -329,6 +348,11 @@ class EngineLive:
                 calls.directory = directory
 
             self._on_loop(change)
+
+    def clips_changed(self, tenant_id: int) -> None:
+        media = self.node.media
+        if media is not None:
+            self._on_loop(lambda: self.node.load_clips(media.clips, tenant_id))
 
     def devices_changed(self) -> None:
         sip = self.node.sip

@@ -150,3 +150,17 @@ def test_regenerating_the_defaults(tmp_path: Path) -> None:
     for name in ("en/greeting.wav", "et/n300.wav"):
         fresh, kept = (tmp_path / name).stat().st_size, (DEFAULT_DIR / name).stat().st_size
         assert fresh == pytest.approx(kept, rel=0.2)
+
+
+def test_a_tenants_uploads_are_found_by_prefix_and_dropped_together() -> None:
+    from helin.media.clip import Clip, ClipLibrary
+
+    library = ClipLibrary("en")
+    library.add(Clip("greeting", b"\xff" * 160), "en")
+    library.add(Clip("7/greeting", b"\x7f" * 160))
+    library.add(Clip("7/music", b"\x7f" * 160))
+    library.add(Clip("8/greeting", b"\x7f" * 160))
+    assert "7/greeting" in library and "greeting" in library and "9/greeting" not in library
+    library.remove_prefix("7/")
+    assert "7/greeting" not in library and "7/music" not in library
+    assert "8/greeting" in library and library.get("greeting", "et") is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,11 +37,17 @@ class Live(Protocol):
         """Phones or their SIP credentials changed in the store: digest authentication must
         follow (the SIP side reloads its phones)."""
 
+    def clips_changed(self, tenant_id: int) -> None:
+        """A tenant's uploaded clips changed in the store and under the data directory: the
+        media server reloads them (callers hear the new ones from their next clip on)."""
+
 
 @dataclass
 class ApiContext:
     sessions: sessionmaker[Session]
     live: Live
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    data_dir: Path = Path("data")
+    """Where uploaded clips (``clips/``) and recordings live."""
     secure_cookies: bool = False
     """Mark the session cookie ``Secure`` (when helin is served over HTTPS)."""

@@ -122,6 +122,14 @@ class ClipLibrary:
     def remove(self, name: str, language: str | None = None) -> None:
         self._clips.pop((language, name), None)
 
+    def remove_prefix(self, prefix: str) -> None:
+        """Drop every language-neutral clip whose name starts with ``prefix`` (a tenant's)."""
+        for key in [k for k in self._clips if k[0] is None and k[1].startswith(prefix)]:
+            del self._clips[key]
+
+    def __contains__(self, name: str) -> bool:
+        return any(key[1] == name for key in self._clips)
+
     def get(self, name: str, language: str | None = None) -> Clip | None:
         for key in ((None, name), (language, name), (self.default_language, name)):
             clip = self._clips.get(key)

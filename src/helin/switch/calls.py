@@ -269,10 +269,11 @@ class GroupCall(Call):
         if command.interrupt:
             session.audio.clear()
             self.reports.clear()
+        clip = self.layer.clip_name(self.tenant_id, command.clip)
         if command.report:
-            self.reports.append((command.clip, command.ref))
+            self.reports.append((clip, command.ref))
             session.on_clip_finished = self._clip_finished
-        session.play_clip(command.clip, report=command.report)
+        session.play_clip(clip, report=command.report)
 
     def _clip_finished(self, label: str) -> None:
         for index, (clip, ref) in enumerate(self.reports):
@@ -676,6 +677,12 @@ class CallLayer:
             sdp=offer,
             extra=[("P-Asserted-Identity", identity)],
         )
+
+    def clip_name(self, tenant_id: str, name: str) -> str:
+        """The library name of a group's clip: the tenant's upload of that name when there is
+        one (``<tenant id>/<name>``), else the built-in clip."""
+        uploaded = f"{tenant_id}/{name}"
+        return uploaded if uploaded in self.media.clips else name
 
     def recording_path(self, call: Call) -> Path:
         day = time.strftime("%Y-%m-%d", time.gmtime(self.clock()))
