@@ -13,14 +13,13 @@ from __future__ import annotations
 import csv
 import re
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 from tests.interop.harness import free_udp_port, udp_port_bound
-from tests.support import need
+from tests.support import free_rtp_range, need
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 
@@ -30,25 +29,6 @@ def need_sipp() -> str:
     need(path is not None, "sipp (Debian package sip-tester; scripts/system-deps.sh installs it)")
     assert path is not None
     return path
-
-
-def free_rtp_pair() -> int:
-    """An even UDP port p on 127.0.0.1 with p and p + 2 free a moment ago."""
-    for _ in range(50):
-        base = free_udp_port() & ~1
-        socks: list[socket.socket] = []
-        try:
-            for port in (base, base + 2):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-    raise RuntimeError("no free RTP port pair")
 
 
 class Sipp:
@@ -83,7 +63,7 @@ class Sipp:
             "-p",
             str(self.port),
             "-mp",
-            str(free_rtp_pair()),
+            str(free_rtp_range(4)),  # sipp binds -mp p and p + 2
             "-cp",
             str(free_udp_port()),
             "-nostdin",
