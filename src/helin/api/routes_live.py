@@ -170,7 +170,8 @@ async def live_ws(websocket: WebSocket) -> None:
     try:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):
             while not gone.done():
-                state = snapshot(ctx, me)
+                # off the loop: the store's queries must not hold up SIP and RTP
+                state = await asyncio.to_thread(snapshot, ctx, me)
                 text = state.model_dump_json(exclude={"at"})
                 if text != last:
                     await websocket.send_text(state.model_dump_json())
