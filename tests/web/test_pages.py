@@ -63,10 +63,16 @@ def test_pages_send_people_where_they_belong(make_node: MakeNode) -> None:
     with api_client(node.http, "ann", "ann-web-pass") as agent_client:
         assert agent_client.get("/manager", follow_redirects=False).headers["location"] == "/agent"
         assert agent_client.get("/manager/part").status_code == 403
+        support = node.group_id("Support")
+        settings = f"/manager/groups/{support}/settings"
+        assert agent_client.get(settings, follow_redirects=False).headers["location"] == "/agent"
+        assert agent_client.get(settings + "/members").status_code == 404
     with api_client(node.http, "mart", "mart-web-pass") as manager:
         assert manager.get("/manager/groups/999999").status_code == 404
         support = node.group_id("Support")
         assert manager.get(f"/manager/groups/{support}").status_code == 200
+        assert manager.get(f"/manager/groups/{support}/settings").status_code == 200
+        assert manager.get("/manager/groups/999999/settings").status_code == 404
 
 
 def test_pages_carry_a_strict_csp_no_inline_script_and_the_csrf_token(make_node: MakeNode) -> None:
@@ -74,7 +80,12 @@ def test_pages_carry_a_strict_csp_no_inline_script_and_the_csrf_token(make_node:
     with api_client(node.http, "mart", "mart-web-pass") as client:
         csrf = client.headers["X-CSRF-Token"]
         support = node.group_id("Support")
-        for path in ("/manager", f"/manager/groups/{support}", "/login"):
+        for path in (
+            "/manager",
+            f"/manager/groups/{support}",
+            f"/manager/groups/{support}/settings",
+            "/login",
+        ):
             response = client.get(path, follow_redirects=path != "/login")
             if path == "/login":
                 continue  # signed in: sent home
@@ -99,7 +110,9 @@ def test_everything_shown_is_escaped(make_node: MakeNode) -> None:
     node = make_node(company(users, groups))
     with api_client(node.http, "mart", "mart-web-pass") as manager:
         group = node.group_id(NASTY)
-        for path in ("/manager", "/manager/part", f"/manager/groups/{group}"):
+        pages = ("/manager", "/manager/part", f"/manager/groups/{group}")
+        pages += (f"/manager/groups/{group}/settings", f"/manager/groups/{group}/settings/members")
+        for path in pages:
             text = manager.get(path).text
             assert "<script>alert" not in text, path
             assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;Co&#34;" in text

@@ -24,10 +24,12 @@ import jinja2
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from helin.api import routes_agent, routes_groups, routes_live
+from helin.acd.model import Policy
+from helin.api import routes_admin, routes_agent, routes_groups, routes_live
 from helin.api.auth import Principal, authenticate
 from helin.api.context import ApiContext
 from helin.api.types import RowId
+from helin.store.enums import BUILTIN_CLIPS
 from helin.store.tables import AuthToken
 from helin.web import i18n, views
 
@@ -274,6 +276,71 @@ def group_part(request: Request, group_id: RowId) -> Response:
     viewer = _signed_in_part(request)
     values = _detail_values(_context(request), viewer.me, group_id)
     return _render(request, "group_part.html", viewer, **values)
+
+
+# -- the manager's settings page (queue settings, opening hours, agents) --------------------
+
+
+def _candidates(ctx: ApiContext, me: Principal, members: set[int]) -> list[views.Candidate]:
+    """Agents of the company who are not in the group yet, as far as ``me`` may see them:
+    a tenant admin sees every user (``GET /api/v1/users``); a manager, who may not list the
+    company's users, sees the members of the company's groups."""
+    found: dict[int, views.Candidate] = {}
+    if me.tenant_admin:
+        for user in routes_admin.list_users(me, ctx):
+            if "agent" in user.rights and not user.disabled:
+                name = user.display_name or user.username
+                found[user.id] = views.Candidate(user.id, user.username, name)
+    else:
+        for summary in routes_groups.list_groups(me, ctx):
+            for m in routes_groups.get_group(summary.id, me, ctx).members:
+                found[m.user_id] = views.Candidate(m.user_id, m.username, m.name)
+    return sorted(
+        (c for c in found.values() if c.user_id not in members),
+        key=lambda c: (c.name.casefold(), c.username),
+    )
+
+
+def _manage_values(ctx: ApiContext, me: Principal, group_id: int) -> Mapping[str, Any]:
+    detail = routes_groups.get_group(group_id, me, ctx)
+    members = {m.user_id for m in detail.members}
+    return {
+        "group": detail,
+        "queue": detail.queue.model_dump(),
+        "settings": views.QUEUE_SETTINGS,
+        "no_agents": views.NO_AGENTS,
+        "overflow_keys": views.OVERFLOW_KEYS,
+        "overflow_actions": views.OVERFLOW_ACTIONS,
+        "policies": [p.value for p in Policy],
+        "clips": sorted(BUILTIN_CLIPS),
+        "weekly": views.weekly(detail.hours),
+        "number_text": views.number_text,
+        "candidates": _candidates(ctx, me, members),
+    }
+
+
+@router.get("/manager/groups/{group_id}/settings")
+def settings_page(request: Request, group_id: RowId) -> Response:
+    """A group's queue settings, opening hours and agents, to change."""
+    viewer = _manager(request)
+    if isinstance(viewer, Response):
+        return viewer
+    try:
+        values = _manage_values(_context(request), viewer.me, group_id)
+    except HTTPException as exc:
+        if exc.status_code != 404:
+            raise
+        return _render(request, "missing.html", viewer, status=404)
+    return _render(request, "settings.html", viewer, **values)
+
+
+@router.get("/manager/groups/{group_id}/settings/members")
+def members_part(request: Request, group_id: RowId) -> Response:
+    """The settings page's agents section, for the script after an agent is added or
+    removed."""
+    viewer = _signed_in_part(request)
+    values = _manage_values(_context(request), viewer.me, group_id)
+    return _render(request, "settings_members.html", viewer, **values)
 
 
 # -- files ----------------------------------------------------------------------------------

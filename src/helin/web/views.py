@@ -79,3 +79,69 @@ def log_rows(lines: list[LogLine]) -> list[LogRow]:
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# -- the manager's settings page ------------------------------------------------------------
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One queue setting's input on the settings form."""
+
+    key: str
+    """The ``queue`` key of ``PATCH /api/v1/groups/{id}``."""
+    kind: str
+    """``number``, ``check``, ``clip`` or ``choice``."""
+    step: str = "1"
+
+
+QUEUE_SETTINGS = (
+    Setting("ring_timeout", "number", "any"),
+    Setting("wrap_up", "number", "any"),
+    Setting("max_queue_length", "number"),
+    Setting("max_wait", "number", "any"),
+    Setting("no_agents", "choice"),
+    Setting("bounce_after_missed", "number"),
+    Setting("greeting_clip", "clip"),
+    Setting("greeting_in_full", "check"),
+    Setting("comfort_clip", "clip"),
+    Setting("comfort_interval", "number", "any"),
+    Setting("announce_position", "check"),
+    Setting("announce_wait", "check"),
+    Setting("announce_interval", "number", "any"),
+)
+NO_AGENTS = ("queue", "overflow")
+OVERFLOW_KEYS = ("closed", "timeout", "full", "no_agents")
+OVERFLOW_ACTIONS = ("clip_and_end", "end", "forward_number", "forward_group")
+
+
+def number_text(value: object) -> str:
+    """A setting's value as an ``<input>`` shows it (``20`` rather than ``20.0``)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def split_ranges(ranges: list[str]) -> list[tuple[str, str]]:
+    """``["08:00-12:00"]`` -> ``[("08:00", "12:00")]`` for a pair of time inputs."""
+    pairs = []
+    for text in ranges:
+        start, _, end = text.partition("-")
+        pairs.append((start.strip(), end.strip()))
+    return pairs
+
+
+def weekly(hours: dict[str, list[str]]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every weekday with its opening ranges (none: closed)."""
+    return [(day, split_ranges(hours.get(day, []))) for day in DAYS]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An agent of the company who could be added to a group."""
+
+    user_id: int
+    username: str
+    name: str

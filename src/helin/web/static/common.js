@@ -30,7 +30,11 @@
       toLogin();
       throw new Error("signed out");
     }
-    if (!response.ok) throw new Error(method + " " + url + ": " + response.status);
+    if (!response.ok) {
+      const error = new Error(method + " " + url + ": " + response.status);
+      error.response = response; // for a caller that shows the API's answer (422: the field)
+      throw error;
+    }
     return response;
   }
 
