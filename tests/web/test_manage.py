@@ -145,9 +145,12 @@ def test_a_manager_adds_reorders_and_removes_agents(make_node: MakeNode, pages: 
     add.fill("nobody")
     members.get_by_role("button", name="Add to the group").click()
     expect(members.locator('[data-loc="user_id"] .field-error')).to_contain_text("No agent")
-    add.fill("mart")  # a manager is no agent: the API's 404 is shown
+    mart_id = page.locator("body").get_attribute("data-user-id")
+    assert mart_id
+    add.fill(mart_id)  # by user id: mart is no agent, and the API's 422 says so at the field
     members.get_by_role("button", name="Add to the group").click()
-    expect(members.locator('[data-loc="user_id"] .field-error')).to_contain_text("No agent")
+    expect(members.locator('[data-loc="user_id"] .field-error')).to_contain_text("agent right")
+    expect(add).to_have_value(mart_id)
 
     add.fill("bob")
     members.get_by_role("button", name="Add to the group").click()
