@@ -382,6 +382,7 @@ def test_tenant_admins_may_and_other_people_may_not(node: Node) -> None:
         ("put", f"/api/v1/groups/{support}/hours", {"hours": {}}),
         ("put", f"/api/v1/groups/{support}/members/{olga}", {}),
         ("delete", f"/api/v1/groups/{support}/members/{ann}", None),
+        ("get", f"/api/v1/groups/{support}/candidates", None),
     ]
     # another company's manager, an agent, a user with no right: as if the group did not exist
     for username in ("bert", "ann", "pete"):
@@ -417,3 +418,12 @@ def test_the_endpoints_are_in_the_openapi_description(node: Node) -> None:
     assert set(paths["/api/v1/groups/{group_id}"]) == {"get", "patch"}
     assert set(paths["/api/v1/groups/{group_id}/members/{user_id}"]) == {"put", "delete"}
     assert "/api/v1/groups/{group_id}/hours" in paths
+
+
+def test_managers_see_who_may_be_added(node: Node, mart: httpx.Client) -> None:
+    support = node.group_id("Support")
+    candidates = mart.get(f"/api/v1/groups/{support}/candidates").json()
+    assert [(c["username"], c["member"]) for c in candidates] == [("ann", True), ("olga", False)]
+    assert candidates[0]["name"] == "Ann Agent"
+    beta = node.group_id("Beta support")
+    assert mart.get(f"/api/v1/groups/{beta}/candidates").status_code == 404

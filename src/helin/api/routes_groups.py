@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helin.acd.events import Event, GroupOverrideSet, MemberRemoved
@@ -33,6 +35,7 @@ from helin.api.groups_schemas import (
 )
 from helin.api.types import RowId
 from helin.store import audit, group_edits
+from helin.store.callcenter import Membership
 from helin.store.provision_schema import DAYS, OVERFLOW_COLUMNS, QueueSpec
 from helin.store.tables import Group, User
 from helin.store.yamlsource import Problem
@@ -334,3 +337,35 @@ def remove_member(group_id: RowId, user_id: RowId, me: Me, ctx: Context) -> None
     removed = MemberRemoved(group_id=str(group_id), agent_id=str(user_id))
     _changed(ctx, group_id, extra=(removed,))
     ctx.live.directory_changed()
+
+
+class Candidate(BaseModel):
+    user_id: int
+    username: str
+    name: str
+    member: bool
+    """Already an agent of this group."""
+
+
+@router.get("/groups/{group_id}/candidates", response_model=list[Candidate], responses={404: {}})
+def list_candidates(group_id: RowId, me: Me, ctx: Context) -> list[Candidate]:
+    """The company's enabled users with the agent right: who may be added to the group."""
+    with ctx.sessions() as session:
+        group = _group(session, me, group_id)
+        members = set(
+            session.scalars(select(Membership.user_id).where(Membership.group_id == group.id))
+        )
+        users = session.scalars(
+            select(User)
+            .where(User.tenant_id == group.tenant_id, User.agent, User.disabled.is_(False))
+            .order_by(User.username)
+        )
+        return [
+            Candidate(
+                user_id=u.id,
+                username=u.username,
+                name=u.display_name or u.username,
+                member=u.id in members,
+            )
+            for u in users
+        ]
