@@ -1,0 +1,54 @@
+"""A manager's uploaded clips in the store: finding them, names, and the groups using them.
+
+Nothing in this module commits; the audio files themselves are the API's (``clips_files``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from helin.store.callcenter import OVERFLOW_ACTIONS
+from helin.store.clipdata import CLIP_DIR
+from helin.store.tables import Clip, Group
+
+CLIP_COLUMNS = ("greeting_clip", "comfort_clip", *(f"{action}_clip" for action in OVERFLOW_ACTIONS))
+"""The ``groups`` columns naming a clip."""
+
+
+def tenant_clips(session: Session, tenant_id: int) -> list[Clip]:
+    """The tenant's clips by name."""
+    query = select(Clip).where(Clip.tenant_id == tenant_id).order_by(Clip.name, Clip.id)
+    return list(session.scalars(query))
+
+
+def tenant_clip(session: Session, tenant_id: int, clip_id: int) -> Clip | None:
+    """One clip of the tenant (None for another tenant's, as for a missing one)."""
+    return session.scalar(select(Clip).where(Clip.tenant_id == tenant_id, Clip.id == clip_id))
+
+
+def name_taken(session: Session, tenant_id: int, name: str) -> bool:
+    """Whether a clip of the tenant is already called ``name``."""
+    found = session.scalar(select(Clip.id).where(Clip.tenant_id == tenant_id, Clip.name == name))
+    return found is not None
+
+
+def relative_path(tenant_id: int, clip_id: int) -> str:
+    """Where a clip's file is stored, relative to the data directory."""
+    return f"{CLIP_DIR}/{tenant_id}/{clip_id}.wav"
+
+
+def groups_using(session: Session, clip: Clip) -> list[str]:
+    """The names of the tenant's groups that play ``clip``: a clip column holding its id (how
+    a group stores an uploaded clip) or its name (a built-in clip's name the upload stands
+    in for)."""
+    refs = (str(clip.id), clip.name)
+    query = (
+        select(Group.name)
+        .where(
+            Group.tenant_id == clip.tenant_id,
+            or_(*(getattr(Group, column).in_(refs) for column in CLIP_COLUMNS)),
+        )
+        .order_by(Group.name)
+    )
+    return list(session.scalars(query))
