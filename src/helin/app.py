@@ -25,7 +25,7 @@ from helin.api.app import create_app
 from helin.api.context import ApiContext
 from helin.clips.library import default_library
 from helin.config import Settings
-from helin.media.clip import ClipLibrary, load_clip
+from helin.media.clip import Clip, ClipLibrary, load_clip
 from helin.media.recorder import Recording, finalise_orphans
 from helin.sip.auth import Algorithm
 from helin.sip.wire import Address
@@ -239,8 +239,9 @@ class Helin:
             ]
 
     def load_clips(self, library: ClipLibrary, tenant_id: int | None = None) -> None:
-        """Put uploaded clips into the media server's library as ``<tenant id>/<name>``
-        (all tenants', or one tenant's after dropping what it had)."""
+        """Put uploaded clips into the media server's library as ``<tenant id>/<name>`` and
+        ``<tenant id>/<clip id>`` (groups' settings name a tenant's upload by its id), all
+        tenants' or one tenant's after dropping what it had."""
         with self.sessions() as session:
             rows = clipdata.load_clips(session, tenant_id)
         if tenant_id is not None:
@@ -252,6 +253,7 @@ class Helin:
                 log.error("clip %r of tenant %s cannot be loaded: %s", row.name, row.tenant_id, exc)
                 continue
             library.add(clip)
+            library.add(Clip(f"{row.tenant_id}/{row.id}", clip.ulaw))
 
     def load_directory(self) -> Directory:
         """Numbers, groups and users as the call layer routes them, from the store."""

@@ -15,6 +15,7 @@ CLIP_DIR = "clips"
 
 @dataclass(frozen=True, slots=True)
 class ClipRow:
+    id: str
     tenant_id: str
     name: str
     path: str
@@ -22,7 +23,7 @@ class ClipRow:
 
 
 def load_clips(session: Session, tenant_id: int | None = None) -> list[ClipRow]:
-    query = select(Clip.tenant_id, Clip.name, Clip.path).order_by(Clip.id)
+    query = select(Clip.id, Clip.tenant_id, Clip.name, Clip.path).order_by(Clip.id)
     if tenant_id is not None:
         query = query.where(Clip.tenant_id == tenant_id)
-    return [ClipRow(str(t), name, path) for t, name, path in session.execute(query)]
+    return [ClipRow(str(i), str(t), name, path) for i, t, name, path in session.execute(query)]

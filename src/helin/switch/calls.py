@@ -679,8 +679,9 @@ class CallLayer:
         )
 
     def clip_name(self, tenant_id: str, name: str) -> str:
-        """The library name of a group's clip: the tenant's upload of that name when there is
-        one (``<tenant id>/<name>``), else the built-in clip."""
+        """The library name of a group's clip: the tenant's upload (groups name uploads by
+        clip id; the library holds them as ``<tenant id>/<clip id>``), else the built-in clip
+        of that name."""
         uploaded = f"{tenant_id}/{name}"
         return uploaded if uploaded in self.media.clips else name
 
