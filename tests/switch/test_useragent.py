@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Callable
 
 from helin.sip.auth import DigestVerifier
+from helin.sip.errors import RemoteProtocolError
 from helin.sip.ratelimit import AuthGuard
 from helin.sip.transaction import TimerConfig
 from helin.sip.wire import Address
@@ -119,6 +120,33 @@ def test_bye_from_the_callee_and_reinvite() -> None:
         callee.legs[0].hang_up()
         await until(lambda: leg.ended)
         assert leg.end_reason == "remote-bye"
+        for s in stacks:
+            await s.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_reinvite_the_callee_cannot_take_gets_its_error_and_the_call_goes_on() -> None:
+    async def scenario() -> None:
+        a, _b, callee, stacks = await pair(lambda leg: leg.answer(SDP_B))
+        leg = call(a, stacks[1].port)
+        leg.start()
+        await until(lambda: leg.state is LegState.ANSWERED)
+
+        def refuse(_leg: Leg, sdp: bytes) -> bytes:
+            raise RemoteProtocolError(488, "Not Acceptable Here")
+
+        callee.legs[0].on_reinvite = refuse
+        assert leg.dialog is not None
+        offer = leg.dialog.request(
+            "INVITE", body=SDP_A, extra=[("Content-Type", "application/sdp")]
+        )
+        statuses: list[int] = []
+        a.send_in_dialog(offer, leg.peer(), lambda r: statuses.append(r.status if r else 0))
+        await until(lambda: 488 in statuses)  # after a 100 Trying
+        assert callee.legs[0].state is LegState.ANSWERED and not leg.ended
+        leg.hang_up()
+        await until(lambda: callee.legs[0].ended)
         for s in stacks:
             await s.stop()
 

@@ -119,7 +119,11 @@ class Leg:
             self.ua.respond(tx, make_response(request, 200))
             self._end("remote-bye")
         elif request.method == "INVITE":
-            answer = self.on_reinvite(self, request.body) if request.body else None
+            try:
+                answer = self.on_reinvite(self, request.body) if request.body else None
+            except RemoteProtocolError as exc:  # an offer the call layer cannot take (488)
+                self.ua.respond(tx, make_response(request, exc.status, exc.reason))
+                return
             if request.body:
                 self.remote_sdp = request.body
             body = answer if answer is not None else self.local_sdp
