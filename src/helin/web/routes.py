@@ -25,11 +25,11 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from helin.acd.model import Policy
-from helin.api import routes_admin, routes_agent, routes_groups, routes_live
+from helin.api import routes_admin, routes_agent, routes_clips, routes_groups, routes_live
 from helin.api.auth import Principal, authenticate
 from helin.api.context import ApiContext
 from helin.api.types import RowId
-from helin.store.enums import BUILTIN_CLIPS
+from helin.store.enums import BUILTIN_CLIPS, ClipKind
 from helin.store.tables import AuthToken
 from helin.web import i18n, views
 
@@ -37,7 +37,8 @@ router = APIRouter(include_in_schema=False)
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    "connect-src 'self'; media-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
 )
 HEADERS = {
     "Content-Security-Policy": CSP,
@@ -301,6 +302,12 @@ def _candidates(ctx: ApiContext, me: Principal, members: set[int]) -> list[views
     )
 
 
+def _clip_names(ctx: ApiContext, me: Principal) -> list[str]:
+    """What a group's clip fields suggest: the company's uploads, then the built-in clips."""
+    uploads = [c.name for c in routes_clips.list_clips(me, ctx)]
+    return uploads + sorted(BUILTIN_CLIPS - set(uploads))
+
+
 def _manage_values(ctx: ApiContext, me: Principal, group_id: int) -> Mapping[str, Any]:
     detail = routes_groups.get_group(group_id, me, ctx)
     members = {m.user_id for m in detail.members}
@@ -312,7 +319,7 @@ def _manage_values(ctx: ApiContext, me: Principal, group_id: int) -> Mapping[str
         "overflow_keys": views.OVERFLOW_KEYS,
         "overflow_actions": views.OVERFLOW_ACTIONS,
         "policies": [p.value for p in Policy],
-        "clips": sorted(BUILTIN_CLIPS),
+        "clips": _clip_names(ctx, me),
         "weekly": views.weekly(detail.hours),
         "number_text": views.number_text,
         "candidates": _candidates(ctx, me, members),
@@ -341,6 +348,20 @@ def members_part(request: Request, group_id: RowId) -> Response:
     viewer = _signed_in_part(request)
     values = _manage_values(_context(request), viewer.me, group_id)
     return _render(request, "settings_members.html", viewer, **values)
+
+
+# -- the company's clips --------------------------------------------------------------------
+
+
+@router.get("/manager/clips")
+def clips_page(request: Request) -> Response:
+    """The company's clips: play, upload, replace, delete."""
+    viewer = _manager(request)
+    if isinstance(viewer, Response):
+        return viewer
+    clips = routes_clips.list_clips(viewer.me, _context(request))
+    kinds = [k.value for k in ClipKind]
+    return _render(request, "clips.html", viewer, clips=clips, kinds=kinds)
 
 
 # -- files ----------------------------------------------------------------------------------
