@@ -1,0 +1,228 @@
+"""Tenants never see each other's data, checked for every endpoint of the API.
+
+Beta's boss (agent, manager and tenant admin of Beta) tries every operation on Alpha's
+objects, with a valid body, and must be answered 403 or 404 with Alpha's data unchanged; every
+list Beta's boss reads must hold nothing of Alpha's. A meta-test keeps this honest: every
+operation in the OpenAPI description must be in one of the tables below, so a new endpoint
+fails here until its isolation is checked.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+import soundfile
+from sqlalchemy import select
+
+from helin.store.tables import AuditLog, Clip, Device, Number, Tenant, User
+from tests.api.test_agent_api import signed_in
+from tests.calls.node import Node
+
+CONFIG = """\
+version: 1
+operators:
+  - username: op
+    password: "operator-password-1"
+tenants:
+  - name: Alpha OÜ
+    sip_domain: alpha.test
+    call_center: true
+    recording: true
+    users:
+      - username: alpha-boss
+        password: "alpha-password-1"
+        rights: [agent, manager, tenant_admin]
+        numbers: ["+3725000001"]
+        devices: [{kind: softphone, sip_username: alpha-desk, password: "alpha-sip-secret"}]
+    groups:
+      - name: Alpha support
+        numbers: ["+3726000100"]
+        override: open
+        members: [alpha-boss]
+  - name: Beta AS
+    sip_domain: beta.test
+    call_center: true
+    recording: true
+    users:
+      - username: beta-boss
+        password: "beta-password-1"
+        rights: [agent, manager, tenant_admin]
+        numbers: ["+3725000009"]
+    groups:
+      - name: Beta support
+        numbers: ["+3726000900"]
+        members: [beta-boss]
+"""
+
+SELF_SCOPED = {
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/logout"),
+    ("GET", "/api/v1/auth/tokens"),
+    ("POST", "/api/v1/auth/tokens"),
+    ("GET", "/api/v1/me"),
+    ("GET", "/api/v1/me/groups"),
+    ("PUT", "/api/v1/me/groups"),
+    ("PUT", "/api/v1/me/dnd"),
+    ("PUT", "/api/v1/me/presented-number"),
+    ("POST", "/api/v1/users"),
+    ("POST", "/api/v1/clips"),
+    ("POST", "/api/v1/numbers"),
+}
+"""Operations that act only on the caller or create in the caller's own company; their own
+tests check them (the number test below checks POST /numbers with Alpha's number)."""
+
+OPERATOR_ONLY = {
+    ("GET", "/api/v1/tenants"),
+    ("POST", "/api/v1/tenants"),
+    ("GET", "/api/v1/tenants/{tenant_id}"),
+    ("PATCH", "/api/v1/tenants/{tenant_id}"),
+    ("POST", "/api/v1/tenants/{tenant_id}/admins"),
+}
+"""The provider's operations: any company's user gets 403."""
+
+LISTS = {
+    ("GET", "/api/v1/groups"),
+    ("GET", "/api/v1/users"),
+    ("GET", "/api/v1/numbers"),
+    ("GET", "/api/v1/clips"),
+    ("GET", "/api/v1/live"),
+}
+
+
+def wav() -> bytes:
+    out = io.BytesIO()
+    tone = (3000 * np.sin(2 * np.pi * 440 * np.arange(8000) / 8000)).astype("int16")
+    soundfile.write(out, tone, 8000, format="WAV", subtype="PCM_16")
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    made = Node(tmp_path_factory.mktemp("isolation"), CONFIG).start()
+    yield made
+    made.stop()
+
+
+@pytest.fixture(scope="module")
+def alpha(node: Node) -> dict[str, Any]:
+    """Alpha's objects: what Beta must not reach."""
+    client = signed_in(node, "alpha-boss", "alpha-password-1")
+    clip = client.post("/api/v1/clips", params={"name": "welcome"}, content=wav())
+    assert clip.status_code == 201, clip.text
+    token = client.post("/api/v1/auth/tokens", json={"name": "alpha's script"})
+    assert token.status_code == 201, token.text
+
+    def ids(session: Any) -> dict[str, Any]:
+        return {
+            "tenant_id": session.scalar(select(Tenant.id).where(Tenant.name == "Alpha OÜ")),
+            "user_id": session.scalar(select(User.id).where(User.username == "alpha-boss")),
+            "device_id": session.scalar(
+                select(Device.id).where(Device.sip_username == "alpha-desk")
+            ),
+            "number_id": session.scalar(select(Number.id).where(Number.e164 == "+3725000001")),
+            "clip_id": session.scalar(select(Clip.id).where(Clip.name == "welcome")),
+        }
+
+    found = node.query(ids)
+    found["group_id"] = int(node.group_id("Alpha support"))
+    found["token_id"] = token.json()["id"]
+    return found
+
+
+@pytest.fixture(scope="module")
+def beta(node: Node) -> httpx.Client:
+    return signed_in(node, "beta-boss", "beta-password-1")
+
+
+def cases(a: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(method, path template, request keywords) for every operation on one of Alpha's objects."""
+    json = "json"
+    return [
+        ("DELETE", "/api/v1/auth/tokens/{token_id}", {}),
+        ("PUT", "/api/v1/me/groups/{group_id}", {json: {"logged_in": True}}),
+        ("GET", "/api/v1/groups/{group_id}/calllog", {}),
+        ("GET", "/api/v1/groups/{group_id}", {}),
+        ("PATCH", "/api/v1/groups/{group_id}", {json: {"policy": "uniform"}}),
+        ("PUT", "/api/v1/groups/{group_id}/override", {json: {"mode": "closed"}}),
+        ("PUT", "/api/v1/groups/{group_id}/hours", {json: {"hours": {}}}),
+        ("PUT", "/api/v1/groups/{group_id}/members/{user_id}", {json: {}}),
+        ("DELETE", "/api/v1/groups/{group_id}/members/{user_id}", {}),
+        ("GET", "/api/v1/groups/{group_id}/candidates", {}),
+        ("PUT", "/api/v1/numbers/{number_id}", {json: {"group_id": None, "user_id": None}}),
+        ("DELETE", "/api/v1/numbers/{number_id}", {}),
+        ("GET", "/api/v1/users/{user_id}", {}),
+        ("PATCH", "/api/v1/users/{user_id}", {json: {"display_name": "Mallory"}}),
+        ("DELETE", "/api/v1/users/{user_id}", {}),
+        ("GET", "/api/v1/users/{user_id}/devices", {}),
+        (
+            "POST",
+            "/api/v1/users/{user_id}/devices",
+            {json: {"kind": "softphone", "sip_username": "planted-phone"}},
+        ),
+        ("DELETE", "/api/v1/users/{user_id}/devices/{device_id}", {}),
+        ("GET", "/api/v1/clips/{clip_id}", {}),
+        ("DELETE", "/api/v1/clips/{clip_id}", {}),
+        ("PUT", "/api/v1/clips/{clip_id}/file", {"content": wav()}),
+        ("GET", "/api/v1/clips/{clip_id}/audio", {}),
+        ("GET", "/api/v1/tenants/{tenant_id}", {}),
+        ("PATCH", "/api/v1/tenants/{tenant_id}", {json: {"recording_retention_days": 60}}),
+        (
+            "POST",
+            "/api/v1/tenants/{tenant_id}/admins",
+            {json: {"username": "planted-admin", "password": "planted-pass-1"}},
+        ),
+    ]
+
+
+def test_every_operation_is_checked_here(node: Node, alpha: dict[str, Any]) -> None:
+    with httpx.Client(base_url=node.http, timeout=10) as client:
+        paths = client.get("/api/v1/openapi.json").json()["paths"]
+    operations = {(m.upper(), p) for p, ops in paths.items() for m in ops}
+    checked = SELF_SCOPED | OPERATOR_ONLY | LISTS | {(m, p) for m, p, _ in cases(alpha)}
+    assert operations - checked == set(), "operations without an isolation check"
+    assert checked - operations == set(), "checks of operations that no longer exist"
+
+
+def test_another_companys_objects_are_out_of_reach(
+    node: Node, alpha: dict[str, Any], beta: httpx.Client
+) -> None:
+    before = node.query(lambda s: len(list(s.scalars(select(AuditLog)))))
+    for method, template, request in cases(alpha):
+        answer = beta.request(method, template.format(**alpha), **request)
+        allowed = {403} if (method, template) in OPERATOR_ONLY else {403, 404}
+        assert answer.status_code in allowed, (method, template, answer.status_code, answer.text)
+    # nothing of Alpha's changed hands or content
+    assert node.query(lambda s: len(list(s.scalars(select(AuditLog))))) == before
+    alpha_client = signed_in(node, "alpha-boss", "alpha-password-1")
+    assert alpha_client.get(f"/api/v1/clips/{alpha['clip_id']}").status_code == 200
+    me = alpha_client.get("/api/v1/me").json()
+    assert me["display_name"] != "Mallory"
+    group = alpha_client.get(f"/api/v1/groups/{alpha['group_id']}").json()
+    assert group["policy"] != "uniform"
+
+
+def test_lists_show_nothing_of_another_company(
+    node: Node, alpha: dict[str, Any], beta: httpx.Client
+) -> None:
+    for method, path in sorted(LISTS):
+        answer = beta.request(method, path)
+        assert answer.status_code == 200, (path, answer.text)
+        text = answer.text
+        for mark in ("Alpha", "alpha-", "+3726000100", "+3725000001", "welcome"):
+            assert mark not in text, (path, mark)
+
+
+def test_a_number_of_another_company_cannot_be_taken(
+    node: Node, alpha: dict[str, Any], beta: httpx.Client
+) -> None:
+    beta_group = int(node.group_id("Beta support"))
+    taken = beta.post("/api/v1/numbers", json={"e164": "+3725000001", "group_id": beta_group})
+    assert taken.status_code == 409 and "Alpha" not in taken.text
+    # and another company's user cannot be made a member of my group
+    member = beta.put(f"/api/v1/groups/{beta_group}/members/{alpha['user_id']}", json={})
+    assert member.status_code in (404, 422) and "alpha" not in member.text.lower()
