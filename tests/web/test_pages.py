@@ -63,11 +63,16 @@ def test_pages_send_people_where_they_belong(make_node: MakeNode) -> None:
     with api_client(node.http, "ann", "ann-web-pass") as agent_client:
         assert agent_client.get("/manager", follow_redirects=False).headers["location"] == "/agent"
         assert agent_client.get("/manager/part").status_code == 403
+        for page in ("/admin", "/admin/users/1", "/operator", "/manager/clips"):
+            assert agent_client.get(page, follow_redirects=False).headers["location"] == "/agent"
         support = node.group_id("Support")
         settings = f"/manager/groups/{support}/settings"
         assert agent_client.get(settings, follow_redirects=False).headers["location"] == "/agent"
         assert agent_client.get(settings + "/members").status_code == 404
     with api_client(node.http, "mart", "mart-web-pass") as manager:
+        for page in ("/admin", "/operator"):
+            assert manager.get(page, follow_redirects=False).headers["location"] == "/manager"
+        assert manager.get("/manager/clips").status_code == 200
         assert manager.get("/manager/groups/999999").status_code == 404
         support = node.group_id("Support")
         assert manager.get(f"/manager/groups/{support}").status_code == 200
@@ -162,7 +167,17 @@ def test_every_catalogue_has_every_word_the_pages_and_scripts_use(language: str)
     for path in (WEB / "static").glob("*.js"):
         used |= set(re.findall(r"""\bt\(["']([a-z_.]+)["']\)""", path.read_text()))
     assert used and used <= words, sorted(used - words)
-    prefixes = ("state.", "device.", "outcome.", "direction.", "policy.", "day.")
+    prefixes = (
+        "state.",
+        "device.",
+        "outcome.",
+        "direction.",
+        "policy.",
+        "day.",
+        "clipkind.",
+        "right.",
+        "kind.",
+    )
     for prefix in prefixes:  # built as prefix + value: every value has a word
         assert any(word.startswith(prefix) for word in words), prefix
 

@@ -25,11 +25,20 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from helin.acd.model import Policy
-from helin.api import routes_admin, routes_agent, routes_clips, routes_groups, routes_live
+from helin.api import (
+    admin_numbers,
+    admin_tenants,
+    routes_admin,
+    routes_agent,
+    routes_clips,
+    routes_groups,
+    routes_live,
+)
 from helin.api.auth import Principal, authenticate
 from helin.api.context import ApiContext
 from helin.api.types import RowId
-from helin.store.enums import BUILTIN_CLIPS, ClipKind
+from helin.store.admin import RIGHTS
+from helin.store.enums import BUILTIN_CLIPS, ClipKind, DeviceKind
 from helin.store.tables import AuthToken
 from helin.web import i18n, views
 
@@ -81,8 +90,12 @@ class Viewer:
 
     @property
     def home(self) -> str:
-        if self.me.manager or self.me.tenant_admin:
+        if self.me.manager:
             return "/manager"
+        if self.me.tenant_admin:
+            return "/admin"
+        if self.me.operator:
+            return "/operator"
         if self.me.agent:
             return "/agent"
         return "/home"
@@ -362,6 +375,69 @@ def clips_page(request: Request) -> Response:
     clips = routes_clips.list_clips(viewer.me, _context(request))
     kinds = [k.value for k in ClipKind]
     return _render(request, "clips.html", viewer, clips=clips, kinds=kinds)
+
+
+# -- the tenant admin: users, their phones, numbers ------------------------------------------
+
+
+def _admin(request: Request) -> Viewer | Response:
+    viewer = _viewer(request)
+    if viewer is None:
+        return _to_login(request)
+    if not (viewer.me.tenant_admin and viewer.me.tenant_id is not None):
+        return RedirectResponse(viewer.home, 303, headers=HEADERS)
+    return viewer
+
+
+@router.get("/admin")
+def admin_page(request: Request) -> Response:
+    """The company's users (rights, disabled), new users, and the company's numbers."""
+    viewer = _admin(request)
+    if isinstance(viewer, Response):
+        return viewer
+    ctx, me = _context(request), viewer.me
+    users = routes_admin.list_users(me, ctx)
+    groups = routes_groups.list_groups(me, ctx)
+    owners = [(f"user:{u.id}", u.display_name or u.username) for u in users]
+    owners += [(f"group:{g.id}", g.name) for g in groups]
+    numbers = admin_numbers.list_numbers(me, ctx)
+    return _render(
+        request, "admin.html", viewer, users=users, rights=RIGHTS, numbers=numbers, owners=owners
+    )
+
+
+@router.get("/admin/users/{user_id}")
+def admin_user_page(request: Request, user_id: RowId) -> Response:
+    """A user's phones: terminal status, add one (its SIP password shown once), remove."""
+    viewer = _admin(request)
+    if isinstance(viewer, Response):
+        return viewer
+    ctx = _context(request)
+    try:
+        user = routes_admin.get_user(user_id, viewer.me, ctx)
+    except HTTPException as exc:
+        if exc.status_code != 404:
+            raise
+        return _render(request, "missing.html", viewer, status=404)
+    devices = routes_admin.list_devices(user_id, viewer.me, ctx)
+    kinds = [k.value for k in DeviceKind]
+    return _render(request, "admin_user.html", viewer, user=user, devices=devices, kinds=kinds)
+
+
+# -- the operator: tenants ------------------------------------------------------------------
+
+
+@router.get("/operator")
+def operator_page(request: Request) -> Response:
+    """Every company with its add-ons and recording retention; new companies and their first
+    tenant admin."""
+    viewer = _viewer(request)
+    if viewer is None:
+        return _to_login(request)
+    if not viewer.me.operator:
+        return RedirectResponse(viewer.home, 303, headers=HEADERS)
+    tenants = admin_tenants.list_tenants(viewer.me, _context(request))
+    return _render(request, "operator.html", viewer, tenants=tenants, retention=(30, 60))
 
 
 # -- files ----------------------------------------------------------------------------------
