@@ -91,6 +91,8 @@ LISTS = {
     ("GET", "/api/v1/numbers"),
     ("GET", "/api/v1/clips"),
     ("GET", "/api/v1/live"),
+    ("GET", "/api/v1/calls"),
+    ("GET", "/api/v1/agent-events"),
 }
 
 
@@ -116,6 +118,7 @@ def alpha(node: Node) -> dict[str, Any]:
     assert clip.status_code == 201, clip.text
     token = client.post("/api/v1/auth/tokens", json={"name": "alpha's script"})
     assert token.status_code == 201, token.text
+    assert client.put("/api/v1/me/groups", json={"logged_in": True}).status_code == 204
 
     def ids(session: Any) -> dict[str, Any]:
         return {
@@ -215,6 +218,12 @@ def test_lists_show_nothing_of_another_company(
         text = answer.text
         for mark in ("Alpha", "alpha-", "+3726000100", "+3725000001", "welcome"):
             assert mark not in text, (path, mark)
+    events = beta.get("/api/v1/agent-events").json()["items"]
+    assert alpha["user_id"] not in {e["agent_id"] for e in events}
+    assert beta.get("/api/v1/agent-events", params={"agent_id": alpha["user_id"]}).json() == {
+        "total": 0,
+        "items": [],
+    }
 
 
 def test_a_number_of_another_company_cannot_be_taken(

@@ -11,6 +11,7 @@ from helin.api import (
     routes_auth,
     routes_clips,
     routes_groups,
+    routes_history,
     routes_live,
 )
 from helin.api.context import ApiContext
@@ -35,5 +36,6 @@ def create_app(context: ApiContext) -> FastAPI:
     app.include_router(routes_admin.router)
     app.include_router(routes_live.router)
     app.include_router(routes_clips.router)
+    app.include_router(routes_history.router)
     app.include_router(web_routes.router)
     return app
