@@ -415,7 +415,7 @@ def test_tenant_admins_may_and_other_people_may_not(node: Node) -> None:
 def test_the_endpoints_are_in_the_openapi_description(node: Node) -> None:
     with httpx.Client(base_url=node.http, timeout=10) as client:
         paths = client.get("/api/v1/openapi.json").json()["paths"]
-    assert set(paths["/api/v1/groups/{group_id}"]) == {"get", "patch"}
+    assert set(paths["/api/v1/groups/{group_id}"]) == {"get", "patch", "delete"}
     assert set(paths["/api/v1/groups/{group_id}/members/{user_id}"]) == {"put", "delete"}
     assert "/api/v1/groups/{group_id}/hours" in paths
 
@@ -427,3 +427,27 @@ def test_managers_see_who_may_be_added(node: Node, mart: httpx.Client) -> None:
     assert candidates[0]["name"] == "Ann Agent"
     beta = node.group_id("Beta support")
     assert mart.get(f"/api/v1/groups/{beta}/candidates").status_code == 404
+
+
+def test_tenant_admins_create_and_delete_groups(node: Node) -> None:
+    with closing(signed_in(node, "tiia", "tiia-password-1")) as admin:
+        made = admin.post("/api/v1/groups", json={"name": "Billing", "policy": "regular"})
+        assert made.status_code == 201, made.text
+        billing = made.json()["id"]
+        assert made.json()["policy"] == "regular"
+        helin = node.helin
+        assert helin is not None
+        engine = helin.runtime.engine
+        assert node.call(lambda: engine.group_status(str(billing), 0.0)) is not None
+        assert admin.post("/api/v1/groups", json={"name": "Billing"}).status_code == 409
+        support = node.group_id("Support")
+        refused = admin.delete(f"/api/v1/groups/{support}")
+        assert refused.status_code == 409 and "+3726000100" in refused.text
+        assert admin.delete(f"/api/v1/groups/{billing}").status_code == 204
+        assert admin.get(f"/api/v1/groups/{billing}").status_code == 404
+        assert str(billing) not in node.call(lambda: set(engine._groups))
+    with closing(signed_in(node, "mart", "mart-password-1")) as manager:
+        assert manager.post("/api/v1/groups", json={"name": "Mine"}).status_code == 403
+    with closing(signed_in(node, "bert", "bert-password-1")) as other:
+        sales = node.group_id("Sales")
+        assert other.delete(f"/api/v1/groups/{sales}").status_code == 403  # no admin right

@@ -72,6 +72,7 @@ SELF_SCOPED = {
     ("POST", "/api/v1/users"),
     ("POST", "/api/v1/clips"),
     ("POST", "/api/v1/numbers"),
+    ("POST", "/api/v1/groups"),
 }
 """Operations that act only on the caller or create in the caller's own company; their own
 tests check them (the number test below checks POST /numbers with Alpha's number)."""
@@ -156,6 +157,7 @@ def cases(a: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         ("PUT", "/api/v1/groups/{group_id}/members/{user_id}", {json: {}}),
         ("DELETE", "/api/v1/groups/{group_id}/members/{user_id}", {}),
         ("GET", "/api/v1/groups/{group_id}/candidates", {}),
+        ("DELETE", "/api/v1/groups/{group_id}", {}),
         ("PUT", "/api/v1/numbers/{number_id}", {json: {"group_id": None, "user_id": None}}),
         ("DELETE", "/api/v1/numbers/{number_id}", {}),
         ("GET", "/api/v1/users/{user_id}", {}),

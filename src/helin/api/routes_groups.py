@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel
-from sqlalchemy import select
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from helin.acd.events import Event, GroupOverrideSet, MemberRemoved
-from helin.acd.model import AgentState, GroupStatus
+from helin.acd.events import Event, GroupOverrideSet, GroupRemoved, MemberRemoved
+from helin.acd.model import AgentState, GroupStatus, OverflowKind, Policy
 from helin.api.auth import Context, Me, Principal
 from helin.api.groups_schemas import (
     ActionPublic,
@@ -35,9 +35,9 @@ from helin.api.groups_schemas import (
 )
 from helin.api.types import RowId
 from helin.store import audit, group_edits
-from helin.store.callcenter import Membership
+from helin.store.callcenter import OVERFLOW_ACTIONS, Membership
 from helin.store.provision_schema import DAYS, OVERFLOW_COLUMNS, QueueSpec
-from helin.store.tables import Group, User
+from helin.store.tables import Group, Number, Tenant, User
 from helin.store.yamlsource import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["groups"])
@@ -369,3 +369,93 @@ def list_candidates(group_id: RowId, me: Me, ctx: Context) -> list[Candidate]:
             )
             for u in users
         ]
+
+
+class GroupCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    policy: Policy = Policy.UNIFORM
+
+
+def _admin_of_call_center(session: Session, me: Principal) -> int:
+    """The tenant of a tenant admin whose company has the call-center add-on (else 403)."""
+    if not me.tenant_admin or me.tenant_id is None:
+        raise HTTPException(403, "only a tenant admin creates and deletes groups")
+    if not session.scalar(select(Tenant.call_center).where(Tenant.id == me.tenant_id)):
+        raise HTTPException(403, "your company does not have the call-center add-on")
+    return me.tenant_id
+
+
+@router.post("/groups", response_model=GroupDetail, status_code=201, responses={403: {}, 409: {}})
+def create_group(body: GroupCreate, me: Me, ctx: Context) -> GroupDetail:
+    """A new group (closed until it has opening hours or an override; add numbers through
+    the numbers endpoints and agents through its members)."""
+    now = ctx.clock()
+    with ctx.sessions.begin() as session:
+        tenant = _admin_of_call_center(session, me)
+        taken = session.scalar(
+            select(Group.id).where(Group.tenant_id == tenant, Group.name == body.name)
+        )
+        if taken is not None:
+            raise HTTPException(409, f"your company already has a group called {body.name!r}")
+        group = Group(tenant_id=tenant, name=body.name, policy=body.policy)
+        session.add(group)
+        session.flush()
+        group_id = group.id
+        audit.record(
+            session,
+            user_id=me.user_id,
+            action="group.create",
+            object_type="group",
+            object_id=group_id,
+            at=now,
+            details={"name": body.name},
+        )
+    _changed(ctx, group_id)
+    ctx.live.directory_changed()
+    return _read(ctx, me, group_id)
+
+
+@router.delete("/groups/{group_id}", status_code=204, responses={403: {}, 404: {}, 409: {}})
+def delete_group(group_id: RowId, me: Me, ctx: Context) -> None:
+    """Delete a group with no numbers left (callers still queued are ended; its call history
+    stays)."""
+    now = ctx.clock()
+    with ctx.sessions.begin() as session:
+        tenant = _admin_of_call_center(session, me)
+        group = group_edits.tenant_group(session, tenant, group_id)
+        if group is None:
+            raise HTTPException(404, NOT_FOUND)
+        numbers = list(session.scalars(select(Number.e164).where(Number.group_id == group_id)))
+        if numbers:
+            raise HTTPException(
+                409, f"the group still has numbers ({', '.join(numbers)}); take them away first"
+            )
+        used = session.scalars(
+            select(Group.name).where(
+                Group.tenant_id == tenant,
+                Group.id != group_id,
+                or_(
+                    *(
+                        (getattr(Group, f"{a}_kind") == OverflowKind.FORWARD_GROUP)
+                        & (getattr(Group, f"{a}_target") == str(group_id))
+                        for a in OVERFLOW_ACTIONS
+                    )
+                ),
+            )
+        ).all()
+        if used:
+            raise HTTPException(409, f"groups overflow to it: {', '.join(used)}")
+        audit.record(
+            session,
+            user_id=me.user_id,
+            action="group.delete",
+            object_type="group",
+            object_id=group_id,
+            at=now,
+            details={"name": group.name},
+        )
+        session.delete(group)
+    ctx.live.feed(GroupRemoved(group_id=str(group_id)))
+    ctx.live.directory_changed()
