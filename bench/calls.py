@@ -60,6 +60,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.process import ServerProcess
+
 RESULTS = Path(__file__).parent / "results" / "calls.json"
 SCENARIOS = Path(__file__).parent / "scenarios"
 ROOT = Path(__file__).parent.parent
@@ -91,19 +93,11 @@ MAX_LOSS = 0.001
 QUICK = {"setup_seconds": 8, "hold_window": 6}
 LATE = 5.0
 """Seconds a setup run may take beyond its calls' duration before it counts as fallen behind."""
-TICK = os.sysconf("SC_CLK_TCK")
 CORES = os.cpu_count() or 1
 SERVER_CORE = 0
 SIPP_CORE = 1 if CORES > 1 else 0
 SETTLE_LIMIT = 60.0
 """Seconds to wait after a run for helin to end every call and finish its recordings."""
-
-
-def proc_cpu(pid: int) -> float:
-    """User + system CPU seconds of a process, from /proc."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def udp_snmp() -> dict[str, int]:
@@ -254,7 +248,7 @@ def write_scenarios(workdir: Path, tone: Path) -> dict[str, Path]:
 # ---------------------------------------------------------------- processes
 
 
-class Server:
+class Server(ServerProcess):
     """``bench.calls_server`` pinned to ``SERVER_CORE`` on a copy of the template database."""
 
     def __init__(self, data: Path, log: Path, *, profile: Path | None = None) -> None:
@@ -265,45 +259,17 @@ class Server:
         command = [sys.executable, "-m", "bench.calls_server", "--data-dir", str(data)]
         command += ["--rtp-ports", f"{RTP_PORTS[0]}-{RTP_PORTS[1]}", "--core", str(SERVER_CORE)]
         self.log = log.open("wb")
-        self.proc = subprocess.Popen(
+        super().__init__(
             command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.log,
             cwd=ROOT,
+            what=f"the helin process (its log: {log.name})",
             env=env,
+            stderr=self.log,
+            quit_timeout=30.0,
         )
-        ready = self.read()
-        self.port: int = ready["port"]
-        self.pid: int = ready["pid"]
-
-    def read(self) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the helin process died (its log: {self.log.name})")
-        reply: dict[str, Any] = json.loads(line)
-        return reply
-
-    def stats(self) -> dict[str, Any]:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(b"stats\n")
-        self.proc.stdin.flush()
-        return self.read()
-
-    def cpu(self) -> float:
-        return proc_cpu(self.pid)
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            assert self.proc.stdin is not None
-            self.proc.stdin.write(b"quit\n")
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        super().close()
         self.log.close()
 
 

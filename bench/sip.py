@@ -24,7 +24,6 @@ to ``bench/results/sip.json``. ``--quick`` shortens every run, for iterating.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import json
 import os
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import sip_scenarios
+from bench.process import ServerProcess
 
 RESULTS = Path(__file__).parent / "results" / "sip.json"
 HOST = "127.0.0.1"
@@ -62,17 +62,9 @@ DRAIN_LIMIT = 45.0
 """Seconds to wait for helin's lingering transactions to expire after a full run."""
 LATE = 1.0
 """Seconds a run may take beyond rate·duration calls' worth before it counts as fallen behind."""
-TICK = os.sysconf("SC_CLK_TCK")
 CORES = os.cpu_count() or 1
 SERVER_CORE = 0
 SIPP_CORE = 1 if CORES > 1 else 0
-
-
-def proc_cpu(pid: int) -> float:
-    """User + system CPU seconds of a process, from /proc."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def free_port() -> int:
@@ -82,46 +74,13 @@ def free_port() -> int:
         return port
 
 
-class Server:
+class Server(ServerProcess):
     """``bench.sip_server`` in a subprocess pinned to ``SERVER_CORE``."""
 
     def __init__(self, impl: str) -> None:
         command = [sys.executable, "-m", "bench.sip_server", impl, "--users", str(USERS)]
         command += ["--core", str(SERVER_CORE)]
-        self.proc = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=Path(__file__).parent.parent
-        )
-        ready = self.read()
-        self.port: int = ready["port"]
-        self.pid: int = ready["pid"]
-
-    def read(self) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("the SIP server process died")
-        reply: dict[str, Any] = json.loads(line)
-        return reply
-
-    def stats(self) -> dict[str, Any]:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(b"stats\n")
-        self.proc.stdin.flush()
-        return self.read()
-
-    def cpu(self) -> float:
-        return proc_cpu(self.pid)
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            assert self.proc.stdin is not None
-            self.proc.stdin.write(b"quit\n")
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        super().__init__(command, cwd=Path(__file__).parent.parent, what="the SIP server process")
 
 
 @dataclass
