@@ -70,8 +70,10 @@ GROUPS = f"""\
 CONFIG = company(USERS, GROUPS)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test module: Playwright's sync API keeps an event loop running in the
+    main thread while it lives, and tests after it that call ``asyncio.run`` need it gone."""
     need(
         importlib.util.find_spec("playwright") is not None,
         "the Python package playwright (pip install -e '.[dev]')",
