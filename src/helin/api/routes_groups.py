@@ -65,6 +65,26 @@ def _group(session: Session, me: Principal, group_id: int, *, full: bool = False
     return group
 
 
+def _audit(
+    session: Session,
+    me: Principal,
+    ctx: Context,
+    action: str,
+    group_id: int,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """The audit-log row of a change to a group by ``me``."""
+    audit.record(
+        session,
+        user_id=me.user_id,
+        action=action,
+        object_type="group",
+        object_id=group_id,
+        at=ctx.clock(),
+        details=details,
+    )
+
+
 def _invalid(problems: list[Problem], where: str = "body") -> HTTPException:
     return HTTPException(
         422,
@@ -212,14 +232,13 @@ def update_group(group_id: RowId, body: GroupUpdate, me: Me, ctx: Context) -> Gr
         problems = group_edits.apply_settings(session, group, fields)
         if problems:
             raise _invalid(problems)
-        audit.record(
+        _audit(
             session,
-            user_id=me.user_id,
-            action="group.update",
-            object_type="group",
-            object_id=group_id,
-            at=ctx.clock(),
-            details=body.model_dump(mode="json", exclude_unset=True),
+            me,
+            ctx,
+            "group.update",
+            group_id,
+            body.model_dump(mode="json", exclude_unset=True),
         )
     _changed(ctx, group_id)
     if renamed:
@@ -233,14 +252,13 @@ def set_override(group_id: RowId, body: OverrideUpdate, me: Me, ctx: Context) ->
     with ctx.sessions.begin() as session:
         group = _group(session, me, group_id)
         group.override_mode = body.mode
-        audit.record(
+        _audit(
             session,
-            user_id=me.user_id,
-            action="group.override",
-            object_type="group",
-            object_id=group_id,
-            at=ctx.clock(),
-            details={"mode": body.mode.value if body.mode else None},
+            me,
+            ctx,
+            "group.override",
+            group_id,
+            {"mode": body.mode.value if body.mode else None},
         )
     mode = body.mode.value if body.mode else None
     _changed(ctx, group_id, extra=(GroupOverrideSet(group_id=str(group_id), mode=mode),))
@@ -260,15 +278,7 @@ def set_hours(group_id: RowId, body: CalendarUpdate, me: Me, ctx: Context) -> No
         )
         if problems:
             raise _invalid(problems)
-        audit.record(
-            session,
-            user_id=me.user_id,
-            action="group.hours",
-            object_type="group",
-            object_id=group_id,
-            at=ctx.clock(),
-            details=_calendar_details(body, given),
-        )
+        _audit(session, me, ctx, "group.hours", group_id, _calendar_details(body, given))
     _changed(ctx, group_id)
 
 
@@ -302,15 +312,9 @@ def set_member(group_id: RowId, user_id: RowId, body: MemberUpdate, me: Me, ctx:
                 [Problem(("user_id",), "the user does not have the agent right")], "path"
             )
         row, created = group_edits.set_member(session, group, user, body.order, body.weight)
-        audit.record(
-            session,
-            user_id=me.user_id,
-            action="group.member_add" if created else "group.member_update",
-            object_type="group",
-            object_id=group_id,
-            at=ctx.clock(),
-            details={"user_id": user_id, "order": row.ring_order, "weight": row.weight},
-        )
+        action = "group.member_add" if created else "group.member_update"
+        details = {"user_id": user_id, "order": row.ring_order, "weight": row.weight}
+        _audit(session, me, ctx, action, group_id, details)
     _changed(ctx, group_id, member_of=user_id)
     if created:
         ctx.live.directory_changed()
@@ -325,15 +329,7 @@ def remove_member(group_id: RowId, user_id: RowId, me: Me, ctx: Context) -> None
         if row is None:
             raise HTTPException(404, "no such member")
         session.delete(row)
-        audit.record(
-            session,
-            user_id=me.user_id,
-            action="group.member_remove",
-            object_type="group",
-            object_id=group_id,
-            at=ctx.clock(),
-            details={"user_id": user_id},
-        )
+        _audit(session, me, ctx, "group.member_remove", group_id, {"user_id": user_id})
     removed = MemberRemoved(group_id=str(group_id), agent_id=str(user_id))
     _changed(ctx, group_id, extra=(removed,))
     ctx.live.directory_changed()
@@ -391,7 +387,6 @@ def _admin_of_call_center(session: Session, me: Principal) -> int:
 def create_group(body: GroupCreate, me: Me, ctx: Context) -> GroupDetail:
     """A new group (closed until it has opening hours or an override; add numbers through
     the numbers endpoints and agents through its members)."""
-    now = ctx.clock()
     with ctx.sessions.begin() as session:
         tenant = _admin_of_call_center(session, me)
         taken = session.scalar(
@@ -403,15 +398,7 @@ def create_group(body: GroupCreate, me: Me, ctx: Context) -> GroupDetail:
         session.add(group)
         session.flush()
         group_id = group.id
-        audit.record(
-            session,
-            user_id=me.user_id,
-            action="group.create",
-            object_type="group",
-            object_id=group_id,
-            at=now,
-            details={"name": body.name},
-        )
+        _audit(session, me, ctx, "group.create", group_id, {"name": body.name})
     _changed(ctx, group_id)
     ctx.live.directory_changed()
     return _read(ctx, me, group_id)
@@ -421,7 +408,6 @@ def create_group(body: GroupCreate, me: Me, ctx: Context) -> GroupDetail:
 def delete_group(group_id: RowId, me: Me, ctx: Context) -> None:
     """Delete a group with no numbers left (callers still queued are ended; its call history
     stays)."""
-    now = ctx.clock()
     with ctx.sessions.begin() as session:
         tenant = _admin_of_call_center(session, me)
         group = group_edits.tenant_group(session, tenant, group_id)
@@ -447,15 +433,7 @@ def delete_group(group_id: RowId, me: Me, ctx: Context) -> None:
         ).all()
         if used:
             raise HTTPException(409, f"groups overflow to it: {', '.join(used)}")
-        audit.record(
-            session,
-            user_id=me.user_id,
-            action="group.delete",
-            object_type="group",
-            object_id=group_id,
-            at=now,
-            details={"name": group.name},
-        )
+        _audit(session, me, ctx, "group.delete", group_id, {"name": group.name})
         session.delete(group)
     ctx.live.feed(GroupRemoved(group_id=str(group_id)))
     ctx.live.directory_changed()
