@@ -23,6 +23,7 @@ from helin.acd.events import DevicesReachable, Event, GroupConfigured
 from helin.acd.model import AgentState, GroupStatus
 from helin.api.app import create_app
 from helin.api.context import ApiContext
+from helin.api.throttle import ThrottlePolicy
 from helin.clips.library import default_library
 from helin.config import Settings
 from helin.media.clip import Clip, ClipLibrary, load_clip
@@ -194,13 +195,26 @@ class Helin:
     async def _start_http(self) -> None:
         """The API (and later the web app) on the same loop, through uvicorn."""
         live = EngineLive(self, asyncio.get_running_loop())
+        settings = self.settings
+        signin = ThrottlePolicy(
+            window=settings.signin_window,
+            block_after=settings.signin_block_after,
+            block_seconds=settings.signin_block_seconds,
+            max_delay=settings.signin_max_delay,
+        )
         api = create_app(
-            ApiContext(sessions=self.sessions, live=live, data_dir=self.settings.data_dir)
+            ApiContext(
+                sessions=self.sessions,
+                live=live,
+                data_dir=settings.data_dir,
+                signin=signin,
+                signin_trusted_days=settings.signin_trusted_days,
+            )
         )
         config = uvicorn.Config(
             api,
-            host=self.settings.http_host,
-            port=self.settings.http_port,
+            host=settings.http_host,
+            port=settings.http_port,
             log_level="warning",
             lifespan="off",
             access_log=False,

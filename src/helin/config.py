@@ -38,6 +38,17 @@ class Settings(BaseSettings):
     default_timezone: str = "Europe/Tallinn"
     """Time zone for groups that do not name their own."""
     log_level: str = "INFO"
+    signin_window: float = Field(default=900.0, gt=0)
+    """Seconds a failed web or API sign-in is remembered (per address and per user name)."""
+    signin_block_after: int = Field(default=10, ge=1)
+    """Failed sign-ins within the window that block the address or the user name."""
+    signin_block_seconds: float = Field(default=900.0, gt=0)
+    """How long such a block lasts."""
+    signin_max_delay: float = Field(default=2.0, ge=0)
+    """The longest delay added to a failed sign-in's answer (doubling from 0.1 s)."""
+    signin_trusted_days: int = Field(default=90, ge=0)
+    """A user name's block does not apply at an address where that user signed in within this
+    many days (0: never exempt)."""
 
     @field_validator("rtp_ports", mode="before")
     @classmethod

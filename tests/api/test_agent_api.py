@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from helin.store.callcenter import Membership
-from helin.store.tables import AuditLog, User
+from helin.store.tables import AuditLog, AuthToken, User
 from tests.calls.node import Node
 
 CONFIG = """\
@@ -155,3 +155,57 @@ def test_password_guessing_is_slowed_then_blocked(node: Node) -> None:
             "/api/v1/auth/login", json={"username": "ann", "password": "ann-password-1"}
         )
         assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+
+
+def _from(node: Node, address: str) -> httpx.Client:
+    """A client whose connections come from ``address`` (any of 127.0.0.0/8)."""
+    transport = httpx.HTTPTransport(local_address=address)
+    return httpx.Client(base_url=node.http, timeout=30, transport=transport)
+
+
+def _sign_in(client: httpx.Client, password: str) -> int:
+    body = {"username": "ann", "password": password}
+    return client.post("/api/v1/auth/login", json=body).status_code
+
+
+def test_guesses_from_elsewhere_never_lock_the_user_out_where_they_signed_in(
+    tmp_path: Path,
+) -> None:
+    made = Node(tmp_path, CONFIG)
+    made.settings = made.settings.model_copy(update={"signin_max_delay": 0.0})
+    node = made.start()
+    try:
+        with (
+            _from(node, "127.0.0.1") as ann,
+            _from(node, "127.0.0.2") as attacker,
+            _from(node, "127.0.0.3") as stranger,
+        ):
+            assert _sign_in(ann, "ann-password-1") == 200  # her usual address
+            guesses = [_sign_in(attacker, f"guess{n}") for n in range(10)]
+            assert guesses == [401] * 10
+            # the user name is blocked: right or wrong, guesses from other addresses get 429
+            assert _sign_in(attacker, "ann-password-1") == 429
+            assert _sign_in(stranger, "ann-password-1") == 429
+            assert _sign_in(ann, "ann-password-1") == 200  # ... but not where she signed in
+            assert _sign_in(attacker, "guess-again") == 429  # her sign-in lifted nothing
+            rows = node.query(
+                lambda s: list(s.scalars(select(AuthToken.address).where(AuthToken.address != "")))
+            )
+            assert rows == ["127.0.0.1", "127.0.0.1"]
+    finally:
+        node.stop()
+
+
+def test_the_trusted_address_is_still_blocked_by_its_own_failures(tmp_path: Path) -> None:
+    made = Node(tmp_path, CONFIG)
+    made.settings = made.settings.model_copy(
+        update={"signin_max_delay": 0.0, "signin_block_after": 3}
+    )
+    node = made.start()
+    try:
+        with _from(node, "127.0.0.1") as ann:
+            assert _sign_in(ann, "ann-password-1") == 200
+            assert [_sign_in(ann, f"guess{n}") for n in range(3)] == [401] * 3
+            assert _sign_in(ann, "ann-password-1") == 429  # the per-address block holds
+    finally:
+        node.stop()

@@ -29,7 +29,7 @@ def create_app(context: ApiContext) -> FastAPI:
         redoc_url=None,
     )
     app.state.context = context
-    app.state.throttle = LoginThrottle()
+    app.state.throttle = LoginThrottle(context.signin)
     app.include_router(routes_auth.router)
     app.include_router(routes_agent.router)
     app.include_router(routes_groups.router)

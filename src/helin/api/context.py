@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from helin.acd.events import Event
 from helin.acd.model import AgentState, GroupStatus
+from helin.api.throttle import ThrottlePolicy
 
 
 class Live(Protocol):
@@ -51,3 +52,7 @@ class ApiContext:
     """Where uploaded clips (``clips/``) and recordings live."""
     secure_cookies: bool = False
     """Mark the session cookie ``Secure`` (when helin is served over HTTPS)."""
+    signin: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    """How failed sign-ins are slowed and blocked."""
+    signin_trusted_days: int = 90
+    """A user name's block spares addresses where the user signed in within this many days."""

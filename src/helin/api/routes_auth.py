@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from helin.api.auth import COOKIE, Context, Me
+from helin.api.context import ApiContext
 from helin.api.throttle import LoginThrottle
 from helin.api.types import RowId
 from helin.store import accounts, audit, tokens
@@ -58,7 +60,10 @@ async def login(body: Credentials, request: Request, response: Response, ctx: Co
     client = request.client.host if request.client else "unknown"
     keys = [f"ip:{client}", f"user:{body.username.lower()}"]
     now = ctx.clock()
-    wait = throttle.blocked(keys, now.timestamp())
+    wait = throttle.blocked(keys[:1], now.timestamp())
+    name_wait = throttle.blocked(keys[1:], now.timestamp())
+    if name_wait > 0 and not _trusted(ctx, body.username, client, now):
+        wait = max(wait, name_wait)
     if wait > 0:
         raise HTTPException(
             429, "too many failed sign-ins; try again later", {"Retry-After": str(int(wait) + 1)}
@@ -69,9 +74,8 @@ async def login(body: Credentials, request: Request, response: Response, ctx: Co
         # verify even for unknown users, so the answer takes as long either way
         ok = accounts.verify_password(user.password_hash if user else None, body.password) and ok
         if ok and user is not None:
-            issued = tokens.issue(
-                session, user.id, "session", request.headers.get("User-Agent", ""), now
-            )
+            agent = request.headers.get("User-Agent", "")
+            issued = tokens.issue(session, user.id, "session", agent, now, client)
             audit.record(
                 session,
                 user_id=user.id,
@@ -90,7 +94,7 @@ async def login(body: Credentials, request: Request, response: Response, ctx: Co
         throttle.blocks.clear()
         await asyncio.sleep(delay)
         raise HTTPException(401, "wrong user name or password")
-    throttle.succeeded(keys[1])
+    throttle.succeeded(keys[1], now.timestamp())
     response.set_cookie(
         COOKIE,
         issued.token,
@@ -101,6 +105,19 @@ async def login(body: Credentials, request: Request, response: Response, ctx: Co
         path="/",
     )
     return result
+
+
+def _trusted(ctx: ApiContext, username: str, address: str, now: datetime) -> bool:
+    """Whether the user signed in from this address lately: their user name's block, which
+    anyone anywhere can set off, must not keep them out there."""
+    if ctx.signin_trusted_days <= 0:
+        return False
+    since = now - timedelta(days=ctx.signin_trusted_days)
+    with ctx.sessions() as session:
+        trusted = tokens.signed_in_from(session, username, address, since)
+    if trusted:
+        log.info("sign-in for %r from %s: user name blocked, address trusted", username, address)
+    return trusted
 
 
 @router.post("/logout", status_code=204)

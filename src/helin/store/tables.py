@@ -292,6 +292,8 @@ class AuthToken(Base):
     """``session`` (the web app's cookie) or ``api`` (a personal token)."""
     name: Mapped[str] = mapped_column(String(100), default="")
     """What the user called an API token; the browser's user agent for a session."""
+    address: Mapped[str | None] = mapped_column(String(45))
+    """The client address a session was signed in from (a user name's sign-in block spares it)."""
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     csrf: Mapped[str | None] = mapped_column(String(64))
     """A session's CSRF token: unsafe requests with the cookie must echo it in a header."""

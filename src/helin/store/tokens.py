@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from helin.store.tables import AuthToken, User
@@ -33,13 +33,22 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(session: Session, user_id: int, kind: str, name: str, now: datetime) -> Issued:
-    """A new session (with its CSRF token) or API token for ``user_id``."""
+def issue(
+    session: Session,
+    user_id: int,
+    kind: str,
+    name: str,
+    now: datetime,
+    address: str | None = None,
+) -> Issued:
+    """A new session (with its CSRF token) or API token for ``user_id``; ``address`` is the
+    client's, kept with a session."""
     token = secrets.token_urlsafe(32)
     row = AuthToken(
         user_id=user_id,
         kind=kind,
         name=name[:100],
+        address=address[:45] if address else None,
         token_sha256=_digest(token),
         csrf=secrets.token_urlsafe(24) if kind == "session" else None,
         created_at=now,
@@ -95,3 +104,19 @@ def api_tokens(session: Session, user_id: int) -> list[AuthToken]:
             .order_by(AuthToken.id)
         )
     )
+
+
+def signed_in_from(session: Session, username: str, address: str, since: datetime) -> bool:
+    """Whether ``username`` signed in to the web app from ``address`` at ``since`` or later."""
+    found = session.scalar(
+        select(AuthToken.id)
+        .join(User, User.id == AuthToken.user_id)
+        .where(
+            func.lower(User.username) == username.lower(),
+            AuthToken.kind == "session",
+            AuthToken.address == address,
+            AuthToken.created_at >= since,
+        )
+        .limit(1)
+    )
+    return found is not None
