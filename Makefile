@@ -2,18 +2,26 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# `make run` installs what running helin needs; `make test` (and the benches) add the dev extra.
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 DATA_DIR ?= data
 # CI sets CI=true: every test then must run (no skips for missing tools).
 export HELIN_REQUIRE_ALL ?= $(if $(filter true 1,$(CI)),1,0)
 
 .PHONY: run test lint typecheck bench bench-acd bench-media bench-sip bench-calls system-deps clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $@
 
 run: $(STAMP)
 	$(BIN)/helin setup --data-dir $(DATA_DIR)
@@ -22,28 +30,28 @@ run: $(STAMP)
 system-deps:
 	sh scripts/system-deps.sh
 
-test: system-deps $(STAMP)
+test: system-deps $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 bench: bench-acd bench-media bench-sip bench-calls
 
-bench-acd: $(STAMP)
+bench-acd: $(DEV_STAMP)
 	$(BIN)/python -m bench.acd
 
-bench-media: $(STAMP)
+bench-media: $(DEV_STAMP)
 	$(BIN)/python -m bench.media
 
-bench-sip: $(STAMP)
+bench-sip: $(DEV_STAMP)
 	$(BIN)/python -m bench.sip
 
-bench-calls: $(STAMP)
+bench-calls: $(DEV_STAMP)
 	$(BIN)/python -m bench.calls
 
 clean:
