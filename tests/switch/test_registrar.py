@@ -184,6 +184,19 @@ def test_ping_timeout_makes_the_device_unreachable_and_an_answer_reachable_again
     assert w.registrar.status("d1") is TerminalStatus.REACHABLE
 
 
+def test_a_ping_timing_out_after_the_phone_registered_again_leaves_it_reachable() -> None:
+    w = World()
+    w.register()
+    [(binding, _)] = w.registrar.pings(Address("127.0.0.1", 5060))
+    assert w.register(now=NOW + 20).status == 200  # re-registers while the ping is out
+    w.registrar.ping_timed_out(binding)
+    assert w.registrar.status("d1") is TerminalStatus.REACHABLE
+    assert [b.contact for b in w.registrar.reachable_contacts("u1")] == [binding.contact]
+    [(fresh, _)] = w.registrar.pings(Address("127.0.0.1", 5060))
+    w.registrar.ping_timed_out(fresh)  # the next ping's timeout still counts
+    assert w.registrar.status("d1") is TerminalStatus.UNREACHABLE
+
+
 def test_a_device_may_only_register_its_own_aor() -> None:
     w = World()
     w.devices["other"] = device("other")

@@ -212,6 +212,10 @@ class Registrar:
             self._update_status(binding.device_id)
 
     def ping_timed_out(self, binding: Binding) -> None:
+        """The ping sent to ``binding`` went unanswered. A phone that registered again after
+        the ping left (a new binding for the contact) has shown it is there: no change."""
+        if self._bindings.get(binding.device_id, {}).get(binding.contact) != binding:
+            return
         self._alive.get(binding.device_id, set()).discard(binding.contact)
         self._update_status(binding.device_id)
 
