@@ -91,7 +91,8 @@ def test_calllog_prints_a_groups_calls_missed_marked(
 
     from helin.acd.commands import CallRecord
     from helin.acd.model import Outcome
-    from helin.store import calllog, db, repos
+    from helin.records import CallOpened
+    from helin.store import db, records
     from helin.store.tables import Group
 
     example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "provision.yaml"
@@ -103,12 +104,11 @@ def test_calllog_prints_a_groups_calls_missed_marked(
         assert group is not None
         group_id = group.id
         for n, outcome in enumerate((Outcome.ANSWERED, Outcome.ABANDONED)):
-            calllog.open_call(
-                session,
+            opened = CallOpened(
                 call_id=f"c{n}",
                 direction="inbound",
-                tenant_id=group.tenant_id,
-                group_id=group.id,
+                tenant_id=str(group.tenant_id),
+                group_id=str(group.id),
                 agent_id=None,
                 caller=f"+372555000{n}",
                 number="+3726001000",
@@ -124,7 +124,7 @@ def test_calllog_prints_a_groups_calls_missed_marked(
                 arrived_at=1_790_000_000.0 + n,
                 ended_at=1_790_000_010.0 + n,
             )
-            repos.write_records(session, [record])
+            records.write(session, [opened, record])
     engine.dispose()
     capsys.readouterr()
     assert main(["calllog", "--data-dir", str(tmp_path), "Support"]) == 0

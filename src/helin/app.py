@@ -9,15 +9,14 @@ import os
 import secrets
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TypeVar
 
 import uvicorn
-from sqlalchemy.orm import Session, sessionmaker
 
-from helin.acd.commands import Command, Record
+from helin.acd.commands import Command, Output
 from helin.acd.engine import AcdEngine, AcdUsageError
 from helin.acd.events import DevicesReachable, Event, GroupConfigured
 from helin.acd.model import AgentState, GroupStatus
@@ -27,12 +26,14 @@ from helin.api.throttle import ThrottlePolicy
 from helin.clips.library import default_library
 from helin.config import Settings
 from helin.media.clip import Clip, ClipLibrary, load_clip
-from helin.media.recorder import Recording, finalise_orphans
+from helin.media.recorder import finalise_orphans
+from helin.records import CallLayerRecord, Record
 from helin.sip.auth import Algorithm
 from helin.sip.wire import Address
 from helin.store import accounts, calllog, clipdata, db, directory, repos, sipdata
+from helin.store import records as store_records
 from helin.switch.authn import Device
-from helin.switch.calls import CallClosed, CallLayer, CallOpened
+from helin.switch.calls import CallLayer, recording_made
 from helin.switch.directory import Directory, GroupEntry, UserEntry
 from helin.switch.mediaserver import MediaServer
 from helin.switch.registrar import Binding
@@ -107,9 +108,13 @@ class Helin:
         assert self.sip is not None
         return self.sip.stack.port
 
-    def _write_records(self, records: list[Record]) -> None:
+    def _write_records(self, records: Sequence[Record | Output]) -> None:
+        """The one route by which call rows, offers and agent events reach the store."""
         with self.sessions.begin() as session:
-            repos.write_records(session, records)
+            store_records.write(session, records)
+
+    def _write_record(self, record: CallLayerRecord) -> None:
+        self._write_records([record])
 
     def _carry_out(self, commands: list[Command]) -> None:
         if self.calls is not None:
@@ -162,7 +167,7 @@ class Helin:
             media=media,
             directory=book,
             feed=self.runtime.feed,
-            log=StoreCallLog(self.sessions),
+            record=self._write_record,
             recordings=self.recordings,
         )
         sip.ua.handler = self.calls
@@ -282,11 +287,11 @@ class Helin:
         """Finish recordings a crash left as spools, and record them with their calls."""
         if not self.recordings.exists():
             return
-        store = StoreCallLog(self.sessions)
         for recording in finalise_orphans(self.recordings):
             tenant = recording.path.parent.parent.name
             if tenant.isdigit():
-                store.recorded(recording.path.stem, tenant, recording)
+                made = recording_made(recording.path.stem, tenant, recording, time.time())
+                self._write_records([made])
 
     async def stop(self) -> None:
         if self.http is not None and self._http_task is not None:
@@ -385,54 +390,6 @@ class EngineLive:
             sip.realms.update(realms)
 
         self._on_loop(change)
-
-
-class StoreCallLog:
-    """The call layer's ``CallLog``, one transaction per call event."""
-
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self.sessions = sessions
-
-    def opened(self, call: CallOpened) -> None:
-        with self.sessions.begin() as session:
-            calllog.open_call(
-                session,
-                call_id=call.call_id,
-                direction=call.direction,
-                tenant_id=int(call.tenant_id),
-                group_id=_int(call.group_id),
-                agent_id=_int(call.agent_id),
-                caller=call.caller,
-                number=call.number,
-                arrived_at=call.arrived_at,
-            )
-
-    def closed(self, call: CallClosed) -> None:
-        with self.sessions.begin() as session:
-            calllog.close_call(
-                session,
-                call_id=call.call_id,
-                ended_at=call.ended_at,
-                answered_at=call.answered_at,
-                outcome=call.outcome,
-            )
-
-    def recorded(self, call_id: str, tenant_id: str, recording: Recording) -> None:
-        with self.sessions.begin() as session:
-            calllog.add_recording(
-                session,
-                call_id=call_id,
-                tenant_id=int(tenant_id),
-                path=str(recording.path),
-                size=recording.size,
-                sha256=recording.sha256,
-                duration=recording.duration,
-                now=time.time(),
-            )
-
-
-def _int(text: str | None) -> int | None:
-    return None if text is None else int(text)
 
 
 def _secret(data_dir: Path) -> bytes:

@@ -328,11 +328,11 @@ class World:
             segments = [self.records[(call.id, k)] for k in range(call.segment + 1)]
             assert {k for (cid, k) in self.records if cid == call.id} == set(range(len(segments)))
             for prev, nxt in itertools.pairwise(segments):
-                assert prev.forwarded_to == f"group:{nxt.group_id}", (prev, nxt)
+                assert prev.overflow_group == nxt.group_id, (prev, nxt)
+                assert prev.forwarded_to is None, prev
                 assert nxt.arrived_at == prev.ended_at
                 assert nxt.caller == prev.caller and nxt.number == prev.number
-            last = segments[-1].forwarded_to
-            assert last is None or not last.startswith("group:"), segments[-1]
+            assert segments[-1].overflow_group is None, segments[-1]
             assert len(segments) <= MAX_SEGMENTS
             assert call.terminal <= 1
         for key, record in self.records.items():
@@ -422,7 +422,9 @@ class World:
         else:
             self.expect.extend(items)
 
-    def _record_exp(self, call: SCall, forwarded_to: str | None = None) -> Exp:
+    def _record_exp(
+        self, call: SCall, forwarded_to: str | None = None, overflow_group: str | None = None
+    ) -> Exp:
         assert call.exit is not None
         outcome, reason = call.exit
         return exp(
@@ -433,6 +435,7 @@ class World:
             outcome=outcome,
             overflow_reason=reason,
             forwarded_to=forwarded_to,
+            overflow_group=overflow_group,
         )
 
     def _leave(
@@ -460,7 +463,7 @@ class World:
             and target is not call.group
             and call.segment + 1 < MAX_SEGMENTS
         ):
-            return [*items, self._record_exp(call, f"group:{target.id}")]
+            return [*items, self._record_exp(call, overflow_group=target.id)]
         stop = [exp(StopMusic, call_id=call.id)] if call.music else []
         if action.kind is OverflowKind.FORWARD_NUMBER and action.target:
             return [
@@ -938,9 +941,9 @@ class World:
             if wrap_up > 0:
                 agent.wrap_up_length = wrap_up
                 self._push([self._agent_exp(agent.id, "wrap_up_start", call.group.id)], front=True)
-        if o.forwarded_to is not None and o.forwarded_to.startswith("group:"):
+        if o.overflow_group is not None:
             assert o.outcome in (Outcome.OVERFLOWED, Outcome.CLOSED), o
-            self._start_segment(call, self.groups[o.forwarded_to.removeprefix("group:")])
+            self._start_segment(call, self.groups[o.overflow_group])
             return
         caller_left = isinstance(self.event, ev.CallerHungUp) and self.event.call_id == call.id
         expected_terminal = 0 if caller_left and call.phase != "bridged" else 1
@@ -1671,9 +1674,9 @@ def test_reconfiguring_to_overflow_while_unstaffed_moves_the_queue() -> None:
     assert [w.calls[c].group.id for c in ("c1", "c2")] == ["g", "g"]
     out = w.send(ev.GroupConfigured(group=replace(config, queue=overflow)))
     moved = [
-        (o.call_id, o.overflow_reason, o.forwarded_to) for o in out if isinstance(o, CallRecord)
+        (o.call_id, o.overflow_reason, o.overflow_group) for o in out if isinstance(o, CallRecord)
     ]
-    assert moved == [(c, OverflowReason.NO_AGENTS, "group:h") for c in ("c1", "c2")]
+    assert moved == [(c, OverflowReason.NO_AGENTS, "h") for c in ("c1", "c2")]
     assert [w.calls[c].group.id for c in ("c1", "c2")] == ["h", "h"]
     w.finish()
 
@@ -1694,7 +1697,7 @@ def test_overflow_chain_stops_after_max_segments() -> None:
     w.send(ev.CallArrived(call_id="c", group_id="r0"))
     segments = sorted(k for (cid, k) in w.records if cid == "c")
     assert segments == list(range(MAX_SEGMENTS))
-    assert w.records[("c", MAX_SEGMENTS - 1)].forwarded_to is None
+    assert w.records[("c", MAX_SEGMENTS - 1)].overflow_group is None
     w.finish()
 
 

@@ -231,7 +231,8 @@ def test_overflow_to_another_group_starts_a_new_segment() -> None:
     out = h.advance(60)
     assert offered(out) == [("c1", "b")]
     first = of(CallRecord, out)[0]
-    assert (first.segment, first.group_id, first.forwarded_to) == (0, "g", "group:backup")
+    assert (first.segment, first.group_id, first.overflow_group) == (0, "g", "backup")
+    assert first.forwarded_to is None
     h.send(ev.OfferAnswered(call_id="c1", agent_id="b"))
     h.send(ev.CallerHungUp(call_id="c1"))
     second = of(CallRecord, h.log)[-1]

@@ -11,7 +11,8 @@ import pytest
 
 from helin.acd.commands import CallRecord
 from helin.acd.model import Outcome
-from helin.store import calllog, db, repos
+from helin.records import CallClosed, CallOpened
+from helin.store import db, records
 from helin.store.tables import Group
 from tests.api.test_agent_api import CONFIG, signed_in
 from tests.calls.node import Node
@@ -37,17 +38,17 @@ def make_calls(node: Node, group: str, count: int, *, outbound: int = 0) -> None
         for n in range(count + outbound):
             call_id = f"{group}-{n}"
             at = T0 + 60 * n
-            calllog.open_call(
-                session,
+            opened = CallOpened(
                 call_id=call_id,
                 direction="inbound" if n < count else "outbound",
-                tenant_id=tenant.tenant_id,
-                group_id=group_id,
+                tenant_id=str(tenant.tenant_id),
+                group_id=str(group_id),
                 agent_id=None,
                 caller=f"+3725{n:07d}",
                 number="+3726000100",
                 arrived_at=at,
             )
+            records.write(session, [opened])
             if n < count:
                 outcome = Outcome.ABANDONED if n % 3 == 0 else Outcome.ANSWERED
                 record = CallRecord(
@@ -60,11 +61,12 @@ def make_calls(node: Node, group: str, count: int, *, outbound: int = 0) -> None
                     arrived_at=at,
                     ended_at=at + 30,
                 )
-                repos.write_records(session, [record])
+                records.write(session, [record])
             else:
-                calllog.close_call(
-                    session, call_id=call_id, ended_at=at + 30, answered_at=at, outcome="answered"
+                closed = CallClosed(
+                    call_id=call_id, ended_at=at + 30, answered_at=at, outcome=Outcome.ANSWERED
                 )
+                records.write(session, [closed])
     engine.dispose()
 
 

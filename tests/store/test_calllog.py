@@ -1,4 +1,5 @@
-"""Call rows opened, closed, failed after a crash; recordings; the group call log."""
+"""Call rows opened, closed, failed after a crash; recordings; the group call log: all written
+through the one writer (``records.write``)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from helin.acd.commands import CallRecord
 from helin.acd.model import Outcome
-from helin.store import calllog, repos
+from helin.records import CallClosed, CallOpened, RecordingMade
+from helin.store import calllog, history, records
 from helin.store.enums import Direction
 from helin.store.provision import provision_file
-from helin.store.tables import Call, Group, Tenant
+from helin.store.tables import Call, Group, Recording, Tenant
 from tests.store.conftest import EXAMPLE
 
 T0 = 1_790_000_000.0
@@ -28,17 +30,17 @@ def setup(session: Session, url: str) -> tuple[int, int, int]:
 
 
 def inbound(session: Session, tenant: int, group: int, call_id: str, at: float) -> None:
-    calllog.open_call(
-        session,
+    opened = CallOpened(
         call_id=call_id,
         direction="inbound",
-        tenant_id=tenant,
-        group_id=group,
+        tenant_id=str(tenant),
+        group_id=str(group),
         agent_id=None,
         caller="+3725550001",
         number="+3726001000",
         arrived_at=at,
     )
+    records.write(session, [opened])
 
 
 def record(call_id: str, group: int, outcome: Outcome, at: float, **extra: object) -> CallRecord:
@@ -61,7 +63,7 @@ def test_open_rows_are_closed_by_the_engine_or_failed_after_a_crash(
     tenant, support, _ = setup(session, migrated_url)
     inbound(session, tenant, support, "a", T0)
     inbound(session, tenant, support, "b", T0 + 1)
-    repos.write_records(session, [record("a", support, Outcome.ANSWERED, T0)])
+    records.write(session, [record("a", support, Outcome.ANSWERED, T0)])
     assert calllog.fail_open_calls(session, T0 + 100) == 1
     rows = {c.call_id: c for c in session.scalars(select(Call))}
     assert rows["a"].outcome is Outcome.ANSWERED
@@ -74,9 +76,12 @@ def test_an_overflow_to_a_group_opens_the_next_segments_row(
 ) -> None:
     tenant, support, sales = setup(session, migrated_url)
     inbound(session, tenant, support, "a", T0)
-    repos.write_records(
-        session, [record("a", support, Outcome.OVERFLOWED, T0, forwarded_to=f"group:{sales}")]
+    records.write(
+        session, [record("a", support, Outcome.OVERFLOWED, T0, overflow_group=str(sales))]
     )
+    first = session.scalar(select(Call).where(Call.segment == 0))
+    assert first is not None and first.overflow_group_id == sales and first.forwarded_to is None
+    assert not history.is_missed(first)  # handed on to Sales, not missed in Support
     assert calllog.fail_open_calls(session, T0 + 100) == 1  # the segment in Sales was open
     second = session.scalar(select(Call).where(Call.segment == 1))
     assert second is not None and second.group_id == sales
@@ -86,30 +91,31 @@ def test_personal_calls_are_closed_and_recordings_kept_for_the_retention(
     session: Session, migrated_url: str
 ) -> None:
     tenant, support, _ = setup(session, migrated_url)
-    calllog.open_call(
-        session,
+    opened = CallOpened(
         call_id="out",
         direction="outbound",
-        tenant_id=tenant,
-        group_id=support,
+        tenant_id=str(tenant),
+        group_id=str(support),
         agent_id=None,
         caller="+3726001000",
         number="+3728000000",
         arrived_at=T0,
     )
-    calllog.close_call(
-        session, call_id="out", ended_at=T0 + 60, answered_at=T0 + 5, outcome="answered"
+    closed = CallClosed(
+        call_id="out", ended_at=T0 + 60, answered_at=T0 + 5, outcome=Outcome.ANSWERED
     )
-    recording = calllog.add_recording(
-        session,
+    made = RecordingMade(
         call_id="out",
-        tenant_id=tenant,
+        tenant_id=str(tenant),
         path="/x/out.wav",
         size=1000,
         sha256="0" * 64,
         duration=55.0,
-        now=T0 + 61,
+        made_at=T0 + 61,
     )
+    records.write(session, [opened, closed, made])
+    recording = session.scalar(select(Recording))
+    assert recording is not None
     call = session.scalar(select(Call))
     assert call is not None and call.outcome is Outcome.ANSWERED and call.answered_at is not None
     assert recording.call_row_id == call.id
@@ -124,7 +130,7 @@ def test_the_group_call_log_is_the_last_99_newest_first_missed_flagged(
     for n in range(105):
         inbound(session, tenant, support, f"c{n}", T0 + n)
         outcome = Outcome.ABANDONED if n % 3 == 0 else Outcome.ANSWERED
-        repos.write_records(session, [record(f"c{n}", support, outcome, T0 + n)])
+        records.write(session, [record(f"c{n}", support, outcome, T0 + n)])
     inbound(session, tenant, sales, "elsewhere", T0 + 500)
     log = calllog.group_call_log(session, support)
     assert len(log) == 99

@@ -39,7 +39,7 @@ def test_downgrade_to_base_and_upgrade_again(migrated_url: str) -> None:
         inspector = inspect(engine)
         assert set(inspector.get_table_names()) == TABLES | {"alembic_version"}
         with engine.connect() as connection:
-            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
+            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0005"
     finally:
         engine.dispose()
 
@@ -164,3 +164,40 @@ def test_calls_take_the_values_revision_0002_added(engine: Engine) -> None:
                 " 'lost', 0)"
             )
         )
+
+
+def test_revision_0005_moves_group_overflows_out_of_forwarded_to(migrated_url: str) -> None:
+    from helin.store.provision import provision_file
+    from tests.store.conftest import EXAMPLE
+
+    provision_file(migrated_url, EXAMPLE)
+    downgrade(migrated_url, "0004")
+    engine = make_engine(migrated_url)
+    try:
+        with engine.begin() as connection:
+            group = connection.scalar(text("SELECT min(id) FROM groups"))
+            for call_id, target in (
+                ("g", f"group:{group}"),
+                ("n", "+3728000000"),
+                ("x", "group:999"),
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO calls (call_id, segment, direction, caller, number,"
+                        " arrived_at, outcome, offers, forwarded_to) VALUES (:c, 0, 'inbound',"
+                        " '', '', '2026-01-01 00:00:00', 'overflowed', 0, :t)"
+                    ),
+                    {"c": call_id, "t": target},
+                )
+        migrate(migrated_url)
+        with engine.connect() as connection:
+            rows = dict(
+                (r[0], (r[1], r[2]))
+                for r in connection.execute(
+                    text("SELECT call_id, forwarded_to, overflow_group_id FROM calls")
+                )
+            )
+        # a group that no longer exists becomes NULL (the foreign key could not hold it)
+        assert rows == {"g": (None, group), "n": ("+3728000000", None), "x": (None, None)}
+    finally:
+        engine.dispose()

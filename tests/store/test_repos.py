@@ -24,7 +24,8 @@ from helin.acd.model import OfferResult, Outcome, OverflowKind, OverflowReason, 
 from helin.store.db import session_factory
 from helin.store.enums import AgentEventKind, OverrideMode
 from helin.store.provision import provision_file
-from helin.store.repos import load_acd_events, write_records
+from helin.store.records import write as write_records
+from helin.store.repos import load_acd_events
 from helin.store.tables import (
     AgentEvent,
     CalendarException,

@@ -159,7 +159,9 @@ class CallRecord:
     agent_id: str | None = None
     overflow_reason: OverflowReason | None = None
     forwarded_to: str | None = None
-    """A phone number, or ``group:<id>`` for an overflow to another group."""
+    """The phone number an overflow forwarded the call to."""
+    overflow_group: str | None = None
+    """The group an overflow moved the call to (its next segment is in that group)."""
     offers: int = 0
 
     @property

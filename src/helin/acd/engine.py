@@ -505,7 +505,7 @@ class AcdEngine:
             and target is not call.group
             and call.segment + 1 < MAX_SEGMENTS
         ):
-            self._finish(call, outcome, reason=reason, forwarded_to=f"group:{target.id}")
+            self._finish(call, outcome, reason=reason, overflow_group=target.id)
             self._move(call, target)
             return
         if action.kind is OverflowKind.FORWARD_NUMBER and action.target:
@@ -547,6 +547,7 @@ class AcdEngine:
         *,
         reason: OverflowReason | None = None,
         forwarded_to: str | None = None,
+        overflow_group: str | None = None,
     ) -> None:
         """Emit the segment's one call record and forget the call."""
         del self._calls[call.id]
@@ -566,6 +567,7 @@ class AcdEngine:
                 agent_id=call.agent.id if call.agent else None,
                 overflow_reason=reason,
                 forwarded_to=forwarded_to,
+                overflow_group=overflow_group,
                 offers=call.offer_count,
             )
         )

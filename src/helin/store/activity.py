@@ -56,12 +56,16 @@ class Call(Base):
         str_enum(OverflowReason, "overflow_reason")
     )
     forwarded_to: Mapped[str | None] = mapped_column(String(100))
-    """A phone number, or ``group:<id>`` after an overflow to another group."""
+    """The phone number an overflow forwarded the call to."""
+    overflow_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="SET NULL")
+    )
+    """The group an overflow moved the call to (the next segment's group)."""
     offers: Mapped[int] = mapped_column(default=0)
     """How many times the call rang an agent."""
 
     recording: Mapped[Recording | None] = relationship(back_populates="call")
-    group: Mapped[Group | None] = relationship()
+    group: Mapped[Group | None] = relationship(foreign_keys=[group_id])
     agent: Mapped[User | None] = relationship()
 
 

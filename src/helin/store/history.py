@@ -26,11 +26,13 @@ class CallFilter:
 
 
 def _missed() -> Any:
+    """``is_missed`` as SQL."""
     return (
         (Call.direction == Direction.INBOUND)
         & Call.outcome.is_not(None)
         & (Call.outcome != Outcome.ANSWERED)
         & Call.forwarded_to.is_(None)
+        & Call.overflow_group_id.is_(None)
     )
 
 
@@ -65,11 +67,15 @@ def calls(
 
 
 def is_missed(call: Call) -> bool:
+    """An inbound call that ended without an agent of the group answering and was not handed
+    on (forwarded to a number or moved to another group): the caller may want a call back.
+    Calls still going are not missed."""
     return (
         call.direction is Direction.INBOUND
         and call.outcome is not None
         and call.outcome is not Outcome.ANSWERED
         and call.forwarded_to is None
+        and call.overflow_group_id is None
     )
 
 

@@ -1,36 +1,28 @@
 """The store's side of the ACD engine: configuration events out, records in.
 
 ``load_acd_events`` turns the stored groups, memberships and overrides into the events that
-bring a fresh engine up to date; ``write_records`` persists the records the engine emits.
+bring a fresh engine up to date (the records it emits are written by ``records.write``).
 The engine knows rows by the string form of their integer ids.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import holidays as holiday_calendars
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from helin.acd.calendar import OpeningCalendar, Range
-from helin.acd.commands import AgentEventRecord, CallRecord, OfferRecord, Output
 from helin.acd.events import DndChanged, Event, GroupConfigured, GroupOverrideSet, MemberAdded
 from helin.acd.model import GroupConfig, OverflowAction, QueueSettings
-from helin.store.base import from_posix, from_posix_opt
 from helin.store.callcenter import OVERFLOW_ACTIONS
-from helin.store.enums import AgentEventKind, Direction
 from helin.store.tables import (
-    AgentEvent,
     CalendarException,
-    Call,
     Group,
     Membership,
-    Offer,
     Tenant,
-    User,
 )
 
 
@@ -142,113 +134,3 @@ def holidays_for(country: str | None, timezone: str, today: date | None = None) 
         return frozenset()
     year = (today or datetime.now(ZoneInfo(timezone)).date()).year
     return frozenset(holiday_calendars.country_holidays(country, years=[year, year + 1]))
-
-
-def write_records(session: Session, records: Iterable[Output]) -> None:
-    """Persist the engine's records (commands in ``records`` are ignored); does not commit.
-
-    A ``CallRecord`` fills the row of its ``(call_id, segment)``, creating it when needed.
-    Login, logout and bounce events also update ``memberships.logged_in``; DND events update
-    ``users.dnd``.
-    """
-    for record in records:
-        if isinstance(record, CallRecord):
-            _write_call(session, record)
-        elif isinstance(record, OfferRecord):
-            session.add(
-                Offer(
-                    call_id=record.call_id,
-                    segment=record.segment,
-                    group_id=row_id(record.group_id, "group"),
-                    agent_id=row_id(record.agent_id, "agent"),
-                    started_at=from_posix(record.started_at),
-                    ended_at=from_posix(record.ended_at),
-                    result=record.result,
-                )
-            )
-        elif isinstance(record, AgentEventRecord):
-            _write_agent_event(session, record)
-    session.flush()
-
-
-def _write_call(session: Session, record: CallRecord) -> None:
-    group_id = row_id(record.group_id, "group")
-    group = session.get(Group, group_id)
-    call = session.scalar(
-        select(Call).where(Call.call_id == record.call_id, Call.segment == record.segment)
-    )
-    if call is None:
-        call = Call(call_id=record.call_id, segment=record.segment, direction=Direction.INBOUND)
-        session.add(call)
-    call.group_id = group_id
-    call.tenant_id = group.tenant_id if group is not None else None
-    call.agent_id = None if record.agent_id is None else row_id(record.agent_id, "agent")
-    call.caller = record.caller
-    call.number = record.number
-    call.arrived_at = from_posix(record.arrived_at)
-    call.queued_at = from_posix_opt(record.queued_at)
-    call.first_offered_at = from_posix_opt(record.first_offered_at)
-    call.answered_at = from_posix_opt(record.answered_at)
-    call.ended_at = from_posix(record.ended_at)
-    call.outcome = record.outcome
-    call.overflow_reason = record.overflow_reason
-    call.forwarded_to = record.forwarded_to
-    call.offers = record.offers
-    target = (record.forwarded_to or "").removeprefix("group:")
-    if record.forwarded_to and record.forwarded_to.startswith("group:") and target.isdigit():
-        _open_next_segment(session, call, int(target))
-
-
-def _open_next_segment(session: Session, call: Call, group_id: int) -> None:
-    """The row of the segment an overflow to a group starts, open until the engine closes it
-    (so a crash in the middle leaves a row to close as failed)."""
-    exists = session.scalar(
-        select(Call.id).where(Call.call_id == call.call_id, Call.segment == call.segment + 1)
-    )
-    if exists is None:
-        group = session.get(Group, group_id)
-        session.add(
-            Call(
-                call_id=call.call_id,
-                segment=call.segment + 1,
-                direction=call.direction,
-                tenant_id=group.tenant_id if group is not None else call.tenant_id,
-                group_id=group_id,
-                caller=call.caller,
-                number=call.number,
-                arrived_at=call.ended_at,
-                offers=0,
-            )
-        )
-
-
-def _write_agent_event(session: Session, record: AgentEventRecord) -> None:
-    kind = AgentEventKind(record.kind)
-    agent_id = row_id(record.agent_id, "agent")
-    group_id = None if record.group_id is None else row_id(record.group_id, "group")
-    session.add(
-        AgentEvent(
-            agent_id=agent_id,
-            at=from_posix(record.at),
-            kind=kind,
-            group_id=group_id,
-            reason=record.reason,
-        )
-    )
-    if kind in (AgentEventKind.LOGIN, AgentEventKind.LOGOUT, AgentEventKind.BOUNCED):
-        change = update(Membership).where(Membership.user_id == agent_id)
-        if group_id is not None:
-            change = change.where(Membership.group_id == group_id)
-        session.execute(change.values(logged_in=kind is AgentEventKind.LOGIN))
-    elif kind in (AgentEventKind.DND_ON, AgentEventKind.DND_OFF):
-        session.execute(
-            update(User).where(User.id == agent_id).values(dnd=kind is AgentEventKind.DND_ON)
-        )
-
-
-def row_id(text: str, what: str) -> int:
-    """The integer row id behind an engine id; ValueError for anything else."""
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{what} id {text!r} is not a store row id") from None

@@ -18,10 +18,11 @@ with it, and the engine's later commands for a call that is gone are ignored. Ev
 engine through ``post`` (the next loop iteration), never from inside a command, so the engine
 sees them in order and is never re-entered.
 
-Records: every call's row is opened when it starts (``CallLog.opened``), so a crash leaves an
-open row that the next start closes as ``failed``; group calls are closed by the engine's
-``CallRecord``, direct and outbound calls by ``CallLog.closed``; a recording is reported when
-its WAV is finished (``CallLog.recorded``).
+Records (``helin.records``): every call's row is opened when it starts (``CallOpened``), so a
+crash leaves an open row that the next start closes as ``failed``; group calls are closed by
+the engine's ``CallRecord``, direct and outbound calls by ``CallClosed``; a recording is
+reported when its WAV is finished (``RecordingMade``). They go to ``record``, the same writer
+as the engine's records.
 """
 
 from __future__ import annotations
@@ -31,16 +32,15 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from helin.acd import commands as cmd
 from helin.acd import events as ev
-from helin.acd.model import OfferResult
+from helin.acd.model import OfferResult, Outcome
 from helin.media import sdp
 from helin.media.ports import PortsExhausted
 from helin.media.recorder import Recording
+from helin.records import CallClosed, CallLayerRecord, CallOpened, RecordingMade
 from helin.sip.dialog import address_of
 from helin.sip.errors import RemoteProtocolError
 from helin.sip.uri import NameAddr, SipUri
@@ -57,40 +57,6 @@ log = logging.getLogger(__name__)
 
 DIRECT_RING_SECONDS = 60.0
 """How long a direct call rings a user's phones before the caller gets 480."""
-
-
-@dataclass(frozen=True, slots=True)
-class CallOpened:
-    call_id: str
-    direction: str
-    """``inbound`` (to a group), ``direct`` (to a user) or ``outbound`` (through the trunk)."""
-    tenant_id: str
-    group_id: str | None
-    agent_id: str | None
-    caller: str
-    number: str
-    arrived_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class CallClosed:
-    """The end of a direct or outbound call (group calls end with the engine's record)."""
-
-    call_id: str
-    ended_at: float
-    answered_at: float | None
-    outcome: str
-    """``answered``, ``unanswered`` or ``failed``."""
-
-
-class CallLog(Protocol):
-    """Where the call layer's records go (the store, in ``app.py``)."""
-
-    def opened(self, call: CallOpened) -> None: ...
-
-    def closed(self, call: CallClosed) -> None: ...
-
-    def recorded(self, call_id: str, tenant_id: str, recording: Recording) -> None: ...
 
 
 class Call:
@@ -194,11 +160,20 @@ class Call:
         self.ended()
         self.layer.spawn(self._release())
 
-    def outcome(self) -> str:
+    def outcome(self) -> Outcome:
         """A personal call's outcome: ``answered``, ``failed`` or ``unanswered``."""
         if self.answered_at is not None:
-            return "answered"
-        return "failed" if self.failed else "unanswered"
+            return Outcome.ANSWERED
+        return Outcome.FAILED if self.failed else Outcome.UNANSWERED
+
+    def closed(self) -> CallClosed:
+        """The record of a personal call's end, now."""
+        return CallClosed(
+            call_id=self.id,
+            ended_at=self.layer.clock(),
+            answered_at=self.answered_at,
+            outcome=self.outcome(),
+        )
 
     def hang_up_others(self) -> None:
         """Subclasses: stop ringing and hang up the legs they started."""
@@ -211,7 +186,9 @@ class Call:
             if self.bridge is not None:
                 recording = await self.layer.media.end_bridge(self.bridge)
                 if recording is not None:
-                    self.layer.log.recorded(self.id, self.tenant_id, recording)
+                    self.layer.record(
+                        recording_made(self.id, self.tenant_id, recording, self.layer.clock())
+                    )
         except Exception:
             log.exception("call %s: finishing the recording failed", self.id)
         finally:
@@ -240,7 +217,7 @@ class GroupCall(Call):
 
     def start(self) -> None:
         layer = self.layer
-        layer.log.opened(
+        layer.record(
             CallOpened(
                 call_id=self.id,
                 direction="inbound",
@@ -441,7 +418,7 @@ class DirectCall(Call):
 
     def start(self) -> None:
         layer = self.layer
-        layer.log.opened(
+        layer.record(
             CallOpened(
                 call_id=self.id,
                 direction="direct",
@@ -509,7 +486,7 @@ class DirectCall(Call):
         layer = self.layer
         if self.started:
             layer.post(ev.PersonalCallEnded(call_id=self.id))
-        layer.log.closed(CallClosed(self.id, layer.clock(), self.answered_at, self.outcome()))
+        layer.record(self.closed())
 
 
 class OutboundCall(Call):
@@ -549,7 +526,7 @@ class OutboundCall(Call):
         except OSError:
             self.leg.reject(503, "No media port free")
             return
-        layer.log.opened(
+        layer.record(
             CallOpened(
                 call_id=self.id,
                 direction="outbound",
@@ -591,7 +568,7 @@ class OutboundCall(Call):
         if self.out is None:
             return  # refused before anything started
         layer.post(ev.PersonalCallEnded(call_id=self.id))
-        layer.log.closed(CallClosed(self.id, layer.clock(), self.answered_at, self.outcome()))
+        layer.record(self.closed())
 
 
 class FeatureCall(Call):
@@ -616,7 +593,7 @@ class CallLayer:
         media: MediaServer,
         directory: Directory,
         feed: Callable[[ev.Event], None],
-        log: CallLog,
+        record: Callable[[CallLayerRecord], None],
         recordings: Path,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -624,7 +601,8 @@ class CallLayer:
         self.registrar = registrar
         self.media = media
         self.directory = directory
-        self.log = log
+        self.record = record
+        """Where the call layer's records go (the store's one writer, in ``app.py``)."""
         self.recordings = recordings
         self.clock = clock
         self.calls: dict[str, Call] = {}
@@ -840,3 +818,16 @@ def _caller_of(leg: IncomingLeg) -> str:
         except RemoteProtocolError:
             pass
     return normalise(_user_of(leg.invite.from_.uri))
+
+
+def recording_made(call_id: str, tenant_id: str, recording: Recording, at: float) -> RecordingMade:
+    """The record of a call's finished recording."""
+    return RecordingMade(
+        call_id=call_id,
+        tenant_id=tenant_id,
+        path=str(recording.path),
+        size=recording.size,
+        sha256=recording.sha256,
+        duration=recording.duration,
+        made_at=at,
+    )
