@@ -191,7 +191,7 @@ def company(agents: int, trunk_port: int) -> str:
 def provision(workdir: Path, agents: int) -> Path:
     """A provisioned database with every agent logged in; its path."""
     from helin.store import db
-    from helin.store.provision import provision_file
+    from helin.store.provisioning.file import provision_file
 
     data = workdir / "template"
     data.mkdir()

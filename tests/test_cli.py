@@ -92,7 +92,8 @@ def test_calllog_prints_a_groups_calls_missed_marked(
     from helin.acd.commands import CallRecord
     from helin.acd.model import Outcome
     from helin.records import CallOpened
-    from helin.store import db, records
+    from helin.store import db
+    from helin.store.calls import records
     from helin.store.tables import Group
 
     example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "provision.yaml"

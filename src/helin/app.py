@@ -30,8 +30,9 @@ from helin.media.recorder import finalise_orphans
 from helin.records import CallLayerRecord, Record
 from helin.sip.auth import Algorithm
 from helin.sip.wire import Address
-from helin.store import accounts, calllog, clipdata, db, directory, repos, sipdata
-from helin.store import records as store_records
+from helin.store import accounts, clipdata, db, directory, repos, sipdata
+from helin.store.calls import calllog
+from helin.store.calls import records as store_records
 from helin.switch.authn import Device
 from helin.switch.calls import CallLayer, recording_made
 from helin.switch.directory import Directory, GroupEntry, UserEntry

@@ -110,7 +110,8 @@ def _print_figures(figures: dict[str, Any], as_json: bool) -> None:
 
 def _print_call_log(url: str, group: str, limit: int) -> int:
     """The group call log, newest first: ``!`` marks a missed call."""
-    from helin.store import calllog, db
+    from helin.store import db
+    from helin.store.calls import calllog
 
     engine = db.make_engine(url)
     try:
@@ -180,7 +181,7 @@ def _run(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if args.command == "provision":
-        from helin.store.provision import ProvisionError, provision_file
+        from helin.store.provisioning.file import ProvisionError, provision_file
 
         try:
             summary = provision_file(

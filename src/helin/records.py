@@ -5,7 +5,7 @@ each group (``CallRecord``), its offers (``OfferRecord``) and agents' log-ins, D
 (``AgentEventRecord``). The call layer knows when a call really starts, when a personal
 (direct or outbound) call ends, and when a recording is finished: ``CallOpened``,
 ``CallClosed`` and ``RecordingMade`` below. Both hand their records to the same writer
-(``helin.store.records.write``), which alone turns them into rows.
+(``helin.store.calls.records.write``), which alone turns them into rows.
 
 A call's row is opened at its first moment (``CallOpened``), so a crash leaves an open row
 that the next start closes as ``failed``; a group call's row is filled and closed by the

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from helin.store.callcenter import Membership
 from helin.store.tables import AuditLog, AuthToken, User
+from helin.store.tables.callcenter import Membership
 from tests.calls.node import Node
 
 CONFIG = """\

@@ -12,7 +12,8 @@ import pytest
 from helin.acd.commands import CallRecord
 from helin.acd.model import Outcome
 from helin.records import CallClosed, CallOpened
-from helin.store import db, records
+from helin.store import db
+from helin.store.calls import records
 from helin.store.tables import Group
 from tests.api.test_agent_api import CONFIG, signed_in
 from tests.calls.node import Node

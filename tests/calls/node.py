@@ -25,7 +25,7 @@ from helin.acd.events import AgentLoggedIn, Event
 from helin.app import Helin
 from helin.config import Settings
 from helin.store import db
-from helin.store.provision import provision_file
+from helin.store.provisioning.file import provision_file
 from helin.store.tables import Device, Group, User
 
 T = TypeVar("T")

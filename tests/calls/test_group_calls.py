@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from helin.acd.model import OfferResult, Outcome, OverflowReason
-from helin.store import calllog
+from helin.store.calls import calllog
 from helin.store.tables import Call, Offer, Recording
 from tests.calls.company import OUTSIDE, SUPPORT, agent, company, password
 from tests.calls.conftest import Peers

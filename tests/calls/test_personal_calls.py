@@ -7,10 +7,10 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from helin.acd.model import Outcome
-from helin.store import calllog
-from helin.store.callcenter import Membership
-from helin.store.enums import Direction
+from helin.store.calls import calllog
 from helin.store.tables import Call, User
+from helin.store.tables.callcenter import Membership
+from helin.store.tables.enums import Direction
 from tests.calls.company import OUTSIDE, SALES, SUPPORT, agent, company, password
 from tests.calls.conftest import Peers
 from tests.calls.node import Node

@@ -16,9 +16,9 @@ from sqlalchemy import select, update
 
 from helin.acd.model import Outcome
 from helin.store import db
-from helin.store.callcenter import Membership
-from helin.store.provision import provision_file
+from helin.store.provisioning.file import provision_file
 from helin.store.tables import Call, Recording
+from helin.store.tables.callcenter import Membership
 from tests.calls.company import SUPPORT, agent, company, password
 from tests.calls.conftest import TRUNK_IP, Peers
 from tests.interop.harness import free_udp_port, udp_port_bound

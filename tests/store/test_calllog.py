@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from helin.acd.commands import CallRecord
 from helin.acd.model import Outcome
 from helin.records import CallClosed, CallOpened, RecordingMade
-from helin.store import calllog, history, records
-from helin.store.enums import Direction
-from helin.store.provision import provision_file
+from helin.store.calls import calllog, history, records
+from helin.store.provisioning.file import provision_file
 from helin.store.tables import Call, Group, Recording, Tenant
+from helin.store.tables.enums import Direction
 from tests.store.conftest import EXAMPLE
 
 T0 = 1_790_000_000.0

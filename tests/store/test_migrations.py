@@ -167,7 +167,7 @@ def test_calls_take_the_values_revision_0002_added(engine: Engine) -> None:
 
 
 def test_revision_0005_moves_group_overflows_out_of_forwarded_to(migrated_url: str) -> None:
-    from helin.store.provision import provision_file
+    from helin.store.provisioning.file import provision_file
     from tests.store.conftest import EXAMPLE
 
     provision_file(migrated_url, EXAMPLE)

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, MetaData, select, update
 from helin.acd.model import OverflowKind, Policy
 from helin.store.accounts import digest_ha1, verify_password
 from helin.store.db import make_engine, session_factory
-from helin.store.enums import DeviceKind
-from helin.store.provision import ProvisionError, provision_file
+from helin.store.provisioning.file import ProvisionError, provision_file
 from helin.store.tables import Device, Group, Membership, Number, Tenant, Trunk, User
+from helin.store.tables.enums import DeviceKind
 from tests.store.conftest import EXAMPLE
 
 TEXT = EXAMPLE.read_text(encoding="utf-8")

@@ -21,10 +21,9 @@ from helin.acd.commands import (
 )
 from helin.acd.engine import AcdEngine
 from helin.acd.model import OfferResult, Outcome, OverflowKind, OverflowReason, Policy
+from helin.store.calls.records import write as write_records
 from helin.store.db import session_factory
-from helin.store.enums import AgentEventKind, OverrideMode
-from helin.store.provision import provision_file
-from helin.store.records import write as write_records
+from helin.store.provisioning.file import provision_file
 from helin.store.repos import load_acd_events
 from helin.store.tables import (
     AgentEvent,
@@ -38,6 +37,7 @@ from helin.store.tables import (
     User,
     WeeklyHours,
 )
+from helin.store.tables.enums import AgentEventKind, OverrideMode
 from tests.store.conftest import EXAMPLE
 
 TALLINN = ZoneInfo("Europe/Tallinn")

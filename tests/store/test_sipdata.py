@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from helin.store import db, sipdata
-from helin.store.provision import provision_file
+from helin.store.provisioning.file import provision_file
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "provision.yaml"
 

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from helin.acd.model import NoAgentsAction, OfferResult, Outcome, OverflowKind, Policy
 from helin.store.db import session_factory
-from helin.store.enums import AgentEventKind, DeviceKind, Direction, Schedule, Transport
 from helin.store.tables import (
     AgentEvent,
     AuditLog,
@@ -32,6 +31,7 @@ from helin.store.tables import (
     User,
     WeeklyHours,
 )
+from helin.store.tables.enums import AgentEventKind, DeviceKind, Direction, Schedule, Transport
 
 T0 = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
 

@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from helin.api.auth import Me, Principal
 from helin.api.types import MAX_ROW_ID
-from helin.store.enums import DeviceKind
-from helin.store.provision_schema import _DOMAIN, E164, Email, Name, Text
+from helin.store.provisioning.schema import _DOMAIN, E164, Email, Name, Text
+from helin.store.tables.enums import DeviceKind
 
 Right = Literal["tenant_admin", "manager", "agent"]
 Password = Annotated[str, Field(min_length=8, max_length=1024)]

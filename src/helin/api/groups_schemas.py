@@ -15,8 +15,7 @@ from pydantic import BaseModel, Field, WithJsonSchema, field_validator
 
 from helin.acd.calendar import Range
 from helin.acd.model import OverflowKind, Policy, QueueSettings
-from helin.store.enums import OverrideMode
-from helin.store.provision_schema import (
+from helin.store.provisioning.schema import (
     Days,
     ExceptionSpec,
     GroupSpec,
@@ -26,6 +25,7 @@ from helin.store.provision_schema import (
     Spec,
     Text,
 )
+from helin.store.tables.enums import OverrideMode
 
 _Q = QueueSettings()
 _RANGES_SCHEMA: dict[str, Any] = {

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session, selectinload
 from helin.acd.events import AgentLoggedIn, AgentLoggedOut, DndChanged
 from helin.api.auth import Context, Me, Principal
 from helin.api.types import RowId
-from helin.store import audit, calllog
-from helin.store.callcenter import Membership
+from helin.store import audit
+from helin.store.calls import calllog
 from helin.store.tables import Group, Tenant, User
+from helin.store.tables.callcenter import Membership
 
 router = APIRouter(prefix="/api/v1", tags=["agent"])
 

@@ -32,8 +32,8 @@ from helin.api.context import ApiContext
 from helin.api.types import RowId
 from helin.clips.convert import ConvertedClip
 from helin.store import audit, clip_edits
-from helin.store.enums import ClipKind
 from helin.store.tables import Clip
+from helin.store.tables.enums import ClipKind
 
 router = APIRouter(prefix="/api/v1", tags=["clips"])
 

@@ -35,10 +35,10 @@ from helin.api.groups_schemas import (
 )
 from helin.api.types import RowId
 from helin.store import audit, group_edits
-from helin.store.callcenter import OVERFLOW_ACTIONS, Membership
-from helin.store.provision_schema import DAYS, OVERFLOW_COLUMNS, QueueSpec
+from helin.store.provisioning.schema import DAYS, OVERFLOW_COLUMNS, QueueSpec
+from helin.store.provisioning.yamlsource import Problem
 from helin.store.tables import Group, Number, Tenant, User
-from helin.store.yamlsource import Problem
+from helin.store.tables.callcenter import OVERFLOW_ACTIONS, Membership
 
 router = APIRouter(prefix="/api/v1", tags=["groups"])
 

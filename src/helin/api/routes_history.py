@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from helin.acd.model import Outcome, OverflowReason
 from helin.api.auth import Context, Me, Principal
 from helin.api.types import MAX_ROW_ID
-from helin.store import history
-from helin.store.enums import AgentEventKind, Direction
+from helin.store.calls import history
+from helin.store.tables.enums import AgentEventKind, Direction
 
 router = APIRouter(prefix="/api/v1", tags=["history"])
 

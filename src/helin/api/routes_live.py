@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, selectinload
 from helin.acd.model import AgentState
 from helin.api.auth import Context, Me, Principal, authenticate
 from helin.api.context import ApiContext
-from helin.store.callcenter import Membership
 from helin.store.tables import Group, Tenant, User
+from helin.store.tables.callcenter import Membership
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 

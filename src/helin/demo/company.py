@@ -23,7 +23,7 @@ import yaml
 from sqlalchemy import select
 
 from helin.store import db
-from helin.store.provision import provision_file
+from helin.store.provisioning.file import provision_file
 from helin.store.tables import Group, Tenant, User
 
 TENANT = "Demo OÜ"

@@ -12,9 +12,9 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from helin.store.accounts import digest_ha1
-from helin.store.callcenter import Group
-from helin.store.enums import DeviceKind
 from helin.store.tables import Device, Number, Tenant, User
+from helin.store.tables.callcenter import Group
+from helin.store.tables.enums import DeviceKind
 
 RIGHTS = ("tenant_admin", "manager", "agent")
 """The rights a tenant admin gives (never ``operator``), in the order they are listed."""

@@ -8,9 +8,9 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from helin.store.callcenter import OVERFLOW_ACTIONS
 from helin.store.clipdata import CLIP_DIR
 from helin.store.tables import Clip, Group
+from helin.store.tables.callcenter import OVERFLOW_ACTIONS
 
 CLIP_COLUMNS = ("greeting_clip", "comfort_clip", *(f"{action}_clip" for action in OVERFLOW_ACTIONS))
 """The ``groups`` columns naming a clip."""

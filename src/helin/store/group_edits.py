@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session, selectinload
 from helin.acd.events import DndChanged, Event, GroupConfigured, MemberAdded
 from helin.acd.model import OverflowKind
 from helin.store import repos
-from helin.store.enums import BUILTIN_CLIPS
-from helin.store.provision import ProvisionSummary
-from helin.store.provision_apply import Applier
-from helin.store.provision_groups import GroupSettings
-from helin.store.provision_schema import GroupSpec, ProvisionSpec
+from helin.store.provisioning.apply import Applier
+from helin.store.provisioning.file import ProvisionSummary
+from helin.store.provisioning.groups import GroupSettings
+from helin.store.provisioning.schema import GroupSpec, ProvisionSpec
+from helin.store.provisioning.yamlsource import Problem
 from helin.store.tables import (
     CalendarException,
     Clip,
@@ -29,7 +29,7 @@ from helin.store.tables import (
     Tenant,
     User,
 )
-from helin.store.yamlsource import Problem
+from helin.store.tables.enums import BUILTIN_CLIPS
 
 
 def tenant_groups(session: Session, tenant_id: int, group_id: int | None = None) -> list[Group]:

@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session, selectinload
 from helin.acd.calendar import OpeningCalendar, Range
 from helin.acd.events import DndChanged, Event, GroupConfigured, GroupOverrideSet, MemberAdded
 from helin.acd.model import GroupConfig, OverflowAction, QueueSettings
-from helin.store.callcenter import OVERFLOW_ACTIONS
 from helin.store.tables import (
     CalendarException,
     Group,
     Membership,
     Tenant,
 )
+from helin.store.tables.callcenter import OVERFLOW_ACTIONS
 
 
 def load_acd_events(session: Session, *, today: date | None = None) -> list[Event]:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from helin.store.base import from_posix
-from helin.store.enums import Transport
 from helin.store.tables import Device, Registration, Tenant, Trunk, TrunkPeer, User
+from helin.store.tables.base import from_posix
+from helin.store.tables.enums import Transport
 
 
 @dataclass(frozen=True, slots=True)

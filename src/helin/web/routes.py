@@ -38,8 +38,8 @@ from helin.api.auth import Principal, authenticate
 from helin.api.context import ApiContext
 from helin.api.types import RowId
 from helin.store.admin import RIGHTS
-from helin.store.enums import BUILTIN_CLIPS, ClipKind, DeviceKind
 from helin.store.tables import AuthToken
+from helin.store.tables.enums import BUILTIN_CLIPS, ClipKind, DeviceKind
 from helin.web import i18n, views
 
 router = APIRouter(include_in_schema=False)

@@ -27,8 +27,6 @@ from sqlalchemy.orm import Session
 
 from helin.acd.commands import AgentEventRecord, CallRecord, OfferRecord, Output
 from helin.records import CallClosed, CallOpened, Record, RecordingMade
-from helin.store.base import from_posix, from_posix_opt
-from helin.store.enums import AgentEventKind, Direction
 from helin.store.tables import (
     AgentEvent,
     Call,
@@ -39,6 +37,8 @@ from helin.store.tables import (
     Tenant,
     User,
 )
+from helin.store.tables.base import from_posix, from_posix_opt
+from helin.store.tables.enums import AgentEventKind, Direction
 
 DEFAULT_RETENTION_DAYS = 30
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from helin.acd.model import GroupConfig, OverflowAction, OverflowKind
-from helin.store.enums import BUILTIN_CLIPS
-from helin.store.provision_schema import OVERFLOW_COLUMNS, ActionSpec, GroupSpec, assign
+from helin.store.provisioning.schema import OVERFLOW_COLUMNS, ActionSpec, GroupSpec, assign
+from helin.store.provisioning.yamlsource import Path
 from helin.store.tables import (
     CalendarException,
     Clip,
@@ -23,10 +23,10 @@ from helin.store.tables import (
     User,
     WeeklyHours,
 )
-from helin.store.yamlsource import Path
+from helin.store.tables.enums import BUILTIN_CLIPS
 
 if TYPE_CHECKING:
-    from helin.store.provision_apply import Applier
+    from helin.store.provisioning.apply import Applier
 
 _DEFAULTS = GroupConfig(id="defaults")
 _CLIP_FIELDS = ("greeting_clip", "comfort_clip")

@@ -14,11 +14,12 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helin.acd.model import OfferResult, Outcome, OverflowReason
-from helin.store.base import Base, UtcDateTime, str_enum, utcnow
-from helin.store.enums import AgentEventKind, Direction, Schedule
+from helin.store.tables.base import Base, UtcDateTime, str_enum, utcnow
+from helin.store.tables.enums import AgentEventKind, Direction, Schedule
 
 if TYPE_CHECKING:
-    from helin.store.tables import Group, User
+    from helin.store.tables.callcenter import Group
+    from helin.store.tables.company import User
 
 
 class Call(Base):

@@ -13,10 +13,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from helin.acd.model import Outcome
-from helin.store.base import from_posix
-from helin.store.enums import Direction
-from helin.store.history import is_missed
+from helin.store.calls.history import is_missed
 from helin.store.tables import Call, Group
+from helin.store.tables.base import from_posix
+from helin.store.tables.enums import Direction
 
 GROUP_LOG_SIZE = 99
 """Calls in a group's call log (the product shows the last 99)."""

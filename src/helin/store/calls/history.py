@@ -10,8 +10,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from helin.acd.model import Outcome
-from helin.store.enums import AgentEventKind, Direction
 from helin.store.tables import AgentEvent, Call, Recording, User
+from helin.store.tables.enums import AgentEventKind, Direction
 
 
 @dataclass(frozen=True, slots=True)

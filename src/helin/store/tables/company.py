@@ -1,55 +1,22 @@
-"""Every table helin keeps. Import tables from here.
-
-This module holds the directory (tenants, users, devices, numbers, trunks, clips, SIP
-registrations, the audit log); ``callcenter.py`` holds groups with their members and
-calendars, ``activity.py`` what happens (calls, offers, agent events, recordings, report
-subscriptions). All are re-exported here. Row ids are integers; the ACD engine sees their
-string form.
-"""
+"""A company's own tables: tenants, users, devices, numbers, trunks, clips, SIP registrations,
+the audit log and sign-in tokens."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from helin.store.activity import AgentEvent, Call, Offer, Recording, ReportSubscription
-from helin.store.base import Base, UtcDateTime, metadata, str_enum, utcnow
-from helin.store.callcenter import (
-    CalendarException,
-    ExceptionRange,
-    Group,
-    Membership,
-    WeeklyHours,
-)
-from helin.store.enums import ClipKind, DeviceKind, Transport
+from helin.store.tables.base import Base, UtcDateTime, str_enum, utcnow
+from helin.store.tables.enums import ClipKind, DeviceKind, Transport
 
-__all__ = [
-    "AgentEvent",
-    "AuditLog",
-    "AuthToken",
-    "Base",
-    "CalendarException",
-    "Call",
-    "Clip",
-    "Device",
-    "ExceptionRange",
-    "Group",
-    "Membership",
-    "Number",
-    "Offer",
-    "Recording",
-    "Registration",
-    "ReportSubscription",
-    "Tenant",
-    "Trunk",
-    "TrunkPeer",
-    "User",
-    "WeeklyHours",
-    "metadata",
-]
+if TYPE_CHECKING:
+    from helin.store.tables.callcenter import (
+        Group,
+        Membership,
+    )
 
 
 class Tenant(Base):

@@ -19,7 +19,7 @@ from pydantic_core import ErrorDetails
 
 from helin.acd.calendar import MINUTES_PER_DAY, Range, format_range, parse_hhmm
 from helin.acd.model import NoAgentsAction, OverflowKind, Policy, QueueSettings
-from helin.store.enums import DeviceKind, OverrideMode
+from helin.store.tables.enums import DeviceKind, OverrideMode
 
 _Q = QueueSettings()
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helin.store.accounts import digest_ha1, hash_password, needs_rehash, verify_password
-from helin.store.provision_groups import GroupSettings
-from helin.store.provision_schema import (
+from helin.store.provisioning.groups import GroupSettings
+from helin.store.provisioning.schema import (
     GroupSpec,
     OperatorSpec,
     ProvisionSpec,
@@ -27,11 +27,11 @@ from helin.store.provision_schema import (
     given,
     wanted,
 )
+from helin.store.provisioning.yamlsource import Path, Problem
 from helin.store.tables import Device, Group, Number, Tenant, Trunk, TrunkPeer, User
-from helin.store.yamlsource import Path, Problem
 
 if TYPE_CHECKING:
-    from helin.store.provision import ProvisionSummary
+    from helin.store.provisioning.file import ProvisionSummary
 
 
 class Applier:

@@ -14,11 +14,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helin.acd.model import GroupConfig, NoAgentsAction, OverflowKind, Policy, QueueSettings
-from helin.store.base import Base, UtcDateTime, str_enum, utcnow
-from helin.store.enums import OverrideMode
+from helin.store.tables.base import Base, UtcDateTime, str_enum, utcnow
+from helin.store.tables.enums import OverrideMode
 
 if TYPE_CHECKING:
-    from helin.store.tables import Number, Tenant, User
+    from helin.store.tables.company import Number, Tenant, User
 
 _QUEUE = QueueSettings()
 _GROUP = GroupConfig(id="defaults")

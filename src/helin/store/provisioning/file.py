@@ -17,9 +17,9 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from helin.store.db import make_engine, session_factory
-from helin.store.provision_apply import Applier
-from helin.store.provision_schema import ProvisionSpec, describe
-from helin.store.yamlsource import Problem, Source, SourceError, format_path, parse
+from helin.store.provisioning.apply import Applier
+from helin.store.provisioning.schema import ProvisionSpec, describe
+from helin.store.provisioning.yamlsource import Problem, Source, SourceError, format_path, parse
 
 KINDS = ("tenants", "users", "devices", "numbers", "trunks", "groups", "members")
 """What the summary counts, in the order it prints them."""

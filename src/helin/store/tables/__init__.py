@@ -1,0 +1,57 @@
+"""Every table helin keeps, on one metadata with a naming convention. Import tables from here.
+
+``company.py`` holds a company's own rows (tenants, users, devices, numbers, trunks, clips, SIP
+registrations, the audit log, sign-in tokens); ``callcenter.py`` groups with their members and
+calendars; ``activity.py`` what happens (calls, offers, agent events, recordings, report
+subscriptions); ``base.py`` the declarative base and column types; ``enums.py`` the value sets
+the ACD engine does not define. Row ids are integers; the ACD engine sees their string form.
+"""
+
+from __future__ import annotations
+
+from helin.store.tables.activity import AgentEvent, Call, Offer, Recording, ReportSubscription
+from helin.store.tables.base import Base, metadata
+from helin.store.tables.callcenter import (
+    CalendarException,
+    ExceptionRange,
+    Group,
+    Membership,
+    WeeklyHours,
+)
+from helin.store.tables.company import (
+    AuditLog,
+    AuthToken,
+    Clip,
+    Device,
+    Number,
+    Registration,
+    Tenant,
+    Trunk,
+    TrunkPeer,
+    User,
+)
+
+__all__ = [
+    "AgentEvent",
+    "AuditLog",
+    "AuthToken",
+    "Base",
+    "CalendarException",
+    "Call",
+    "Clip",
+    "Device",
+    "ExceptionRange",
+    "Group",
+    "Membership",
+    "Number",
+    "Offer",
+    "Recording",
+    "Registration",
+    "ReportSubscription",
+    "Tenant",
+    "Trunk",
+    "TrunkPeer",
+    "User",
+    "WeeklyHours",
+    "metadata",
+]
