@@ -1,0 +1,64 @@
+"""Records into interval counts: what one finished call segment adds to its group's interval.
+
+Pure: ``group_contribution`` turns one ``CallRecord`` into the ``GroupCounts`` it adds to the
+15-minute interval (UTC) in which the call arrived. The store adds contributions to its rollup
+rows as records are written, and ``helin stats rebuild`` adds the same contributions from the
+raw rows, so both give the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from helin.acd.commands import CallRecord
+from helin.acd.model import Outcome, OverflowReason
+from helin.stats.metrics import BUCKETS, DEFAULT_SHORT_ABANDON, GroupCounts, bucket_of
+
+INTERVAL_SECONDS = 900
+"""The rollups' interval: 15 minutes, aligned to UTC (so also to every time zone's hours)."""
+
+def interval_of(t: float) -> int:
+    """The start (POSIX seconds) of the 15-minute interval holding ``t``."""
+    return int(t // INTERVAL_SECONDS) * INTERVAL_SECONDS
+
+
+def _one(bucket: int) -> tuple[int, ...]:
+    return tuple(1 if i == bucket else 0 for i in range(BUCKETS))
+
+
+def group_contribution(
+    record: CallRecord, short_abandon: float = DEFAULT_SHORT_ABANDON
+) -> tuple[int, GroupCounts]:
+    """(interval start, counts) that one finished segment adds to its group."""
+    start = interval_of(record.arrived_at)
+    counts = GroupCounts(arrived=1)
+    if record.outcome is Outcome.CLOSED:
+        return start, replace(counts, closed=1)
+    wait = max(0.0, record.wait_seconds)
+    counts = replace(counts, wait_max=wait)
+    if record.outcome is Outcome.ANSWERED:
+        talk = max(0.0, record.ended_at - (record.answered_at or record.ended_at))
+        return start, replace(
+            counts,
+            answered=1,
+            answered_waits=_one(bucket_of(wait)),
+            answered_wait_sum=wait,
+            talk_sum=talk,
+            talk_max=talk,
+        )
+    if record.outcome is Outcome.ABANDONED:
+        return start, replace(
+            counts,
+            abandoned=1,
+            short_abandoned=1 if wait < short_abandon else 0,
+            abandoned_waits=_one(bucket_of(wait)),
+            abandoned_wait_sum=wait,
+        )
+    reason = record.overflow_reason
+    if record.outcome is Outcome.OVERFLOWED and reason is OverflowReason.TIMEOUT:
+        return start, replace(counts, overflowed_timeout=1)
+    if record.outcome is Outcome.OVERFLOWED and reason is OverflowReason.FULL:
+        return start, replace(counts, overflowed_full=1)
+    if record.outcome is Outcome.OVERFLOWED and reason is OverflowReason.NO_AGENTS:
+        return start, replace(counts, overflowed_no_agents=1)
+    return start, replace(counts, failed=1)
