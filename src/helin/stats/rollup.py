@@ -17,6 +17,7 @@ from helin.stats.metrics import BUCKETS, DEFAULT_SHORT_ABANDON, GroupCounts, buc
 INTERVAL_SECONDS = 900
 """The rollups' interval: 15 minutes, aligned to UTC (so also to every time zone's hours)."""
 
+
 def interval_of(t: float) -> int:
     """The start (POSIX seconds) of the 15-minute interval holding ``t``."""
     return int(t // INTERVAL_SECONDS) * INTERVAL_SECONDS
@@ -62,3 +63,8 @@ def group_contribution(
     if record.outcome is Outcome.OVERFLOWED and reason is OverflowReason.NO_AGENTS:
         return start, replace(counts, overflowed_no_agents=1)
     return start, replace(counts, failed=1)
+
+
+def outbound_contribution(at: float) -> tuple[int, GroupCounts]:
+    """(interval start, counts) of a call out presenting the group's number, placed at ``at``."""
+    return interval_of(at), GroupCounts(outbound=1)

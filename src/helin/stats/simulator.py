@@ -172,6 +172,8 @@ class _Driver:
         self.busy = [0.0] * BATCHES
         """Agent talk seconds inside each batch slice of the measured window."""
         self.measured: list[CallRecord] = []
+        self.records: list[CallRecord] = []
+        """Every call record the engine emitted, warm-up included."""
         self.dropped_legs = 0
         self.events = 0
 
@@ -205,6 +207,7 @@ class _Driver:
 
     def record(self, rec: CallRecord) -> None:
         self.live -= 1
+        self.records.append(rec)
         start, end = self.window
         bridged = self.bridged_at.pop(rec.call_id, None)
         if bridged is not None:
@@ -286,6 +289,13 @@ def _batches(records: list[CallRecord], start: float, end: float) -> list[list[C
 
 def _json_number(value: float) -> float | None:
     return None if math.isnan(value) else value
+
+
+def simulated_records(params: SimulationParams) -> list[CallRecord]:
+    """Every call record of a simulation run, in the order the engine emitted them."""
+    driver = _Driver(params, AcdEngine(seed=params.seed))
+    driver.run()
+    return driver.records
 
 
 def simulate(

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helin.acd.model import Outcome
+from helin.store.calls import records
 from helin.store.calls.history import is_missed
 from helin.store.tables import Call, Group
 from helin.store.tables.base import from_posix
@@ -23,13 +24,15 @@ GROUP_LOG_SIZE = 99
 
 
 def fail_open_calls(session: Session, now: float) -> int:
-    """Close every call row left open (by a crash) as ``failed``; returns how many."""
-    result = session.execute(
-        update(Call)
-        .where(Call.outcome.is_(None))
-        .values(outcome=Outcome.FAILED, ended_at=from_posix(now))
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    """Close every call row left open (by a crash) as ``failed``, counted in the statistics
+    like any other; returns how many."""
+    open_rows = session.scalars(select(Call).where(Call.outcome.is_(None))).all()
+    for call in open_rows:
+        call.outcome = Outcome.FAILED
+        call.ended_at = from_posix(now)
+        records.counted(session, call)
+    session.flush()
+    return len(open_rows)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,12 @@ Every record reaches the store through ``write`` (``helin.records`` describes th
 sends which). It does not commit: the caller writes a batch in one transaction.
 
 - ``CallOpened`` inserts a call's first row, open (outcome NULL), at the call's first moment.
-- ``CallRecord`` fills and closes the row of its ``(call_id, segment)``, creating it when
+- ``CallRecord`` fills and closes (once) the row of its ``(call_id, segment)``, creating it when
   needed; an overflow to a group opens the next segment's row, so a crash in that group too
   leaves a row to close as failed.
 - ``CallClosed`` closes a direct or outbound call's row.
+- Every segment closed is added to its group's statistics rollups (``stats.rollups``) in the
+  same transaction: a call out presenting a group's number counts as that group's outbound.
 - ``RecordingMade`` attaches a finished recording to the call's last segment, kept for the
   tenant's retention period.
 - ``OfferRecord`` and ``AgentEventRecord`` are appended; log-in, log-out and bounce events
@@ -27,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from helin.acd.commands import AgentEventRecord, CallRecord, OfferRecord, Output
 from helin.records import CallClosed, CallOpened, Record, RecordingMade
+from helin.store.stats import rollups
 from helin.store.tables import (
     AgentEvent,
     Call,
@@ -79,15 +82,24 @@ def _opened(session: Session, record: CallOpened) -> None:
 
 
 def _closed(session: Session, record: CallClosed) -> None:
-    session.execute(
-        update(Call)
-        .where(Call.call_id == record.call_id, Call.segment == 0)
-        .values(
-            ended_at=from_posix(record.ended_at),
-            answered_at=from_posix_opt(record.answered_at),
-            outcome=record.outcome,
-        )
-    )
+    call = session.scalar(select(Call).where(Call.call_id == record.call_id, Call.segment == 0))
+    if call is None:
+        return
+    call.ended_at = from_posix(record.ended_at)
+    call.answered_at = from_posix_opt(record.answered_at)
+    call.outcome = record.outcome
+    counted(session, call)
+
+
+def counted(session: Session, call: Call) -> None:
+    """Add a call row that has just been closed to its group's rollups."""
+    group = session.get(Group, call.group_id) if call.group_id is not None else None
+    if group is None:
+        return
+    if call.direction is Direction.INBOUND:
+        rollups.add_segment(session, group, rollups.record_of(call))
+    elif call.direction is Direction.OUTBOUND:
+        rollups.add_outbound(session, group, call.arrived_at.timestamp())
 
 
 def _group_segment(session: Session, record: CallRecord) -> None:
@@ -96,6 +108,7 @@ def _group_segment(session: Session, record: CallRecord) -> None:
     call = session.scalar(
         select(Call).where(Call.call_id == record.call_id, Call.segment == record.segment)
     )
+    first_close = call is None or call.outcome is None
     if call is None:
         call = Call(call_id=record.call_id, segment=record.segment, direction=Direction.INBOUND)
         session.add(call)
@@ -114,6 +127,8 @@ def _group_segment(session: Session, record: CallRecord) -> None:
     call.forwarded_to = record.forwarded_to
     call.overflow_group_id = _opt_row_id(record.overflow_group, "group")
     call.offers = record.offers
+    if group is not None and first_close:
+        rollups.add_segment(session, group, record)
     if call.overflow_group_id is not None:
         _open_next_segment(session, call, call.overflow_group_id)
 

@@ -3,8 +3,9 @@
 ``company.py`` holds a company's own rows (tenants, users, devices, numbers, trunks, clips, SIP
 registrations, the audit log, sign-in tokens); ``callcenter.py`` groups with their members and
 calendars; ``activity.py`` what happens (calls, offers, agent events, recordings, report
-subscriptions); ``base.py`` the declarative base and column types; ``enums.py`` the value sets
-the ACD engine does not define. Row ids are integers; the ACD engine sees their string form.
+subscriptions); ``statistics.py`` the rollups that statistics are summed from; ``base.py`` the
+declarative base and column types; ``enums.py`` the value sets the ACD engine does not define.
+Row ids are integers; the ACD engine sees their string form.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from helin.store.tables.company import (
     TrunkPeer,
     User,
 )
+from helin.store.tables.statistics import group_days, group_intervals
 
 __all__ = [
     "AgentEvent",
@@ -53,5 +55,7 @@ __all__ = [
     "TrunkPeer",
     "User",
     "WeeklyHours",
+    "group_days",
+    "group_intervals",
     "metadata",
 ]

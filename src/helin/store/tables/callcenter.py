@@ -14,6 +14,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helin.acd.model import GroupConfig, NoAgentsAction, OverflowKind, Policy, QueueSettings
+from helin.stats.metrics import DEFAULT_SHORT_ABANDON, DEFAULT_THRESHOLD
 from helin.store.tables.base import Base, UtcDateTime, str_enum, utcnow
 from helin.store.tables.enums import OverrideMode
 
@@ -135,6 +136,12 @@ class Group(Base):
         str_enum(OverrideMode, "override_mode")
     )
     """A manager's manual override of the calendar; None follows the calendar."""
+    service_level_threshold: Mapped[int] = mapped_column(default=DEFAULT_THRESHOLD)
+    """Seconds T of the group's service-level target (one of ``metrics.THRESHOLDS``)."""
+    service_level_target: Mapped[float] = mapped_column(default=0.8)
+    """The share of calls to answer within T (for "agents needed")."""
+    short_abandon: Mapped[float] = mapped_column(default=DEFAULT_SHORT_ABANDON)
+    """Seconds: a caller hanging up sooner is a short abandon (left out of the rates)."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,172 @@
+"""Keeping the rollups: adding a segment's counts, and rebuilding them from the raw rows.
+
+``add`` adds one ``GroupCounts`` to a group's 15-minute row and to its local day's row with
+one upsert each (``INSERT ... ON CONFLICT DO UPDATE``, on SQLite and PostgreSQL alike): sums
+add up, maxima keep the larger. ``rebuild`` throws a tenant's rows away (from a date on) and
+adds every finished segment again through the very same contribution function, so the two
+ways cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from helin.acd.commands import CallRecord
+from helin.stats.metrics import GroupCounts
+from helin.stats.rollup import group_contribution, outbound_contribution
+from helin.store.tables import Call, Group, group_days, group_intervals
+from helin.store.tables.enums import Direction
+from helin.store.tables.statistics import bucket_columns
+
+_TUPLES = {f.name for f in fields(GroupCounts) if f.name.endswith("_waits")}
+_MAXIMA = {f.name for f in fields(GroupCounts) if f.name.endswith("_max")}
+
+
+def counts_row(counts: GroupCounts) -> dict[str, float]:
+    """The columns of ``counts`` as a row."""
+    row: dict[str, float] = {}
+    for f in fields(GroupCounts):
+        value = getattr(counts, f.name)
+        if f.name in _TUPLES:
+            row.update(zip(bucket_columns(f.name), value, strict=True))
+        else:
+            row[f.name] = value
+    return row
+
+
+def counts_of(row: Any) -> GroupCounts:
+    """``GroupCounts`` from a row (or any mapping) holding the count columns."""
+    mapping = row._mapping if hasattr(row, "_mapping") else row
+    values: dict[str, Any] = {}
+    for f in fields(GroupCounts):
+        if f.name in _TUPLES:
+            values[f.name] = tuple(int(mapping[c] or 0) for c in bucket_columns(f.name))
+        else:
+            values[f.name] = mapping[f.name] or 0
+    return GroupCounts(**values)
+
+
+def _upsert(session: Session, table: Table, key: dict[str, Any], counts: GroupCounts) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    larger = func.greatest if dialect == "postgresql" else func.max
+    values = counts_row(counts)
+    statement = insert(table).values(**key, **values)
+    excluded = statement.excluded
+    change: dict[str, Any] = {}
+    for column in values:
+        if column in _MAXIMA:
+            change[column] = larger(table.c[column], excluded[column])
+        else:
+            change[column] = table.c[column] + excluded[column]
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[c for c in table.primary_key.columns], set_=change
+        )
+    )
+
+
+def add(
+    session: Session,
+    *,
+    tenant_id: int,
+    group_id: int,
+    start: int,
+    day: date,
+    counts: GroupCounts,
+) -> None:
+    """Add ``counts`` to the group's interval starting at ``start`` and to its ``day``."""
+    _upsert(
+        session,
+        group_intervals,
+        {"group_id": group_id, "start": start, "tenant_id": tenant_id},
+        counts,
+    )
+    _upsert(session, group_days, {"group_id": group_id, "day": day, "tenant_id": tenant_id}, counts)
+
+
+def add_segment(session: Session, group: Group, record: CallRecord) -> None:
+    """What one finished segment of a call in ``group`` adds to the group's rollups."""
+    start, counts = group_contribution(record, group.short_abandon)
+    _add_at(session, group, record.arrived_at, start, counts)
+
+
+def add_outbound(session: Session, group: Group, at: float) -> None:
+    """A call out presenting the group's number, placed at ``at``."""
+    start, counts = outbound_contribution(at)
+    _add_at(session, group, at, start, counts)
+
+
+def _add_at(session: Session, group: Group, at: float, start: int, counts: GroupCounts) -> None:
+    day = datetime.fromtimestamp(at, ZoneInfo(group.timezone)).date()
+    add(session, tenant_id=group.tenant_id, group_id=group.id, start=start, day=day, counts=counts)
+
+
+def rebuild(session: Session, *, tenant_id: int | None = None, since: date | None = None) -> int:
+    """Recompute the rollups of every group (of one tenant) from its call rows, from its local
+    midnight of ``since`` on (all of them without); how many rows were added. A deleted
+    group's rows are left as they are. Does not commit."""
+    groups = select(Group).order_by(Group.id)
+    if tenant_id is not None:
+        groups = groups.where(Group.tenant_id == tenant_id)
+    added = 0
+    for group in session.scalars(groups).all():
+        cutoff = _midnight(since, group.timezone) if since is not None else None
+        _forget(session, group.id, since, cutoff)
+        query = select(Call).where(Call.group_id == group.id, Call.outcome.is_not(None))
+        if cutoff is not None:
+            query = query.where(Call.arrived_at >= cutoff)
+        for call in session.scalars(query.order_by(Call.id)):
+            if call.direction is Direction.INBOUND:
+                add_segment(session, group, record_of(call))
+            elif call.direction is Direction.OUTBOUND:
+                add_outbound(session, group, call.arrived_at.timestamp())
+            added += 1
+    return added
+
+
+def _midnight(day: date, timezone: str) -> datetime:
+    return datetime.combine(day, time(), ZoneInfo(timezone))
+
+
+def _forget(session: Session, group_id: int, since: date | None, cutoff: datetime | None) -> None:
+    intervals = delete(group_intervals).where(group_intervals.c.group_id == group_id)
+    days = delete(group_days).where(group_days.c.group_id == group_id)
+    if since is not None and cutoff is not None:
+        intervals = intervals.where(group_intervals.c.start >= int(cutoff.timestamp()))
+        days = days.where(group_days.c.day >= since)
+    session.execute(intervals)
+    session.execute(days)
+
+
+def record_of(call: Call) -> CallRecord:
+    """A stored segment as the engine's record (what its rollup contribution is made from)."""
+    assert call.outcome is not None and call.ended_at is not None
+    return CallRecord(
+        call_id=call.call_id,
+        segment=call.segment,
+        group_id=str(call.group_id),
+        caller=call.caller,
+        number=call.number,
+        outcome=call.outcome,
+        arrived_at=call.arrived_at.timestamp(),
+        ended_at=call.ended_at.timestamp(),
+        queued_at=_ts(call.queued_at),
+        first_offered_at=_ts(call.first_offered_at),
+        answered_at=_ts(call.answered_at),
+        overflow_reason=call.overflow_reason,
+        forwarded_to=call.forwarded_to,
+        overflow_group=None if call.overflow_group_id is None else str(call.overflow_group_id),
+        offers=call.offers,
+    )
+
+
+def _ts(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()

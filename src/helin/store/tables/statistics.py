@@ -1,0 +1,69 @@
+"""The statistics rollups: a group's counts per 15-minute interval and per local day.
+
+Both tables have one column per field of ``helin.stats.metrics.GroupCounts`` (a bucketed
+field becomes one column per bucket: ``answered_le_5`` ... ``answered_le_300``,
+``answered_gt_300``), so the counts are defined in one place and every view is a sum of rows.
+Rows exist only where calls arrived. ``group_id`` is not a foreign key: a deleted group's
+figures stay in its tenant's totals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from sqlalchemy import BigInteger, Column, Date, Double, ForeignKey, Index, Integer, Table
+
+from helin.stats.metrics import THRESHOLDS, GroupCounts
+from helin.store.tables.base import metadata
+
+
+def bucket_columns(name: str) -> list[str]:
+    """Column names of a bucketed field (``answered_waits``: ``answered_le_5`` ...)."""
+    prefix = name.removesuffix("_waits")
+    return [f"{prefix}_le_{edge}" for edge in THRESHOLDS] + [f"{prefix}_gt_{THRESHOLDS[-1]}"]
+
+
+def count_columns() -> list[tuple[str, str]]:
+    """(column name, field name) of every count column, in ``GroupCounts`` order."""
+    out: list[tuple[str, str]] = []
+    for f in fields(GroupCounts):
+        if f.name.endswith("_waits"):
+            out += [(column, f.name) for column in bucket_columns(f.name)]
+        else:
+            out.append((f.name, f.name))
+    return out
+
+
+def _counts() -> list[Column[int] | Column[float]]:
+    columns: list[Column[int] | Column[float]] = []
+    floats = {f.name for f in fields(GroupCounts) if f.type in ("float", float)}
+    for column, field_name in count_columns():
+        if field_name in floats:
+            columns.append(Column(column, Double(), nullable=False, default=0.0))
+        else:
+            columns.append(Column(column, Integer(), nullable=False, default=0))
+    return columns
+
+
+group_intervals = Table(
+    "group_intervals",
+    metadata,
+    Column("group_id", Integer(), primary_key=True),
+    Column("start", BigInteger(), primary_key=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    *_counts(),
+)
+"""A group's counts in the 15 minutes from ``start`` (POSIX seconds, UTC-aligned)."""
+
+group_days = Table(
+    "group_days",
+    metadata,
+    Column("group_id", Integer(), primary_key=True),
+    Column("day", Date(), primary_key=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    *_counts(),
+)
+"""A group's counts on one day of its own time zone (for views of weeks, months, a year)."""
+
+Index("ix_group_intervals_tenant_start", group_intervals.c.tenant_id, group_intervals.c.start)
+Index("ix_group_days_tenant_day", group_days.c.tenant_id, group_days.c.day)
