@@ -50,6 +50,7 @@ from helin.acd.commands import (
     StartMusic,
     StopMusic,
 )
+from helin.acd.errors import AcdUsageError as AcdUsageError
 from helin.acd.model import (
     AgentState,
     GroupStatus,
@@ -63,7 +64,17 @@ from helin.acd.model import (
     Policy,
 )
 from helin.acd.policies import make_pool
-from helin.acd.state import Agent, Call, Group, Member, Offer, Phase
+from helin.acd.state import (
+    RESTING,
+    Agent,
+    Call,
+    Group,
+    Happened,
+    Member,
+    Offer,
+    Phase,
+    advance,
+)
 from helin.deadlines import Deadlines
 
 MAX_SEGMENTS = 5
@@ -76,10 +87,6 @@ MISSED = (OfferResult.NO_ANSWER, OfferResult.DECLINED)
 def _oldest_first(group: Group) -> tuple[tuple[int, str], str]:
     """Sort key: the group whose longest-waiting caller came first, then by id."""
     return (group.queue[0] if group.queue else (2**62, ""), group.id)
-
-
-class AcdUsageError(Exception):
-    """The engine was driven in a way that cannot happen (a bug in the caller)."""
 
 
 class AcdEngine:
@@ -405,7 +412,7 @@ class AcdEngine:
         if settings.greeting_clip is not None:
             self._play(call, settings.greeting_clip, report=blocking)
         self._music(call, True)
-        call.phase = Phase.GREETING if blocking else Phase.WAITING
+        advance(call, Happened.QUEUED_BEHIND_GREETING if blocking else Happened.QUEUED)
         self._make_ready_if_due(call)
         if settings.max_wait > 0:
             self._timers.set(("max_wait", call.id), self._now + settings.max_wait)
@@ -437,7 +444,7 @@ class AcdEngine:
             return
         call.awaited_clip = 0
         if call.phase is Phase.GREETING:
-            call.phase = Phase.WAITING
+            advance(call, Happened.GREETING_PLAYED)
             self._make_ready_if_due(call)
         elif call.phase is Phase.ENDING:
             self._emit(EndCall(call_id=call.id))
@@ -486,7 +493,7 @@ class AcdEngine:
         group.ready.discard(call.key)
         for kind in ("max_wait", "comfort", "announce"):
             self._timers.cancel((kind, call.id))
-        call.phase = Phase.ENDING
+        advance(call, Happened.LEFT_QUEUE)
         for offer in list(call.offers.values()):
             self._end_offer(offer, offers_result)
 
@@ -519,7 +526,7 @@ class AcdEngine:
                 self._emit(AnswerCaller(call_id=call.id))
             self._music(call, False)
             self._play(call, action.clip, report=True, interrupt=True)
-            call.phase = Phase.ENDING
+            advance(call, Happened.LAST_CLIP_STARTED)
             call.ending = (outcome.value, reason.value if reason else None, None)
             return
         self._emit(EndCall(call_id=call.id))
@@ -531,7 +538,8 @@ class AcdEngine:
         self._calls[call.id] = call
         call.group, call.seq, call.segment = target, self._seq, call.segment + 1
         call.arrived_at, call.queued_at, call.first_offered_at = self._now, None, None
-        call.offer_count, call.phase, call.ending = 0, Phase.WAITING, None
+        call.offer_count, call.ending = 0, None
+        advance(call, Happened.MOVED_TO_GROUP)
         call.tried.clear()
         self._arrive(call)
 
@@ -550,6 +558,7 @@ class AcdEngine:
     ) -> None:
         """Emit the segment's one call record and forget the call."""
         del self._calls[call.id]
+        advance(call, Happened.FINISHED)
         self._emit(
             CallRecord(
                 call_id=call.id,
@@ -635,7 +644,8 @@ class AcdEngine:
         call.answered_at = self._now
         self._end_offer(offer, OfferResult.ANSWERED, cancel=False)
         self._leave_queue(call, OfferResult.ANSWERED_ELSEWHERE)
-        call.phase, call.music = Phase.BRIDGED, False
+        advance(call, Happened.ANSWERED)
+        call.music = False
         self._emit(Bridge(call_id=call.id, agent_id=agent.id))
         self._learn_wait(call)
         self._refresh(agent)
@@ -788,5 +798,6 @@ class AcdEngine:
         for call in self._calls.values():
             for agent_id, offer in call.offers.items():
                 assert offer.agent.offer is offer and offer.agent.id == agent_id
+            assert call.phase in RESTING, (call.id, call.phase)
             if call.phase is Phase.BRIDGED:
                 assert call.agent is not None and call.agent.call is call
