@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from helin.acd import events as ev
+from helin.acd import invariants, views
 from helin.acd.commands import (
     AgentEventRecord,
     AnnouncePosition,
@@ -54,7 +55,6 @@ from helin.acd.errors import AcdUsageError as AcdUsageError
 from helin.acd.model import (
     AgentState,
     GroupStatus,
-    MemberStatus,
     NoAgentsAction,
     OfferResult,
     Outcome,
@@ -65,7 +65,6 @@ from helin.acd.model import (
 )
 from helin.acd.policies import make_pool
 from helin.acd.state import (
-    RESTING,
     Agent,
     Call,
     Group,
@@ -157,35 +156,16 @@ class AcdEngine:
     # -- views ----------------------------------------------------------------------------
 
     def group_status(self, group_id: str, now: float) -> GroupStatus:
-        group = self._group(group_id)
-        oldest = self._calls[group.queue[0][1]].arrived_at if group.queue else now
-        return GroupStatus(
-            group_id=group_id,
-            open=group.is_open(now),
-            queued=len(group.queue),
-            longest_wait=now - oldest,
-            members=tuple(
-                MemberStatus(agent_id=aid, logged_in=m.logged_in, state=self.agent_state(aid))
-                for aid, m in group.members.items()
-            ),
-        )
+        """The group's opening, queue and members; ``AcdUsageError`` for an unknown group."""
+        return views.group_status(self._group(group_id), self._calls, now)
 
     def agent_state(self, agent_id: str) -> AgentState:
-        agent = self._agents.get(agent_id)
-        if agent is None or agent.devices <= 0:
-            return AgentState.UNREACHABLE
-        if agent.call is not None:
-            return AgentState.ON_CALL
-        if agent.offer is not None:
-            return AgentState.RINGING
-        if agent.personal:
-            return AgentState.BUSY
-        if agent.wrap_up:
-            return AgentState.WRAP_UP
-        return AgentState.DND if agent.dnd else AgentState.AVAILABLE
+        """What the agent is doing, as the live view shows it."""
+        return views.agent_state(self._agents.get(agent_id))
 
     @property
     def active_calls(self) -> int:
+        """Calls in a group right now: queued, bridged or hearing their last clip."""
         return len(self._calls)
 
     # -- configuration --------------------------------------------------------------------
@@ -778,26 +758,4 @@ class AcdEngine:
 
     def check_invariants(self) -> None:
         """Raise AssertionError if the internal state contradicts itself (used by tests)."""
-        for agent in self._agents.values():
-            if agent.offer is not None:
-                assert agent.offer.call.offers.get(agent.id) is agent.offer
-                assert agent.offer.call.id in self._calls
-            for group_id, member in agent.members.items():
-                group = self._groups[group_id]
-                assert group.members[agent.id] is member
-                assert (agent.id in group.pool) == (member.logged_in and agent.free), agent.id
-                assert member.staffed == (member.logged_in and agent.serving)
-        for group in self._groups.values():
-            assert group.staffed == sum(m.staffed for m in group.members.values())
-            for key in group.queue:
-                call = self._calls[key[1]]
-                assert call.group is group and call.phase in (Phase.GREETING, Phase.WAITING)
-            assert len(set(group.ready)) == len(group.ready)
-            for key in group.ready:
-                assert key in group.queue
-        for call in self._calls.values():
-            for agent_id, offer in call.offers.items():
-                assert offer.agent.offer is offer and offer.agent.id == agent_id
-            assert call.phase in RESTING, (call.id, call.phase)
-            if call.phase is Phase.BRIDGED:
-                assert call.agent is not None and call.agent.call is call
+        invariants.check_invariants(self._agents, self._groups, self._calls)
