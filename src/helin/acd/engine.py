@@ -29,8 +29,8 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from helin.acd import configure, invariants, views
 from helin.acd import events as ev
-from helin.acd import invariants, views
 from helin.acd.commands import (
     AgentEventRecord,
     AnnouncePosition,
@@ -63,7 +63,6 @@ from helin.acd.model import (
     OverflowReason,
     Policy,
 )
-from helin.acd.policies import make_pool
 from helin.acd.state import (
     Agent,
     Call,
@@ -104,43 +103,15 @@ class AcdEngine:
         self._unstaffed: set[Group] = set()
         self._out: list[Output] = []
         self._now = 0.0
-        self._handlers: dict[type[Any], Callable[[Any], None]] = {
-            ev.GroupConfigured: self._group_configured,
-            ev.GroupRemoved: self._group_removed,
-            ev.GroupOverrideSet: self._override_set,
-            ev.MemberAdded: self._member_added,
-            ev.MemberRemoved: self._member_removed,
-            ev.AgentLoggedIn: self._logged_in,
-            ev.AgentLoggedOut: self._logged_out,
-            ev.DndChanged: self._dnd_changed,
-            ev.DevicesReachable: self._devices_reachable,
-            ev.CallArrived: self._call_arrived,
-            ev.ClipFinished: self._clip_finished,
-            ev.OfferAnswered: self._offer_answered,
-            ev.OfferFailed: self._offer_failed,
-            ev.CallerHungUp: self._hung_up,
-            ev.AgentHungUp: self._hung_up,
-            ev.CallFailed: self._hung_up,
-            ev.DirectCallArrived: self._direct_arrived,
-            ev.OutboundCallPlaced: self._outbound_placed,
-            ev.PersonalCallEnded: self._personal_ended,
-        }
-        self._timer_handlers: dict[str, Callable[[Any], None]] = {
-            "ring": self._ring_timeout,
-            "max_wait": self._max_wait,
-            "comfort": self._comfort,
-            "announce": self._announce,
-            "wrap_up": self._wrap_up_over,
-        }
 
     # -- the three entry points ---------------------------------------------------------
 
     def handle(self, event: ev.Event, now: float) -> list[Output]:
         self._now = now
-        handler = self._handlers.get(type(event))
+        handler = _HANDLERS.get(type(event))
         if handler is None:
             raise AcdUsageError(f"not an ACD event: {event!r}")
-        handler(event)
+        handler(self, event)
         return self._settle()
 
     def next_deadline(self) -> float | None:
@@ -150,7 +121,7 @@ class AcdEngine:
         self._now = now
         while (key := self._timers.pop_due(now)) is not None:
             kind, ident = key
-            self._timer_handlers[kind](ident)
+            _TIMERS[kind](self, ident)
         return self._settle()
 
     # -- views ----------------------------------------------------------------------------
@@ -181,68 +152,6 @@ class AcdEngine:
         if agent is None:
             agent = self._agents[agent_id] = Agent(id=agent_id)
         return agent
-
-    def _group_configured(self, event: ev.GroupConfigured) -> None:
-        config = event.group
-        group = self._groups.get(config.id)
-        if group is None:
-            self._groups[config.id] = Group.new(config, self._rng)
-            return
-        policy_changed = config.policy is not group.config.policy
-        group.config = config
-        if group.staffed == 0:
-            self._unstaffed.add(group)
-        if policy_changed:
-            group.pool = make_pool(config.policy, self._rng)
-            for member in group.members.values():
-                self._refresh_member(member)
-            group.ready.clear()
-            for key in group.queue:
-                self._make_ready_if_due(self._calls[key[1]])
-        self._dirty.add(group)
-
-    def _group_removed(self, event: ev.GroupRemoved) -> None:
-        group = self._group(event.group_id)
-        for _, call_id in list(group.queue):
-            call = self._calls[call_id]
-            self._leave_queue(call, OfferResult.CALLER_GONE)
-            self._emit(EndCall(call_id=call_id))
-            self._finish(call, Outcome.FAILED)
-        for agent_id in list(group.members):
-            self._member_removed(ev.MemberRemoved(group_id=group.id, agent_id=agent_id))
-        del self._groups[group.id]
-        self._dirty.discard(group)
-        self._unstaffed.discard(group)
-
-    def _override_set(self, event: ev.GroupOverrideSet) -> None:
-        if event.mode not in (None, "open", "closed"):
-            raise AcdUsageError(f"override mode {event.mode!r} is not open, closed or None")
-        self._group(event.group_id).override = event.mode
-
-    def _member_added(self, event: ev.MemberAdded) -> None:
-        group = self._group(event.group_id)
-        agent = self._agent(event.agent_id)
-        member = group.members.get(agent.id)
-        if member is None:
-            member = Member(agent, group, event.order, event.weight, event.logged_in)
-            group.members[agent.id] = agent.members[group.id] = member
-        else:
-            member.order, member.weight = event.order, event.weight
-            group.pool.discard(agent.id)  # re-added below with the new order and weight
-        self._refresh_member(member)
-
-    def _member_removed(self, event: ev.MemberRemoved) -> None:
-        group = self._group(event.group_id)
-        member = group.members.pop(event.agent_id, None)
-        if member is None:
-            return
-        agent = member.agent
-        del agent.members[group.id]
-        if agent.offer is not None and agent.offer.call.group is group:
-            self._end_offer(agent.offer, OfferResult.WITHDRAWN)
-        group.pool.discard(agent.id)
-        if member.staffed:
-            self._set_staffed(member, False)
 
     # -- people ---------------------------------------------------------------------------
 
@@ -759,3 +668,36 @@ class AcdEngine:
     def check_invariants(self) -> None:
         """Raise AssertionError if the internal state contradicts itself (used by tests)."""
         invariants.check_invariants(self._agents, self._groups, self._calls)
+
+
+_HANDLERS: dict[type[Any], Callable[[AcdEngine, Any], None]] = {
+    ev.GroupConfigured: configure.group_configured,
+    ev.GroupRemoved: configure.group_removed,
+    ev.GroupOverrideSet: configure.override_set,
+    ev.MemberAdded: configure.member_added,
+    ev.MemberRemoved: configure.member_removed,
+    ev.AgentLoggedIn: AcdEngine._logged_in,
+    ev.AgentLoggedOut: AcdEngine._logged_out,
+    ev.DndChanged: AcdEngine._dnd_changed,
+    ev.DevicesReachable: AcdEngine._devices_reachable,
+    ev.CallArrived: AcdEngine._call_arrived,
+    ev.ClipFinished: AcdEngine._clip_finished,
+    ev.OfferAnswered: AcdEngine._offer_answered,
+    ev.OfferFailed: AcdEngine._offer_failed,
+    ev.CallerHungUp: AcdEngine._hung_up,
+    ev.AgentHungUp: AcdEngine._hung_up,
+    ev.CallFailed: AcdEngine._hung_up,
+    ev.DirectCallArrived: AcdEngine._direct_arrived,
+    ev.OutboundCallPlaced: AcdEngine._outbound_placed,
+    ev.PersonalCallEnded: AcdEngine._personal_ended,
+}
+"""Which function handles each kind of event."""
+
+_TIMERS: dict[str, Callable[[AcdEngine, Any], None]] = {
+    "ring": AcdEngine._ring_timeout,
+    "max_wait": AcdEngine._max_wait,
+    "comfort": AcdEngine._comfort,
+    "announce": AcdEngine._announce,
+    "wrap_up": AcdEngine._wrap_up_over,
+}
+"""Which function handles each kind of timer, by the first part of its key."""
