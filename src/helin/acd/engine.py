@@ -29,7 +29,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from helin.acd import configure, invariants, views
+from helin.acd import agents, configure, invariants, views
 from helin.acd import events as ev
 from helin.acd.commands import (
     AgentEventRecord,
@@ -46,8 +46,6 @@ from helin.acd.commands import (
     OfferRecord,
     Output,
     PlayClip,
-    RejectDirect,
-    RingDirect,
     StartMusic,
     StopMusic,
 )
@@ -153,27 +151,7 @@ class AcdEngine:
             agent = self._agents[agent_id] = Agent(id=agent_id)
         return agent
 
-    # -- people ---------------------------------------------------------------------------
-
-    def _members_of(self, agent: Agent, group_id: str | None) -> list[Member]:
-        if group_id is None:
-            return list(agent.members.values())
-        member = agent.members.get(group_id)
-        if member is None:
-            raise AcdUsageError(f"agent {agent.id!r} is not a member of group {group_id!r}")
-        return [member]
-
-    def _logged_in(self, event: ev.AgentLoggedIn) -> None:
-        agent = self._agent(event.agent_id)
-        for member in self._members_of(agent, event.group_id):
-            if not member.logged_in:
-                member.logged_in = True
-                self._agent_event(agent, "login", member.group.id)
-        self._refresh(agent)
-
-    def _logged_out(self, event: ev.AgentLoggedOut) -> None:
-        agent = self._agent(event.agent_id)
-        self._log_out(agent, self._members_of(agent, event.group_id), reason=None)
+    # -- availability ---------------------------------------------------------------------
 
     def _log_out(self, agent: Agent, members: list[Member], reason: str | None) -> None:
         for member in members:
@@ -183,59 +161,6 @@ class AcdEngine:
                 if agent.offer is not None and agent.offer.call.group is member.group:
                     self._end_offer(agent.offer, OfferResult.WITHDRAWN)
         self._refresh(agent)
-
-    def _dnd_changed(self, event: ev.DndChanged) -> None:
-        agent = self._agent(event.agent_id)
-        if agent.dnd == event.on:
-            return
-        agent.dnd = event.on
-        self._agent_event(agent, "dnd_on" if event.on else "dnd_off")
-        if event.on and agent.offer is not None:
-            self._end_offer(agent.offer, OfferResult.WITHDRAWN)
-        self._refresh(agent)
-
-    def _devices_reachable(self, event: ev.DevicesReachable) -> None:
-        agent = self._agent(event.agent_id)
-        agent.devices = max(0, event.count)
-        if agent.devices == 0 and agent.offer is not None:
-            self._end_offer(agent.offer, OfferResult.WITHDRAWN)
-        self._refresh(agent)
-
-    def _direct_arrived(self, event: ev.DirectCallArrived) -> None:
-        agent = self._agent(event.agent_id)
-        if agent.dnd or agent.devices == 0:
-            reason = "dnd" if agent.dnd else "unreachable"
-            self._emit(RejectDirect(call_id=event.call_id, agent_id=agent.id, reason=reason))
-            return
-        self._start_personal(agent, event.call_id)
-        self._emit(RingDirect(call_id=event.call_id, agent_id=agent.id))
-
-    def _outbound_placed(self, event: ev.OutboundCallPlaced) -> None:
-        agent = self._agent(event.agent_id)
-        if agent.offer is not None:
-            self._end_offer(agent.offer, OfferResult.WITHDRAWN)
-        self._start_personal(agent, event.call_id)
-
-    def _start_personal(self, agent: Agent, call_id: str) -> None:
-        if call_id in self._personal:
-            raise AcdUsageError(f"personal call {call_id!r} already started")
-        agent.personal.add(call_id)
-        self._personal[call_id] = agent
-        self._refresh(agent)
-
-    def _personal_ended(self, event: ev.PersonalCallEnded) -> None:
-        agent = self._personal.pop(event.call_id, None)
-        if agent is not None:
-            agent.personal.discard(event.call_id)
-            self._refresh(agent)
-
-    def _wrap_up_over(self, agent_id: str) -> None:
-        agent = self._agents[agent_id]
-        agent.wrap_up = False
-        self._agent_event(agent, "wrap_up_end")
-        self._refresh(agent)
-
-    # -- availability ---------------------------------------------------------------------
 
     def _refresh(self, agent: Agent) -> None:
         for member in agent.members.values():
@@ -676,10 +601,10 @@ _HANDLERS: dict[type[Any], Callable[[AcdEngine, Any], None]] = {
     ev.GroupOverrideSet: configure.override_set,
     ev.MemberAdded: configure.member_added,
     ev.MemberRemoved: configure.member_removed,
-    ev.AgentLoggedIn: AcdEngine._logged_in,
-    ev.AgentLoggedOut: AcdEngine._logged_out,
-    ev.DndChanged: AcdEngine._dnd_changed,
-    ev.DevicesReachable: AcdEngine._devices_reachable,
+    ev.AgentLoggedIn: agents.logged_in,
+    ev.AgentLoggedOut: agents.logged_out,
+    ev.DndChanged: agents.dnd_changed,
+    ev.DevicesReachable: agents.devices_reachable,
     ev.CallArrived: AcdEngine._call_arrived,
     ev.ClipFinished: AcdEngine._clip_finished,
     ev.OfferAnswered: AcdEngine._offer_answered,
@@ -687,9 +612,9 @@ _HANDLERS: dict[type[Any], Callable[[AcdEngine, Any], None]] = {
     ev.CallerHungUp: AcdEngine._hung_up,
     ev.AgentHungUp: AcdEngine._hung_up,
     ev.CallFailed: AcdEngine._hung_up,
-    ev.DirectCallArrived: AcdEngine._direct_arrived,
-    ev.OutboundCallPlaced: AcdEngine._outbound_placed,
-    ev.PersonalCallEnded: AcdEngine._personal_ended,
+    ev.DirectCallArrived: agents.direct_arrived,
+    ev.OutboundCallPlaced: agents.outbound_placed,
+    ev.PersonalCallEnded: agents.personal_ended,
 }
 """Which function handles each kind of event."""
 
@@ -698,6 +623,6 @@ _TIMERS: dict[str, Callable[[AcdEngine, Any], None]] = {
     "max_wait": AcdEngine._max_wait,
     "comfort": AcdEngine._comfort,
     "announce": AcdEngine._announce,
-    "wrap_up": AcdEngine._wrap_up_over,
+    "wrap_up": agents.wrap_up_over,
 }
 """Which function handles each kind of timer, by the first part of its key."""
