@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from helin.acd import events as ev
+from helin.acd import offers
 from helin.acd.commands import RejectDirect, RingDirect
 from helin.acd.errors import AcdUsageError
 from helin.acd.model import OfferResult
@@ -48,7 +49,7 @@ def dnd_changed(engine: AcdEngine, event: ev.DndChanged) -> None:
     agent.dnd = event.on
     engine._agent_event(agent, "dnd_on" if event.on else "dnd_off")
     if event.on and agent.offer is not None:
-        engine._end_offer(agent.offer, OfferResult.WITHDRAWN)
+        offers.end_offer(engine, agent.offer, OfferResult.WITHDRAWN)
     engine._refresh(agent)
 
 
@@ -56,7 +57,7 @@ def devices_reachable(engine: AcdEngine, event: ev.DevicesReachable) -> None:
     agent = engine._agent(event.agent_id)
     agent.devices = max(0, event.count)
     if agent.devices == 0 and agent.offer is not None:
-        engine._end_offer(agent.offer, OfferResult.WITHDRAWN)
+        offers.end_offer(engine, agent.offer, OfferResult.WITHDRAWN)
     engine._refresh(agent)
 
 
@@ -73,7 +74,7 @@ def direct_arrived(engine: AcdEngine, event: ev.DirectCallArrived) -> None:
 def outbound_placed(engine: AcdEngine, event: ev.OutboundCallPlaced) -> None:
     agent = engine._agent(event.agent_id)
     if agent.offer is not None:
-        engine._end_offer(agent.offer, OfferResult.WITHDRAWN)
+        offers.end_offer(engine, agent.offer, OfferResult.WITHDRAWN)
     start_personal(engine, agent, event.call_id)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from helin.acd import events as ev
+from helin.acd import offers
 from helin.acd.commands import EndCall
 from helin.acd.errors import AcdUsageError
 from helin.acd.model import OfferResult, Outcome
@@ -79,7 +80,7 @@ def member_removed(engine: AcdEngine, event: ev.MemberRemoved) -> None:
     agent = member.agent
     del agent.members[group.id]
     if agent.offer is not None and agent.offer.call.group is group:
-        engine._end_offer(agent.offer, OfferResult.WITHDRAWN)
+        offers.end_offer(engine, agent.offer, OfferResult.WITHDRAWN)
     group.pool.discard(agent.id)
     if member.staffed:
         engine._set_staffed(member, False)

@@ -24,26 +24,20 @@ Every call segment ends with exactly one ``CallRecord``; every ring with one ``O
 
 from __future__ import annotations
 
-import heapq
 import random
 from collections.abc import Callable
 from typing import Any
 
-from helin.acd import agents, configure, invariants, views
+from helin.acd import agents, configure, invariants, offers, views
 from helin.acd import events as ev
 from helin.acd.commands import (
     AgentEventRecord,
     AnnouncePosition,
     AnnounceWait,
     AnswerCaller,
-    Bridge,
     CallRecord,
-    CancelOffer,
-    DropAgentLeg,
     EndCall,
     ForwardCall,
-    OfferCall,
-    OfferRecord,
     Output,
     PlayClip,
     StartMusic,
@@ -67,7 +61,6 @@ from helin.acd.state import (
     Group,
     Happened,
     Member,
-    Offer,
     Phase,
     advance,
 )
@@ -75,9 +68,6 @@ from helin.deadlines import Deadlines
 
 MAX_SEGMENTS = 5
 """A call overflowing from group to group stops after this many groups."""
-WAIT_SMOOTHING = 0.3
-"""Weight of the newest sample in the smoothed wait per queue place."""
-MISSED = (OfferResult.NO_ANSWER, OfferResult.DECLINED)
 
 
 def _oldest_first(group: Group) -> tuple[tuple[int, str], str]:
@@ -159,7 +149,7 @@ class AcdEngine:
                 member.logged_in = False
                 self._agent_event(agent, "logout", member.group.id, reason)
                 if agent.offer is not None and agent.offer.call.group is member.group:
-                    self._end_offer(agent.offer, OfferResult.WITHDRAWN)
+                    offers.end_offer(self, agent.offer, OfferResult.WITHDRAWN)
         self._refresh(agent)
 
     def _refresh(self, agent: Agent) -> None:
@@ -309,7 +299,7 @@ class AcdEngine:
             self._timers.cancel((kind, call.id))
         advance(call, Happened.LEFT_QUEUE)
         for offer in list(call.offers.values()):
-            self._end_offer(offer, offers_result)
+            offers.end_offer(self, offer, offers_result)
 
     def _overflow(self, call: Call, reason: OverflowReason) -> None:
         action = call.group.config.overflow_action(reason)
@@ -393,93 +383,6 @@ class AcdEngine:
             )
         )
 
-    # -- offers ---------------------------------------------------------------------------
-
-    def _offer(self, call: Call, agent: Agent) -> None:
-        offer = Offer(call=call, agent=agent, started_at=self._now)
-        agent.offer = call.offers[agent.id] = offer
-        call.tried.add(agent.id)
-        call.offer_count += 1
-        if call.first_offered_at is None:
-            call.first_offered_at = self._now
-        self._timers.set(
-            ("ring", (call.id, agent.id)), self._now + call.group.config.queue.ring_timeout
-        )
-        self._emit(
-            OfferCall(
-                call_id=call.id, agent_id=agent.id, group_id=call.group.id, caller=call.caller
-            )
-        )
-        if call.group.config.policy is not Policy.SIMULTANEOUS:
-            call.group.ready.discard(call.key)
-        self._refresh(agent)
-
-    def _end_offer(self, offer: Offer, result: OfferResult, *, cancel: bool = True) -> None:
-        call, agent = offer.call, offer.agent
-        del call.offers[agent.id]
-        agent.offer = None
-        self._timers.cancel(("ring", (call.id, agent.id)))
-        if cancel:
-            self._emit(CancelOffer(call_id=call.id, agent_id=agent.id, result=result))
-        self._emit(
-            OfferRecord(
-                call_id=call.id,
-                segment=call.segment,
-                group_id=call.group.id,
-                agent_id=agent.id,
-                started_at=offer.started_at,
-                ended_at=self._now,
-                result=result,
-            )
-        )
-        self._make_ready_if_due(call)
-        if result in MISSED:
-            agent.missed += 1
-            limit = call.group.config.queue.bounce_after_missed
-            if 0 < limit <= agent.missed:
-                agent.missed = 0
-                self._agent_event(agent, "bounced", reason=f"missed {limit} offers in a row")
-                self._log_out(agent, list(agent.members.values()), reason="bounced")
-        self._refresh(agent)
-
-    def _ring_timeout(self, key: tuple[str, str]) -> None:
-        call_id, agent_id = key
-        self._end_offer(self._calls[call_id].offers[agent_id], OfferResult.NO_ANSWER)
-
-    def _offer_answered(self, event: ev.OfferAnswered) -> None:
-        call = self._calls.get(event.call_id)
-        offer = call.offers.get(event.agent_id) if call is not None else None
-        if call is None or offer is None or call.phase is not Phase.WAITING:
-            self._emit(DropAgentLeg(call_id=event.call_id, agent_id=event.agent_id))
-            return
-        agent = offer.agent
-        agent.call, call.agent = call, agent
-        agent.missed = 0
-        call.answered_at = self._now
-        self._end_offer(offer, OfferResult.ANSWERED, cancel=False)
-        self._leave_queue(call, OfferResult.ANSWERED_ELSEWHERE)
-        advance(call, Happened.ANSWERED)
-        call.music = False
-        self._emit(Bridge(call_id=call.id, agent_id=agent.id))
-        self._learn_wait(call)
-        self._refresh(agent)
-
-    def _offer_failed(self, event: ev.OfferFailed) -> None:
-        call = self._calls.get(event.call_id)
-        offer = call.offers.get(event.agent_id) if call is not None else None
-        if offer is not None:
-            result = OfferResult.DECLINED if event.declined else OfferResult.UNREACHABLE
-            self._end_offer(offer, result, cancel=False)
-
-    def _learn_wait(self, call: Call) -> None:
-        assert call.queued_at is not None
-        sample = (self._now - call.queued_at) / call.entry_place
-        group = call.group
-        if group.seconds_per_place is None:
-            group.seconds_per_place = sample
-        else:
-            group.seconds_per_place += WAIT_SMOOTHING * (sample - group.seconds_per_place)
-
     # -- queue timers ---------------------------------------------------------------------
 
     def _max_wait(self, call_id: str) -> None:
@@ -506,7 +409,7 @@ class AcdEngine:
         if settings.announce_interval > 0:
             self._timers.set(("announce", call_id), self._now + settings.announce_interval)
 
-    # -- distribution ---------------------------------------------------------------------
+    # -- after every event ----------------------------------------------------------------
 
     def _settle(self) -> list[Output]:
         """After every event: overflow unstaffed queues, then serve the dirty groups."""
@@ -518,61 +421,9 @@ class AcdEngine:
                     call = self._calls[call_id]
                     self._leave_queue(call, OfferResult.CALLER_GONE)
                     self._overflow(call, OverflowReason.NO_AGENTS)
-        self._dispatch()
+        offers.dispatch(self)
         out, self._out = self._out, []
         return out
-
-    def _dispatch(self) -> None:
-        """Serve dirty groups one decision at a time, the oldest servable caller first."""
-        heap: list[tuple[tuple[int, str], str]] = []
-        for group in self._dirty:
-            call = self._first_servable(group)
-            if call is not None:
-                heap.append((call.key, group.id))
-        self._dirty.clear()
-        heapq.heapify(heap)
-        while heap:
-            key, group_id = heapq.heappop(heap)
-            found = self._groups.get(group_id)
-            if found is None:
-                continue
-            group = found
-            call = self._first_servable(group)
-            if call is None:
-                continue
-            if call.key != key:
-                heapq.heappush(heap, (call.key, group_id))
-                continue
-            if not call.offers and not self._untried_in_pool(group, call):
-                call.tried.clear()  # everyone had their turn: a new round
-            chosen = group.pool.pick(call.tried)
-            if not chosen:
-                continue  # only agents of weight 0 are left
-            for agent_id in chosen:
-                self._offer(call, self._agents[agent_id])
-            following = self._first_servable(group)
-            if following is not None:
-                heapq.heappush(heap, (following.key, group_id))
-        self._dirty.clear()
-
-    def _first_servable(self, group: Group) -> Call | None:
-        """The oldest ready call that an available agent of the group could take now.
-
-        A call can take an agent not yet tried for it this round; a call ringing nobody can
-        also start a new round. Only simultaneous calls that ring already are skipped, so the
-        scan is short.
-        """
-        if not len(group.pool):
-            return None
-        for _, call_id in group.ready:
-            call = self._calls[call_id]
-            if not call.offers or self._untried_in_pool(group, call):
-                return call
-        return None
-
-    @staticmethod
-    def _untried_in_pool(group: Group, call: Call) -> bool:
-        return group.pool.can_pick(call.tried)
 
     # -- output ---------------------------------------------------------------------------
 
@@ -607,8 +458,8 @@ _HANDLERS: dict[type[Any], Callable[[AcdEngine, Any], None]] = {
     ev.DevicesReachable: agents.devices_reachable,
     ev.CallArrived: AcdEngine._call_arrived,
     ev.ClipFinished: AcdEngine._clip_finished,
-    ev.OfferAnswered: AcdEngine._offer_answered,
-    ev.OfferFailed: AcdEngine._offer_failed,
+    ev.OfferAnswered: offers.offer_answered,
+    ev.OfferFailed: offers.offer_failed,
     ev.CallerHungUp: AcdEngine._hung_up,
     ev.AgentHungUp: AcdEngine._hung_up,
     ev.CallFailed: AcdEngine._hung_up,
@@ -619,7 +470,7 @@ _HANDLERS: dict[type[Any], Callable[[AcdEngine, Any], None]] = {
 """Which function handles each kind of event."""
 
 _TIMERS: dict[str, Callable[[AcdEngine, Any], None]] = {
-    "ring": AcdEngine._ring_timeout,
+    "ring": offers.ring_timeout,
     "max_wait": AcdEngine._max_wait,
     "comfort": AcdEngine._comfort,
     "announce": AcdEngine._announce,
