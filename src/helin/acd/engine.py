@@ -20,6 +20,18 @@ while it rings. Simultaneous ringing keeps the call in ``ready`` so agents who b
 while it rings are added to the ring.
 
 Every call segment ends with exactly one ``CallRecord``; every ring with one ``OfferRecord``.
+
+Where the code is
+-----------------
+``AcdEngine`` holds the whole state and the three entry points. ``_HANDLERS`` and ``_TIMERS``
+name the function that handles each event and each timer. Those functions take the engine as
+their first argument and live in ``configure.py`` (groups, overrides, members), ``agents.py``
+(log-ins, DND, devices, personal calls, wrap-up), ``callers.py`` (arrivals, clips, hang-ups, a
+queued caller's timers) and ``offers.py`` (rings, and ``dispatch``, which serves the dirty
+groups). What stays here are the steps they share: a call's path through a group (queueing,
+leaving the queue, overflow actions, the call record), agents' availability and the output.
+A call's phases and the table of their changes are in ``state.py``; ``views.py`` answers the
+live view; ``invariants.py`` is the self-check tests run after every event.
 """
 
 from __future__ import annotations
@@ -28,12 +40,10 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from helin.acd import agents, configure, invariants, offers, views
+from helin.acd import agents, callers, configure, invariants, offers, views
 from helin.acd import events as ev
 from helin.acd.commands import (
     AgentEventRecord,
-    AnnouncePosition,
-    AnnounceWait,
     AnswerCaller,
     CallRecord,
     EndCall,
@@ -55,19 +65,43 @@ from helin.acd.model import (
     OverflowReason,
     Policy,
 )
-from helin.acd.state import (
-    Agent,
-    Call,
-    Group,
-    Happened,
-    Member,
-    Phase,
-    advance,
-)
+from helin.acd.state import Agent, Call, Group, Happened, Member, Phase, advance
 from helin.deadlines import Deadlines
 
 MAX_SEGMENTS = 5
 """A call overflowing from group to group stops after this many groups."""
+
+_HANDLERS: dict[type[Any], Callable[[AcdEngine, Any], None]] = {
+    ev.GroupConfigured: configure.group_configured,
+    ev.GroupRemoved: configure.group_removed,
+    ev.GroupOverrideSet: configure.override_set,
+    ev.MemberAdded: configure.member_added,
+    ev.MemberRemoved: configure.member_removed,
+    ev.AgentLoggedIn: agents.logged_in,
+    ev.AgentLoggedOut: agents.logged_out,
+    ev.DndChanged: agents.dnd_changed,
+    ev.DevicesReachable: agents.devices_reachable,
+    ev.DirectCallArrived: agents.direct_arrived,
+    ev.OutboundCallPlaced: agents.outbound_placed,
+    ev.PersonalCallEnded: agents.personal_ended,
+    ev.CallArrived: callers.call_arrived,
+    ev.ClipFinished: callers.clip_finished,
+    ev.CallerHungUp: callers.hung_up,
+    ev.AgentHungUp: callers.hung_up,
+    ev.CallFailed: callers.hung_up,
+    ev.OfferAnswered: offers.offer_answered,
+    ev.OfferFailed: offers.offer_failed,
+}
+"""Which function handles each kind of event."""
+
+_TIMERS: dict[str, Callable[[AcdEngine, Any], None]] = {
+    "wrap_up": agents.wrap_up_over,
+    "max_wait": callers.max_wait,
+    "comfort": callers.comfort,
+    "announce": callers.announce,
+    "ring": offers.ring_timeout,
+}
+"""Which function handles each kind of timer, by the first part of its key."""
 
 
 def _oldest_first(group: Group) -> tuple[tuple[int, str], str]:
@@ -82,15 +116,25 @@ class AcdEngine:
         self._rng = random.Random(seed)
         self._groups: dict[str, Group] = {}
         self._agents: dict[str, Agent] = {}
+        """Every agent an event named, by id; never forgotten."""
         self._calls: dict[str, Call] = {}
+        """The calls in a group now (queued, bridged or hearing their last clip), by id."""
         self._personal: dict[str, Agent] = {}
+        """The agent on each direct or outbound call, by call id."""
         self._timers: Deadlines[tuple[str, Any]] = Deadlines()
+        """Keyed by (kind, id); the kind names the handler in ``_TIMERS``."""
         self._seq = 0
+        """Arrivals so far: orders calls first come, first served, across groups."""
         self._clip_refs = 0
+        """The last ``ref`` given to a reported clip."""
         self._dirty: set[Group] = set()
+        """Groups that may have a caller to serve (a pool gained an agent or ready a call)."""
         self._unstaffed: set[Group] = set()
+        """Groups whose last staffing agent left, to check for the no-agents overflow."""
         self._out: list[Output] = []
+        """Commands and records of the event being handled."""
         self._now = 0.0
+        """The time of the event being handled."""
 
     # -- the three entry points ---------------------------------------------------------
 
@@ -127,7 +171,7 @@ class AcdEngine:
         """Calls in a group right now: queued, bridged or hearing their last clip."""
         return len(self._calls)
 
-    # -- configuration --------------------------------------------------------------------
+    # -- lookups --------------------------------------------------------------------------
 
     def _group(self, group_id: str) -> Group:
         try:
@@ -176,23 +220,7 @@ class AcdEngine:
         if member.group.staffed == 0:
             self._unstaffed.add(member.group)
 
-    # -- calls ----------------------------------------------------------------------------
-
-    def _call_arrived(self, event: ev.CallArrived) -> None:
-        if event.call_id in self._calls:
-            raise AcdUsageError(f"call {event.call_id!r} arrived twice")
-        group = self._group(event.group_id)
-        self._seq += 1
-        call = Call(
-            id=event.call_id,
-            group=group,
-            seq=self._seq,
-            caller=event.caller,
-            number=event.number,
-            arrived_at=self._now,
-        )
-        self._calls[call.id] = call
-        self._arrive(call)
+    # -- a call's path through a group ----------------------------------------------------
 
     def _arrive(self, call: Call) -> None:
         group = call.group
@@ -241,32 +269,6 @@ class AcdEngine:
         self._emit(
             PlayClip(call_id=call.id, clip=clip, report=report, ref=ref, interrupt=interrupt)
         )
-
-    def _clip_finished(self, event: ev.ClipFinished) -> None:
-        call = self._calls.get(event.call_id)
-        if call is None or not call.awaited_clip or event.ref != call.awaited_clip:
-            return
-        call.awaited_clip = 0
-        if call.phase is Phase.GREETING:
-            advance(call, Happened.GREETING_PLAYED)
-            self._make_ready_if_due(call)
-        elif call.phase is Phase.ENDING:
-            self._emit(EndCall(call_id=call.id))
-            self._finish_ending(call)
-
-    def _hung_up(self, event: ev.CallerHungUp | ev.AgentHungUp | ev.CallFailed) -> None:
-        call = self._calls.get(event.call_id)
-        if call is None:
-            return
-        if call.phase is Phase.BRIDGED:
-            self._emit(EndCall(call_id=call.id))
-            self._end_bridged(call)
-        elif call.phase is Phase.ENDING:
-            self._finish_ending(call)
-        elif isinstance(event, ev.CallerHungUp | ev.CallFailed):
-            self._leave_queue(call, OfferResult.CALLER_GONE)
-            failed = isinstance(event, ev.CallFailed)
-            self._finish(call, Outcome.FAILED if failed else Outcome.ABANDONED)
 
     def _finish_ending(self, call: Call) -> None:
         assert call.ending is not None
@@ -383,32 +385,6 @@ class AcdEngine:
             )
         )
 
-    # -- queue timers ---------------------------------------------------------------------
-
-    def _max_wait(self, call_id: str) -> None:
-        call = self._calls[call_id]
-        self._leave_queue(call, OfferResult.CALLER_GONE)
-        self._overflow(call, OverflowReason.TIMEOUT)
-
-    def _comfort(self, call_id: str) -> None:
-        call = self._calls[call_id]
-        settings = call.group.config.queue
-        if settings.comfort_clip is not None and settings.comfort_interval > 0:
-            self._emit(PlayClip(call_id=call_id, clip=settings.comfort_clip))
-            self._timers.set(("comfort", call_id), self._now + settings.comfort_interval)
-
-    def _announce(self, call_id: str) -> None:
-        call = self._calls[call_id]
-        group, settings = call.group, call.group.config.queue
-        place = group.queue.index(call.key) + 1
-        if settings.announce_position:
-            self._emit(AnnouncePosition(call_id=call_id, position=place))
-        if settings.announce_wait and group.seconds_per_place is not None:
-            seconds = round(group.seconds_per_place * place)
-            self._emit(AnnounceWait(call_id=call_id, seconds=seconds))
-        if settings.announce_interval > 0:
-            self._timers.set(("announce", call_id), self._now + settings.announce_interval)
-
     # -- after every event ----------------------------------------------------------------
 
     def _settle(self) -> list[Output]:
@@ -444,36 +420,3 @@ class AcdEngine:
     def check_invariants(self) -> None:
         """Raise AssertionError if the internal state contradicts itself (used by tests)."""
         invariants.check_invariants(self._agents, self._groups, self._calls)
-
-
-_HANDLERS: dict[type[Any], Callable[[AcdEngine, Any], None]] = {
-    ev.GroupConfigured: configure.group_configured,
-    ev.GroupRemoved: configure.group_removed,
-    ev.GroupOverrideSet: configure.override_set,
-    ev.MemberAdded: configure.member_added,
-    ev.MemberRemoved: configure.member_removed,
-    ev.AgentLoggedIn: agents.logged_in,
-    ev.AgentLoggedOut: agents.logged_out,
-    ev.DndChanged: agents.dnd_changed,
-    ev.DevicesReachable: agents.devices_reachable,
-    ev.CallArrived: AcdEngine._call_arrived,
-    ev.ClipFinished: AcdEngine._clip_finished,
-    ev.OfferAnswered: offers.offer_answered,
-    ev.OfferFailed: offers.offer_failed,
-    ev.CallerHungUp: AcdEngine._hung_up,
-    ev.AgentHungUp: AcdEngine._hung_up,
-    ev.CallFailed: AcdEngine._hung_up,
-    ev.DirectCallArrived: agents.direct_arrived,
-    ev.OutboundCallPlaced: agents.outbound_placed,
-    ev.PersonalCallEnded: agents.personal_ended,
-}
-"""Which function handles each kind of event."""
-
-_TIMERS: dict[str, Callable[[AcdEngine, Any], None]] = {
-    "ring": offers.ring_timeout,
-    "max_wait": AcdEngine._max_wait,
-    "comfort": AcdEngine._comfort,
-    "announce": AcdEngine._announce,
-    "wrap_up": agents.wrap_up_over,
-}
-"""Which function handles each kind of timer, by the first part of its key."""
