@@ -20,40 +20,43 @@ while it rings. Simultaneous ringing keeps the call in ``ready`` so agents who b
 while it rings are added to the ring.
 
 Every call segment ends with exactly one ``CallRecord``; every ring with one ``OfferRecord``.
+
+Where the code is
+-----------------
+``AcdEngine`` holds the whole state and the three entry points. ``_HANDLERS`` and ``_TIMERS``
+name the function that handles each event and each timer. Those functions take the engine as
+their first argument and live in ``configure.py`` (groups, overrides, members), ``agents.py``
+(log-ins, DND, devices, personal calls, wrap-up), ``callers.py`` (arrivals, clips, hang-ups, a
+queued caller's timers) and ``offers.py`` (rings, and ``dispatch``, which serves the dirty
+groups). What stays here are the steps they share: a call's path through a group (queueing,
+leaving the queue, overflow actions, the call record), agents' availability and the output.
+A call's phases and the table of their changes are in ``state.py``; ``views.py`` answers the
+live view; ``invariants.py`` is the self-check tests run after every event.
 """
 
 from __future__ import annotations
 
-import heapq
 import random
 from collections.abc import Callable
 from typing import Any
 
+from helin.acd import agents, callers, configure, invariants, offers, views
 from helin.acd import events as ev
 from helin.acd.commands import (
     AgentEventRecord,
-    AnnouncePosition,
-    AnnounceWait,
     AnswerCaller,
-    Bridge,
     CallRecord,
-    CancelOffer,
-    DropAgentLeg,
     EndCall,
     ForwardCall,
-    OfferCall,
-    OfferRecord,
     Output,
     PlayClip,
-    RejectDirect,
-    RingDirect,
     StartMusic,
     StopMusic,
 )
+from helin.acd.errors import AcdUsageError as AcdUsageError
 from helin.acd.model import (
     AgentState,
     GroupStatus,
-    MemberStatus,
     NoAgentsAction,
     OfferResult,
     Outcome,
@@ -62,24 +65,48 @@ from helin.acd.model import (
     OverflowReason,
     Policy,
 )
-from helin.acd.policies import make_pool
-from helin.acd.state import Agent, Call, Group, Member, Offer, Phase
+from helin.acd.state import Agent, Call, Group, Happened, Member, Phase, advance
 from helin.deadlines import Deadlines
 
 MAX_SEGMENTS = 5
 """A call overflowing from group to group stops after this many groups."""
-WAIT_SMOOTHING = 0.3
-"""Weight of the newest sample in the smoothed wait per queue place."""
-MISSED = (OfferResult.NO_ANSWER, OfferResult.DECLINED)
+
+_HANDLERS: dict[type[Any], Callable[[AcdEngine, Any], None]] = {
+    ev.GroupConfigured: configure.group_configured,
+    ev.GroupRemoved: configure.group_removed,
+    ev.GroupOverrideSet: configure.override_set,
+    ev.MemberAdded: configure.member_added,
+    ev.MemberRemoved: configure.member_removed,
+    ev.AgentLoggedIn: agents.logged_in,
+    ev.AgentLoggedOut: agents.logged_out,
+    ev.DndChanged: agents.dnd_changed,
+    ev.DevicesReachable: agents.devices_reachable,
+    ev.DirectCallArrived: agents.direct_arrived,
+    ev.OutboundCallPlaced: agents.outbound_placed,
+    ev.PersonalCallEnded: agents.personal_ended,
+    ev.CallArrived: callers.call_arrived,
+    ev.ClipFinished: callers.clip_finished,
+    ev.CallerHungUp: callers.hung_up,
+    ev.AgentHungUp: callers.hung_up,
+    ev.CallFailed: callers.hung_up,
+    ev.OfferAnswered: offers.offer_answered,
+    ev.OfferFailed: offers.offer_failed,
+}
+"""Which function handles each kind of event."""
+
+_TIMERS: dict[str, Callable[[AcdEngine, Any], None]] = {
+    "wrap_up": agents.wrap_up_over,
+    "max_wait": callers.max_wait,
+    "comfort": callers.comfort,
+    "announce": callers.announce,
+    "ring": offers.ring_timeout,
+}
+"""Which function handles each kind of timer, by the first part of its key."""
 
 
 def _oldest_first(group: Group) -> tuple[tuple[int, str], str]:
     """Sort key: the group whose longest-waiting caller came first, then by id."""
     return (group.queue[0] if group.queue else (2**62, ""), group.id)
-
-
-class AcdUsageError(Exception):
-    """The engine was driven in a way that cannot happen (a bug in the caller)."""
 
 
 class AcdEngine:
@@ -89,52 +116,34 @@ class AcdEngine:
         self._rng = random.Random(seed)
         self._groups: dict[str, Group] = {}
         self._agents: dict[str, Agent] = {}
+        """Every agent an event named, by id; never forgotten."""
         self._calls: dict[str, Call] = {}
+        """The calls in a group now (queued, bridged or hearing their last clip), by id."""
         self._personal: dict[str, Agent] = {}
+        """The agent on each direct or outbound call, by call id."""
         self._timers: Deadlines[tuple[str, Any]] = Deadlines()
+        """Keyed by (kind, id); the kind names the handler in ``_TIMERS``."""
         self._seq = 0
+        """Arrivals so far: orders calls first come, first served, across groups."""
         self._clip_refs = 0
+        """The last ``ref`` given to a reported clip."""
         self._dirty: set[Group] = set()
+        """Groups that may have a caller to serve (a pool gained an agent or ready a call)."""
         self._unstaffed: set[Group] = set()
+        """Groups whose last staffing agent left, to check for the no-agents overflow."""
         self._out: list[Output] = []
+        """Commands and records of the event being handled."""
         self._now = 0.0
-        self._handlers: dict[type[Any], Callable[[Any], None]] = {
-            ev.GroupConfigured: self._group_configured,
-            ev.GroupRemoved: self._group_removed,
-            ev.GroupOverrideSet: self._override_set,
-            ev.MemberAdded: self._member_added,
-            ev.MemberRemoved: self._member_removed,
-            ev.AgentLoggedIn: self._logged_in,
-            ev.AgentLoggedOut: self._logged_out,
-            ev.DndChanged: self._dnd_changed,
-            ev.DevicesReachable: self._devices_reachable,
-            ev.CallArrived: self._call_arrived,
-            ev.ClipFinished: self._clip_finished,
-            ev.OfferAnswered: self._offer_answered,
-            ev.OfferFailed: self._offer_failed,
-            ev.CallerHungUp: self._hung_up,
-            ev.AgentHungUp: self._hung_up,
-            ev.CallFailed: self._hung_up,
-            ev.DirectCallArrived: self._direct_arrived,
-            ev.OutboundCallPlaced: self._outbound_placed,
-            ev.PersonalCallEnded: self._personal_ended,
-        }
-        self._timer_handlers: dict[str, Callable[[Any], None]] = {
-            "ring": self._ring_timeout,
-            "max_wait": self._max_wait,
-            "comfort": self._comfort,
-            "announce": self._announce,
-            "wrap_up": self._wrap_up_over,
-        }
+        """The time of the event being handled."""
 
     # -- the three entry points ---------------------------------------------------------
 
     def handle(self, event: ev.Event, now: float) -> list[Output]:
         self._now = now
-        handler = self._handlers.get(type(event))
+        handler = _HANDLERS.get(type(event))
         if handler is None:
             raise AcdUsageError(f"not an ACD event: {event!r}")
-        handler(event)
+        handler(self, event)
         return self._settle()
 
     def next_deadline(self) -> float | None:
@@ -144,44 +153,25 @@ class AcdEngine:
         self._now = now
         while (key := self._timers.pop_due(now)) is not None:
             kind, ident = key
-            self._timer_handlers[kind](ident)
+            _TIMERS[kind](self, ident)
         return self._settle()
 
     # -- views ----------------------------------------------------------------------------
 
     def group_status(self, group_id: str, now: float) -> GroupStatus:
-        group = self._group(group_id)
-        oldest = self._calls[group.queue[0][1]].arrived_at if group.queue else now
-        return GroupStatus(
-            group_id=group_id,
-            open=group.is_open(now),
-            queued=len(group.queue),
-            longest_wait=now - oldest,
-            members=tuple(
-                MemberStatus(agent_id=aid, logged_in=m.logged_in, state=self.agent_state(aid))
-                for aid, m in group.members.items()
-            ),
-        )
+        """The group's opening, queue and members; ``AcdUsageError`` for an unknown group."""
+        return views.group_status(self._group(group_id), self._calls, now)
 
     def agent_state(self, agent_id: str) -> AgentState:
-        agent = self._agents.get(agent_id)
-        if agent is None or agent.devices <= 0:
-            return AgentState.UNREACHABLE
-        if agent.call is not None:
-            return AgentState.ON_CALL
-        if agent.offer is not None:
-            return AgentState.RINGING
-        if agent.personal:
-            return AgentState.BUSY
-        if agent.wrap_up:
-            return AgentState.WRAP_UP
-        return AgentState.DND if agent.dnd else AgentState.AVAILABLE
+        """What the agent is doing, as the live view shows it."""
+        return views.agent_state(self._agents.get(agent_id))
 
     @property
     def active_calls(self) -> int:
+        """Calls in a group right now: queued, bridged or hearing their last clip."""
         return len(self._calls)
 
-    # -- configuration --------------------------------------------------------------------
+    # -- lookups --------------------------------------------------------------------------
 
     def _group(self, group_id: str) -> Group:
         try:
@@ -195,89 +185,7 @@ class AcdEngine:
             agent = self._agents[agent_id] = Agent(id=agent_id)
         return agent
 
-    def _group_configured(self, event: ev.GroupConfigured) -> None:
-        config = event.group
-        group = self._groups.get(config.id)
-        if group is None:
-            self._groups[config.id] = Group.new(config, self._rng)
-            return
-        policy_changed = config.policy is not group.config.policy
-        group.config = config
-        if group.staffed == 0:
-            self._unstaffed.add(group)
-        if policy_changed:
-            group.pool = make_pool(config.policy, self._rng)
-            for member in group.members.values():
-                self._refresh_member(member)
-            group.ready.clear()
-            for key in group.queue:
-                self._make_ready_if_due(self._calls[key[1]])
-        self._dirty.add(group)
-
-    def _group_removed(self, event: ev.GroupRemoved) -> None:
-        group = self._group(event.group_id)
-        for _, call_id in list(group.queue):
-            call = self._calls[call_id]
-            self._leave_queue(call, OfferResult.CALLER_GONE)
-            self._emit(EndCall(call_id=call_id))
-            self._finish(call, Outcome.FAILED)
-        for agent_id in list(group.members):
-            self._member_removed(ev.MemberRemoved(group_id=group.id, agent_id=agent_id))
-        del self._groups[group.id]
-        self._dirty.discard(group)
-        self._unstaffed.discard(group)
-
-    def _override_set(self, event: ev.GroupOverrideSet) -> None:
-        if event.mode not in (None, "open", "closed"):
-            raise AcdUsageError(f"override mode {event.mode!r} is not open, closed or None")
-        self._group(event.group_id).override = event.mode
-
-    def _member_added(self, event: ev.MemberAdded) -> None:
-        group = self._group(event.group_id)
-        agent = self._agent(event.agent_id)
-        member = group.members.get(agent.id)
-        if member is None:
-            member = Member(agent, group, event.order, event.weight, event.logged_in)
-            group.members[agent.id] = agent.members[group.id] = member
-        else:
-            member.order, member.weight = event.order, event.weight
-            group.pool.discard(agent.id)  # re-added below with the new order and weight
-        self._refresh_member(member)
-
-    def _member_removed(self, event: ev.MemberRemoved) -> None:
-        group = self._group(event.group_id)
-        member = group.members.pop(event.agent_id, None)
-        if member is None:
-            return
-        agent = member.agent
-        del agent.members[group.id]
-        if agent.offer is not None and agent.offer.call.group is group:
-            self._end_offer(agent.offer, OfferResult.WITHDRAWN)
-        group.pool.discard(agent.id)
-        if member.staffed:
-            self._set_staffed(member, False)
-
-    # -- people ---------------------------------------------------------------------------
-
-    def _members_of(self, agent: Agent, group_id: str | None) -> list[Member]:
-        if group_id is None:
-            return list(agent.members.values())
-        member = agent.members.get(group_id)
-        if member is None:
-            raise AcdUsageError(f"agent {agent.id!r} is not a member of group {group_id!r}")
-        return [member]
-
-    def _logged_in(self, event: ev.AgentLoggedIn) -> None:
-        agent = self._agent(event.agent_id)
-        for member in self._members_of(agent, event.group_id):
-            if not member.logged_in:
-                member.logged_in = True
-                self._agent_event(agent, "login", member.group.id)
-        self._refresh(agent)
-
-    def _logged_out(self, event: ev.AgentLoggedOut) -> None:
-        agent = self._agent(event.agent_id)
-        self._log_out(agent, self._members_of(agent, event.group_id), reason=None)
+    # -- availability ---------------------------------------------------------------------
 
     def _log_out(self, agent: Agent, members: list[Member], reason: str | None) -> None:
         for member in members:
@@ -285,61 +193,8 @@ class AcdEngine:
                 member.logged_in = False
                 self._agent_event(agent, "logout", member.group.id, reason)
                 if agent.offer is not None and agent.offer.call.group is member.group:
-                    self._end_offer(agent.offer, OfferResult.WITHDRAWN)
+                    offers.end_offer(self, agent.offer, OfferResult.WITHDRAWN)
         self._refresh(agent)
-
-    def _dnd_changed(self, event: ev.DndChanged) -> None:
-        agent = self._agent(event.agent_id)
-        if agent.dnd == event.on:
-            return
-        agent.dnd = event.on
-        self._agent_event(agent, "dnd_on" if event.on else "dnd_off")
-        if event.on and agent.offer is not None:
-            self._end_offer(agent.offer, OfferResult.WITHDRAWN)
-        self._refresh(agent)
-
-    def _devices_reachable(self, event: ev.DevicesReachable) -> None:
-        agent = self._agent(event.agent_id)
-        agent.devices = max(0, event.count)
-        if agent.devices == 0 and agent.offer is not None:
-            self._end_offer(agent.offer, OfferResult.WITHDRAWN)
-        self._refresh(agent)
-
-    def _direct_arrived(self, event: ev.DirectCallArrived) -> None:
-        agent = self._agent(event.agent_id)
-        if agent.dnd or agent.devices == 0:
-            reason = "dnd" if agent.dnd else "unreachable"
-            self._emit(RejectDirect(call_id=event.call_id, agent_id=agent.id, reason=reason))
-            return
-        self._start_personal(agent, event.call_id)
-        self._emit(RingDirect(call_id=event.call_id, agent_id=agent.id))
-
-    def _outbound_placed(self, event: ev.OutboundCallPlaced) -> None:
-        agent = self._agent(event.agent_id)
-        if agent.offer is not None:
-            self._end_offer(agent.offer, OfferResult.WITHDRAWN)
-        self._start_personal(agent, event.call_id)
-
-    def _start_personal(self, agent: Agent, call_id: str) -> None:
-        if call_id in self._personal:
-            raise AcdUsageError(f"personal call {call_id!r} already started")
-        agent.personal.add(call_id)
-        self._personal[call_id] = agent
-        self._refresh(agent)
-
-    def _personal_ended(self, event: ev.PersonalCallEnded) -> None:
-        agent = self._personal.pop(event.call_id, None)
-        if agent is not None:
-            agent.personal.discard(event.call_id)
-            self._refresh(agent)
-
-    def _wrap_up_over(self, agent_id: str) -> None:
-        agent = self._agents[agent_id]
-        agent.wrap_up = False
-        self._agent_event(agent, "wrap_up_end")
-        self._refresh(agent)
-
-    # -- availability ---------------------------------------------------------------------
 
     def _refresh(self, agent: Agent) -> None:
         for member in agent.members.values():
@@ -365,23 +220,7 @@ class AcdEngine:
         if member.group.staffed == 0:
             self._unstaffed.add(member.group)
 
-    # -- calls ----------------------------------------------------------------------------
-
-    def _call_arrived(self, event: ev.CallArrived) -> None:
-        if event.call_id in self._calls:
-            raise AcdUsageError(f"call {event.call_id!r} arrived twice")
-        group = self._group(event.group_id)
-        self._seq += 1
-        call = Call(
-            id=event.call_id,
-            group=group,
-            seq=self._seq,
-            caller=event.caller,
-            number=event.number,
-            arrived_at=self._now,
-        )
-        self._calls[call.id] = call
-        self._arrive(call)
+    # -- a call's path through a group ----------------------------------------------------
 
     def _arrive(self, call: Call) -> None:
         group = call.group
@@ -405,7 +244,7 @@ class AcdEngine:
         if settings.greeting_clip is not None:
             self._play(call, settings.greeting_clip, report=blocking)
         self._music(call, True)
-        call.phase = Phase.GREETING if blocking else Phase.WAITING
+        advance(call, Happened.QUEUED_BEHIND_GREETING if blocking else Happened.QUEUED)
         self._make_ready_if_due(call)
         if settings.max_wait > 0:
             self._timers.set(("max_wait", call.id), self._now + settings.max_wait)
@@ -430,32 +269,6 @@ class AcdEngine:
         self._emit(
             PlayClip(call_id=call.id, clip=clip, report=report, ref=ref, interrupt=interrupt)
         )
-
-    def _clip_finished(self, event: ev.ClipFinished) -> None:
-        call = self._calls.get(event.call_id)
-        if call is None or not call.awaited_clip or event.ref != call.awaited_clip:
-            return
-        call.awaited_clip = 0
-        if call.phase is Phase.GREETING:
-            call.phase = Phase.WAITING
-            self._make_ready_if_due(call)
-        elif call.phase is Phase.ENDING:
-            self._emit(EndCall(call_id=call.id))
-            self._finish_ending(call)
-
-    def _hung_up(self, event: ev.CallerHungUp | ev.AgentHungUp | ev.CallFailed) -> None:
-        call = self._calls.get(event.call_id)
-        if call is None:
-            return
-        if call.phase is Phase.BRIDGED:
-            self._emit(EndCall(call_id=call.id))
-            self._end_bridged(call)
-        elif call.phase is Phase.ENDING:
-            self._finish_ending(call)
-        elif isinstance(event, ev.CallerHungUp | ev.CallFailed):
-            self._leave_queue(call, OfferResult.CALLER_GONE)
-            failed = isinstance(event, ev.CallFailed)
-            self._finish(call, Outcome.FAILED if failed else Outcome.ABANDONED)
 
     def _finish_ending(self, call: Call) -> None:
         assert call.ending is not None
@@ -486,9 +299,9 @@ class AcdEngine:
         group.ready.discard(call.key)
         for kind in ("max_wait", "comfort", "announce"):
             self._timers.cancel((kind, call.id))
-        call.phase = Phase.ENDING
+        advance(call, Happened.LEFT_QUEUE)
         for offer in list(call.offers.values()):
-            self._end_offer(offer, offers_result)
+            offers.end_offer(self, offer, offers_result)
 
     def _overflow(self, call: Call, reason: OverflowReason) -> None:
         action = call.group.config.overflow_action(reason)
@@ -519,7 +332,7 @@ class AcdEngine:
                 self._emit(AnswerCaller(call_id=call.id))
             self._music(call, False)
             self._play(call, action.clip, report=True, interrupt=True)
-            call.phase = Phase.ENDING
+            advance(call, Happened.LAST_CLIP_STARTED)
             call.ending = (outcome.value, reason.value if reason else None, None)
             return
         self._emit(EndCall(call_id=call.id))
@@ -531,7 +344,8 @@ class AcdEngine:
         self._calls[call.id] = call
         call.group, call.seq, call.segment = target, self._seq, call.segment + 1
         call.arrived_at, call.queued_at, call.first_offered_at = self._now, None, None
-        call.offer_count, call.phase, call.ending = 0, Phase.WAITING, None
+        call.offer_count, call.ending = 0, None
+        advance(call, Happened.MOVED_TO_GROUP)
         call.tried.clear()
         self._arrive(call)
 
@@ -551,6 +365,7 @@ class AcdEngine:
     ) -> None:
         """Emit the segment's one call record and forget the call."""
         del self._calls[call.id]
+        advance(call, Happened.FINISHED)
         self._emit(
             CallRecord(
                 call_id=call.id,
@@ -572,119 +387,7 @@ class AcdEngine:
             )
         )
 
-    # -- offers ---------------------------------------------------------------------------
-
-    def _offer(self, call: Call, agent: Agent) -> None:
-        offer = Offer(call=call, agent=agent, started_at=self._now)
-        agent.offer = call.offers[agent.id] = offer
-        call.tried.add(agent.id)
-        call.offer_count += 1
-        if call.first_offered_at is None:
-            call.first_offered_at = self._now
-        self._timers.set(
-            ("ring", (call.id, agent.id)), self._now + call.group.config.queue.ring_timeout
-        )
-        self._emit(
-            OfferCall(
-                call_id=call.id, agent_id=agent.id, group_id=call.group.id, caller=call.caller
-            )
-        )
-        if call.group.config.policy is not Policy.SIMULTANEOUS:
-            call.group.ready.discard(call.key)
-        self._refresh(agent)
-
-    def _end_offer(self, offer: Offer, result: OfferResult, *, cancel: bool = True) -> None:
-        call, agent = offer.call, offer.agent
-        del call.offers[agent.id]
-        agent.offer = None
-        self._timers.cancel(("ring", (call.id, agent.id)))
-        if cancel:
-            self._emit(CancelOffer(call_id=call.id, agent_id=agent.id, result=result))
-        self._emit(
-            OfferRecord(
-                call_id=call.id,
-                segment=call.segment,
-                group_id=call.group.id,
-                agent_id=agent.id,
-                started_at=offer.started_at,
-                ended_at=self._now,
-                result=result,
-            )
-        )
-        self._make_ready_if_due(call)
-        if result in MISSED:
-            agent.missed += 1
-            limit = call.group.config.queue.bounce_after_missed
-            if 0 < limit <= agent.missed:
-                agent.missed = 0
-                self._agent_event(agent, "bounced", reason=f"missed {limit} offers in a row")
-                self._log_out(agent, list(agent.members.values()), reason="bounced")
-        self._refresh(agent)
-
-    def _ring_timeout(self, key: tuple[str, str]) -> None:
-        call_id, agent_id = key
-        self._end_offer(self._calls[call_id].offers[agent_id], OfferResult.NO_ANSWER)
-
-    def _offer_answered(self, event: ev.OfferAnswered) -> None:
-        call = self._calls.get(event.call_id)
-        offer = call.offers.get(event.agent_id) if call is not None else None
-        if call is None or offer is None or call.phase is not Phase.WAITING:
-            self._emit(DropAgentLeg(call_id=event.call_id, agent_id=event.agent_id))
-            return
-        agent = offer.agent
-        agent.call, call.agent = call, agent
-        agent.missed = 0
-        call.answered_at = self._now
-        self._end_offer(offer, OfferResult.ANSWERED, cancel=False)
-        self._leave_queue(call, OfferResult.ANSWERED_ELSEWHERE)
-        call.phase, call.music = Phase.BRIDGED, False
-        self._emit(Bridge(call_id=call.id, agent_id=agent.id))
-        self._learn_wait(call)
-        self._refresh(agent)
-
-    def _offer_failed(self, event: ev.OfferFailed) -> None:
-        call = self._calls.get(event.call_id)
-        offer = call.offers.get(event.agent_id) if call is not None else None
-        if offer is not None:
-            result = OfferResult.DECLINED if event.declined else OfferResult.UNREACHABLE
-            self._end_offer(offer, result, cancel=False)
-
-    def _learn_wait(self, call: Call) -> None:
-        assert call.queued_at is not None
-        sample = (self._now - call.queued_at) / call.entry_place
-        group = call.group
-        if group.seconds_per_place is None:
-            group.seconds_per_place = sample
-        else:
-            group.seconds_per_place += WAIT_SMOOTHING * (sample - group.seconds_per_place)
-
-    # -- queue timers ---------------------------------------------------------------------
-
-    def _max_wait(self, call_id: str) -> None:
-        call = self._calls[call_id]
-        self._leave_queue(call, OfferResult.CALLER_GONE)
-        self._overflow(call, OverflowReason.TIMEOUT)
-
-    def _comfort(self, call_id: str) -> None:
-        call = self._calls[call_id]
-        settings = call.group.config.queue
-        if settings.comfort_clip is not None and settings.comfort_interval > 0:
-            self._emit(PlayClip(call_id=call_id, clip=settings.comfort_clip))
-            self._timers.set(("comfort", call_id), self._now + settings.comfort_interval)
-
-    def _announce(self, call_id: str) -> None:
-        call = self._calls[call_id]
-        group, settings = call.group, call.group.config.queue
-        place = group.queue.index(call.key) + 1
-        if settings.announce_position:
-            self._emit(AnnouncePosition(call_id=call_id, position=place))
-        if settings.announce_wait and group.seconds_per_place is not None:
-            seconds = round(group.seconds_per_place * place)
-            self._emit(AnnounceWait(call_id=call_id, seconds=seconds))
-        if settings.announce_interval > 0:
-            self._timers.set(("announce", call_id), self._now + settings.announce_interval)
-
-    # -- distribution ---------------------------------------------------------------------
+    # -- after every event ----------------------------------------------------------------
 
     def _settle(self) -> list[Output]:
         """After every event: overflow unstaffed queues, then serve the dirty groups."""
@@ -696,61 +399,9 @@ class AcdEngine:
                     call = self._calls[call_id]
                     self._leave_queue(call, OfferResult.CALLER_GONE)
                     self._overflow(call, OverflowReason.NO_AGENTS)
-        self._dispatch()
+        offers.dispatch(self)
         out, self._out = self._out, []
         return out
-
-    def _dispatch(self) -> None:
-        """Serve dirty groups one decision at a time, the oldest servable caller first."""
-        heap: list[tuple[tuple[int, str], str]] = []
-        for group in self._dirty:
-            call = self._first_servable(group)
-            if call is not None:
-                heap.append((call.key, group.id))
-        self._dirty.clear()
-        heapq.heapify(heap)
-        while heap:
-            key, group_id = heapq.heappop(heap)
-            found = self._groups.get(group_id)
-            if found is None:
-                continue
-            group = found
-            call = self._first_servable(group)
-            if call is None:
-                continue
-            if call.key != key:
-                heapq.heappush(heap, (call.key, group_id))
-                continue
-            if not call.offers and not self._untried_in_pool(group, call):
-                call.tried.clear()  # everyone had their turn: a new round
-            chosen = group.pool.pick(call.tried)
-            if not chosen:
-                continue  # only agents of weight 0 are left
-            for agent_id in chosen:
-                self._offer(call, self._agents[agent_id])
-            following = self._first_servable(group)
-            if following is not None:
-                heapq.heappush(heap, (following.key, group_id))
-        self._dirty.clear()
-
-    def _first_servable(self, group: Group) -> Call | None:
-        """The oldest ready call that an available agent of the group could take now.
-
-        A call can take an agent not yet tried for it this round; a call ringing nobody can
-        also start a new round. Only simultaneous calls that ring already are skipped, so the
-        scan is short.
-        """
-        if not len(group.pool):
-            return None
-        for _, call_id in group.ready:
-            call = self._calls[call_id]
-            if not call.offers or self._untried_in_pool(group, call):
-                return call
-        return None
-
-    @staticmethod
-    def _untried_in_pool(group: Group, call: Call) -> bool:
-        return group.pool.can_pick(call.tried)
 
     # -- output ---------------------------------------------------------------------------
 
@@ -770,25 +421,4 @@ class AcdEngine:
 
     def check_invariants(self) -> None:
         """Raise AssertionError if the internal state contradicts itself (used by tests)."""
-        for agent in self._agents.values():
-            if agent.offer is not None:
-                assert agent.offer.call.offers.get(agent.id) is agent.offer
-                assert agent.offer.call.id in self._calls
-            for group_id, member in agent.members.items():
-                group = self._groups[group_id]
-                assert group.members[agent.id] is member
-                assert (agent.id in group.pool) == (member.logged_in and agent.free), agent.id
-                assert member.staffed == (member.logged_in and agent.serving)
-        for group in self._groups.values():
-            assert group.staffed == sum(m.staffed for m in group.members.values())
-            for key in group.queue:
-                call = self._calls[key[1]]
-                assert call.group is group and call.phase in (Phase.GREETING, Phase.WAITING)
-            assert len(set(group.ready)) == len(group.ready)
-            for key in group.ready:
-                assert key in group.queue
-        for call in self._calls.values():
-            for agent_id, offer in call.offers.items():
-                assert offer.agent.offer is offer and offer.agent.id == agent_id
-            if call.phase is Phase.BRIDGED:
-                assert call.agent is not None and call.agent.call is call
+        invariants.check_invariants(self._agents, self._groups, self._calls)

@@ -1,4 +1,29 @@
-"""The engine's mutable picture of agents, groups, calls and offers (internal)."""
+"""The engine's mutable picture of agents, groups, calls and offers, and a call's phases.
+
+Rules of a call's phases
+------------------------
+A call's stay in one group is a *segment*; ``Call.phase`` says where the segment is. It changes
+only through ``advance(call, happened)``, which looks the move up in ``TRANSITIONS`` and raises
+``PhaseError`` for any move the table does not list.
+
+* A segment starts ``ARRIVED``. While the engine handles that event the call either joins the
+  queue (``WAITING``; ``GREETING`` when the greeting must play in full before any agent rings)
+  or is refused (closed, no agents, queue full): then it hears a last clip (``ENDING``) or its
+  segment ends at once (``ENDED``).
+* ``GREETING`` becomes ``WAITING`` when the greeting has played to its end.
+* A queued call (``GREETING`` or ``WAITING``) is ``LEAVING`` once it is out of the queue: an
+  agent answered, the caller hung up or the call failed, it waited too long, its group lost its
+  last agent or was removed. Its rings end while it is ``LEAVING``, so none of them can put it
+  back in the queue. Within the same event it is then bridged (``BRIDGED``; the engine takes an
+  answer only for a ``WAITING`` call), hears a last clip (``ENDING``) or ends (``ENDED``).
+* ``BRIDGED`` and ``ENDING`` end (``ENDED``) when a side hangs up, the call fails or the last
+  clip has played.
+* ``ENDED``: the segment's one ``CallRecord`` is written and the engine forgets the call, unless
+  it overflows into another group: then the same call starts its next segment there
+  (``ARRIVED``).
+* ``ARRIVED``, ``LEAVING`` and ``ENDED`` last only while one event is handled; between events a
+  call the engine knows is in one of the ``RESTING`` phases.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +33,76 @@ from enum import Enum, auto
 
 from sortedcontainers import SortedList
 
+from helin.acd.errors import PhaseError
 from helin.acd.model import GroupConfig
 from helin.acd.policies import Pool, make_pool
 
 
 class Phase(Enum):
+    ARRIVED = auto()
+    """Just arrived in the group; not queued yet."""
     GREETING = auto()
     """Queued, hearing a greeting that must play in full before any agent rings."""
     WAITING = auto()
     """Queued; may be offered to agents."""
+    LEAVING = auto()
+    """Out of the queue, its rings ending; about to be bridged, sent on or ended."""
     BRIDGED = auto()
     """Answered by an agent."""
     ENDING = auto()
-    """Leaving: hearing a closed or overflow clip before the call ends."""
+    """Hearing a closed or overflow clip; the call ends after it."""
+    ENDED = auto()
+    """The segment is over and recorded."""
+
+
+class Happened(Enum):
+    """What happened to a call, as far as its phase is concerned."""
+
+    QUEUED = auto()
+    """Joined the queue; agents may ring at once."""
+    QUEUED_BEHIND_GREETING = auto()
+    """Joined the queue behind a greeting that plays in full before any agent rings."""
+    GREETING_PLAYED = auto()
+    """The in-full greeting has played to its end."""
+    LEFT_QUEUE = auto()
+    """Taken out of the queue (answered, hung up, failed, timed out, unstaffed, removed)."""
+    ANSWERED = auto()
+    """Bridged to the agent who answered."""
+    LAST_CLIP_STARTED = auto()
+    """Started the clip after which the call ends (closed or overflow)."""
+    FINISHED = auto()
+    """The segment's call record was written."""
+    MOVED_TO_GROUP = auto()
+    """Overflowed into another group, where its next segment starts."""
+
+
+TRANSITIONS: dict[tuple[Phase, Happened], Phase] = {
+    (Phase.ARRIVED, Happened.QUEUED): Phase.WAITING,
+    (Phase.ARRIVED, Happened.QUEUED_BEHIND_GREETING): Phase.GREETING,
+    (Phase.ARRIVED, Happened.LAST_CLIP_STARTED): Phase.ENDING,
+    (Phase.ARRIVED, Happened.FINISHED): Phase.ENDED,
+    (Phase.GREETING, Happened.GREETING_PLAYED): Phase.WAITING,
+    (Phase.GREETING, Happened.LEFT_QUEUE): Phase.LEAVING,
+    (Phase.WAITING, Happened.LEFT_QUEUE): Phase.LEAVING,
+    (Phase.LEAVING, Happened.ANSWERED): Phase.BRIDGED,
+    (Phase.LEAVING, Happened.LAST_CLIP_STARTED): Phase.ENDING,
+    (Phase.LEAVING, Happened.FINISHED): Phase.ENDED,
+    (Phase.BRIDGED, Happened.FINISHED): Phase.ENDED,
+    (Phase.ENDING, Happened.FINISHED): Phase.ENDED,
+    (Phase.ENDED, Happened.MOVED_TO_GROUP): Phase.ARRIVED,
+}
+"""Every allowed phase change: (phase, what happened) to the next phase."""
+
+RESTING = frozenset({Phase.GREETING, Phase.WAITING, Phase.BRIDGED, Phase.ENDING})
+"""The phases a call the engine knows can be in between two events."""
+
+
+def advance(call: Call, happened: Happened) -> None:
+    """Move the call to the phase ``TRANSITIONS`` gives; ``PhaseError`` if it gives none."""
+    phase = TRANSITIONS.get((call.phase, happened))
+    if phase is None:
+        raise PhaseError(f"call {call.id!r}: {happened.name} cannot happen in {call.phase.name}")
+    call.phase = phase
 
 
 @dataclass(slots=True, eq=False)
@@ -111,7 +193,8 @@ class Call:
     number: str
     arrived_at: float
     segment: int = 0
-    phase: Phase = Phase.WAITING
+    phase: Phase = Phase.ARRIVED
+    """Changed only by ``advance``."""
     answered: bool = False
     """The caller's leg has been answered (by helin or an agent)."""
     music: bool = False

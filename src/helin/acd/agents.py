@@ -1,0 +1,101 @@
+"""Agents' events: log-ins and -outs, DND, reachable devices, personal calls, wrap-up.
+
+Each function takes the engine first and works on its state with the engine's own steps.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from helin.acd import events as ev
+from helin.acd import offers
+from helin.acd.commands import RejectDirect, RingDirect
+from helin.acd.errors import AcdUsageError
+from helin.acd.model import OfferResult
+from helin.acd.state import Agent, Member
+
+if TYPE_CHECKING:
+    from helin.acd.engine import AcdEngine
+
+
+def members_of(agent: Agent, group_id: str | None) -> list[Member]:
+    """The agent's membership of the group, or all of them when ``group_id`` is None."""
+    if group_id is None:
+        return list(agent.members.values())
+    member = agent.members.get(group_id)
+    if member is None:
+        raise AcdUsageError(f"agent {agent.id!r} is not a member of group {group_id!r}")
+    return [member]
+
+
+def logged_in(engine: AcdEngine, event: ev.AgentLoggedIn) -> None:
+    agent = engine._agent(event.agent_id)
+    for member in members_of(agent, event.group_id):
+        if not member.logged_in:
+            member.logged_in = True
+            engine._agent_event(agent, "login", member.group.id)
+    engine._refresh(agent)
+
+
+def logged_out(engine: AcdEngine, event: ev.AgentLoggedOut) -> None:
+    agent = engine._agent(event.agent_id)
+    engine._log_out(agent, members_of(agent, event.group_id), reason=None)
+
+
+def dnd_changed(engine: AcdEngine, event: ev.DndChanged) -> None:
+    agent = engine._agent(event.agent_id)
+    if agent.dnd == event.on:
+        return
+    agent.dnd = event.on
+    engine._agent_event(agent, "dnd_on" if event.on else "dnd_off")
+    if event.on and agent.offer is not None:
+        offers.end_offer(engine, agent.offer, OfferResult.WITHDRAWN)
+    engine._refresh(agent)
+
+
+def devices_reachable(engine: AcdEngine, event: ev.DevicesReachable) -> None:
+    agent = engine._agent(event.agent_id)
+    agent.devices = max(0, event.count)
+    if agent.devices == 0 and agent.offer is not None:
+        offers.end_offer(engine, agent.offer, OfferResult.WITHDRAWN)
+    engine._refresh(agent)
+
+
+def direct_arrived(engine: AcdEngine, event: ev.DirectCallArrived) -> None:
+    agent = engine._agent(event.agent_id)
+    if agent.dnd or agent.devices == 0:
+        reason = "dnd" if agent.dnd else "unreachable"
+        engine._emit(RejectDirect(call_id=event.call_id, agent_id=agent.id, reason=reason))
+        return
+    start_personal(engine, agent, event.call_id)
+    engine._emit(RingDirect(call_id=event.call_id, agent_id=agent.id))
+
+
+def outbound_placed(engine: AcdEngine, event: ev.OutboundCallPlaced) -> None:
+    agent = engine._agent(event.agent_id)
+    if agent.offer is not None:
+        offers.end_offer(engine, agent.offer, OfferResult.WITHDRAWN)
+    start_personal(engine, agent, event.call_id)
+
+
+def start_personal(engine: AcdEngine, agent: Agent, call_id: str) -> None:
+    """The agent is on a direct or outbound call of their own."""
+    if call_id in engine._personal:
+        raise AcdUsageError(f"personal call {call_id!r} already started")
+    agent.personal.add(call_id)
+    engine._personal[call_id] = agent
+    engine._refresh(agent)
+
+
+def personal_ended(engine: AcdEngine, event: ev.PersonalCallEnded) -> None:
+    agent = engine._personal.pop(event.call_id, None)
+    if agent is not None:
+        agent.personal.discard(event.call_id)
+        engine._refresh(agent)
+
+
+def wrap_up_over(engine: AcdEngine, agent_id: str) -> None:
+    agent = engine._agents[agent_id]
+    agent.wrap_up = False
+    engine._agent_event(agent, "wrap_up_end")
+    engine._refresh(agent)

@@ -1,0 +1,38 @@
+"""What the live view reads from the engine: a group's status and an agent's state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from helin.acd.model import AgentState, GroupStatus, MemberStatus
+from helin.acd.state import Agent, Call, Group
+
+
+def group_status(group: Group, calls: Mapping[str, Call], now: float) -> GroupStatus:
+    """The group's opening, queue and members as they are at ``now``."""
+    oldest = calls[group.queue[0][1]].arrived_at if group.queue else now
+    return GroupStatus(
+        group_id=group.id,
+        open=group.is_open(now),
+        queued=len(group.queue),
+        longest_wait=now - oldest,
+        members=tuple(
+            MemberStatus(agent_id=aid, logged_in=m.logged_in, state=agent_state(m.agent))
+            for aid, m in group.members.items()
+        ),
+    )
+
+
+def agent_state(agent: Agent | None) -> AgentState:
+    """What the agent is doing, the most important state first (None: an agent never seen)."""
+    if agent is None or agent.devices <= 0:
+        return AgentState.UNREACHABLE
+    if agent.call is not None:
+        return AgentState.ON_CALL
+    if agent.offer is not None:
+        return AgentState.RINGING
+    if agent.personal:
+        return AgentState.BUSY
+    if agent.wrap_up:
+        return AgentState.WRAP_UP
+    return AgentState.DND if agent.dnd else AgentState.AVAILABLE
