@@ -33,6 +33,7 @@ from helin.sip.wire import Address
 from helin.store import accounts, clipdata, db, directory, repos, sipdata
 from helin.store.calls import calllog
 from helin.store.calls import records as store_records
+from helin.store.calls.writer import RecordWriter
 from helin.switch.authn import Device
 from helin.switch.calls import CallLayer, recording_made
 from helin.switch.directory import Directory, GroupEntry, UserEntry
@@ -94,6 +95,8 @@ class Helin:
         self.url = url
         db.migrate(url)
         self.sessions = db.session_factory(db.make_engine(url))
+        self.writer = RecordWriter(self.sessions)
+        """Where every record goes: written off the loop in batches."""
         self.runtime = AcdRuntime(
             AcdEngine(), on_commands=self._carry_out, on_records=self._write_records
         )
@@ -111,8 +114,7 @@ class Helin:
 
     def _write_records(self, records: Sequence[Record | Output]) -> None:
         """The one route by which call rows, offers and agent events reach the store."""
-        with self.sessions.begin() as session:
-            store_records.write(session, records)
+        self.writer.submit(records)
 
     def _write_record(self, record: CallLayerRecord) -> None:
         self._write_records([record])
@@ -292,7 +294,8 @@ class Helin:
             tenant = recording.path.parent.parent.name
             if tenant.isdigit():
                 made = recording_made(recording.path.stem, tenant, recording, time.time())
-                self._write_records([made])
+                with self.sessions.begin() as session:  # before serving: at once
+                    store_records.write(session, [made])
 
     async def stop(self) -> None:
         if self.http is not None and self._http_task is not None:
@@ -305,6 +308,7 @@ class Helin:
         if self.sip is not None:
             await self.sip.stop()
         self.runtime.close()
+        self.writer.close()
         log.info("helin stopped")
 
 
@@ -342,6 +346,7 @@ class EngineLive:
 
     def feed(self, event: Event) -> None:
         self._on_loop(lambda: self.node.runtime.feed(event))
+        self.node.writer.flush()  # the API reads its own writes (log-ins, DND)
 
     def group_status(self, group_id: str) -> GroupStatus | None:
         def status() -> GroupStatus | None:

@@ -128,6 +128,10 @@ class Node:
             time.sleep(0.05)
 
     def query(self, function: Callable[[Session], T]) -> T:
+        """``function`` on a session of helin's database, once every record helin emitted
+        so far is written (records reach the store off the loop, within a moment)."""
+        if self.helin is not None:
+            self.helin.writer.flush()
         engine = db.make_engine(self.url)
         try:
             with db.session_factory(engine)() as session:
