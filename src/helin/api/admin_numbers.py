@@ -16,12 +16,11 @@ from helin.api.admin_schemas import (
     NumberAssign,
     NumberOwner,
     NumberPublic,
-    TenantAdmin,
     conflict,
     invalid,
 )
-from helin.api.auth import Context, Principal
-from helin.api.types import RowId
+from helin.api.deps import ContextDep, RowId, TenantAdmin
+from helin.api.services.security import Principal
 from helin.store import admin, audit
 from helin.store.tables import Number
 
@@ -57,7 +56,7 @@ def _number(session: Session, me: Principal, number_id: int) -> Number:
 
 
 @router.get("/numbers", response_model=list[NumberPublic], responses={403: {}})
-def list_numbers(me: TenantAdmin, ctx: Context) -> list[NumberPublic]:
+def list_numbers(me: TenantAdmin, ctx: ContextDep) -> list[NumberPublic]:
     """Every number of my company, with its owner."""
     assert me.tenant_id is not None
     with ctx.sessions() as session:
@@ -70,7 +69,7 @@ def list_numbers(me: TenantAdmin, ctx: Context) -> list[NumberPublic]:
     status_code=201,
     responses={403: {}, 409: {}, 422: {}},
 )
-def assign_number(body: NumberAssign, me: TenantAdmin, ctx: Context) -> NumberPublic:
+def assign_number(body: NumberAssign, me: TenantAdmin, ctx: ContextDep) -> NumberPublic:
     """Give a new number to a user (a direct number) or a group of my company."""
     try:
         with ctx.sessions.begin() as session:
@@ -106,7 +105,9 @@ def assign_number(body: NumberAssign, me: TenantAdmin, ctx: Context) -> NumberPu
     response_model=NumberPublic,
     responses={403: {}, 404: {}, 422: {}},
 )
-def move_number(number_id: RowId, body: NumberOwner, me: TenantAdmin, ctx: Context) -> NumberPublic:
+def move_number(
+    number_id: RowId, body: NumberOwner, me: TenantAdmin, ctx: ContextDep
+) -> NumberPublic:
     """Give one of my company's numbers to another of its users or groups."""
     assert me.tenant_id is not None
     with ctx.sessions.begin() as session:
@@ -137,7 +138,7 @@ def move_number(number_id: RowId, body: NumberOwner, me: TenantAdmin, ctx: Conte
 
 
 @router.delete("/numbers/{number_id}", status_code=204, responses={403: {}, 404: {}})
-def unassign_number(number_id: RowId, me: TenantAdmin, ctx: Context) -> None:
+def unassign_number(number_id: RowId, me: TenantAdmin, ctx: ContextDep) -> None:
     """Take a number away from my company (it is free for anyone again)."""
     assert me.tenant_id is not None
     with ctx.sessions.begin() as session:

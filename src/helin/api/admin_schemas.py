@@ -1,5 +1,5 @@
 """Bodies and answers of the tenant admins' and operators' endpoints, and what they share:
-the right checks (``TenantAdmin``, ``Operator``) and the error shapes.
+the error shapes.
 
 Bodies refuse unknown fields, so a misspelt or forbidden field (``operator``) is a 422 that
 names it instead of being ignored. Values are checked by the provisioning file's own rules
@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import Depends, HTTPException
+from fastapi import HTTPException
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from helin.api.auth import Me, Principal
-from helin.api.types import MAX_ROW_ID
+from helin.api.deps import MAX_ROW_ID
 from helin.store.enums import DeviceKind
 from helin.store.provision_schema import _DOMAIN, E164, Email, Name, Text
 
@@ -23,23 +22,6 @@ Right = Literal["tenant_admin", "manager", "agent"]
 Password = Annotated[str, Field(min_length=8, max_length=1024)]
 SipPassword = Annotated[str, Field(min_length=8, max_length=128)]
 BodyId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
-
-
-def tenant_admin(me: Me) -> Principal:
-    """The signed-in tenant admin (403 for anyone else, operators included)."""
-    if not me.tenant_admin or me.tenant_id is None:
-        raise HTTPException(403, "needs the tenant admin right")
-    return me
-
-
-def operator(me: Me) -> Principal:
-    if not me.operator:
-        raise HTTPException(403, "needs the operator right")
-    return me
-
-
-TenantAdmin = Annotated[Principal, Depends(tenant_admin)]
-Operator = Annotated[Principal, Depends(operator)]
 
 
 def invalid(field: str, message: str) -> HTTPException:

@@ -16,14 +16,12 @@ from sqlalchemy.orm import Session
 from helin.api.admin_schemas import (
     AdminCreate,
     NewUser,
-    Operator,
     TenantCreate,
     TenantPublic,
     TenantUpdate,
     conflict,
 )
-from helin.api.auth import Context
-from helin.api.types import RowId
+from helin.api.deps import ContextDep, Operator, RowId
 from helin.store import accounts, admin, audit
 from helin.store.tables import Tenant, User
 
@@ -51,13 +49,13 @@ def _tenant(session: Session, tenant_id: int) -> Tenant:
 
 
 @router.get("/tenants", response_model=list[TenantPublic], responses={403: {}})
-def list_tenants(me: Operator, ctx: Context) -> list[TenantPublic]:
+def list_tenants(me: Operator, ctx: ContextDep) -> list[TenantPublic]:
     with ctx.sessions() as session:
         return [tenant_public(tenant, users) for tenant, users in admin.tenants(session)]
 
 
 @router.post("/tenants", response_model=TenantPublic, status_code=201, responses={403: {}, 409: {}})
-def create_tenant(body: TenantCreate, me: Operator, ctx: Context) -> TenantPublic:
+def create_tenant(body: TenantCreate, me: Operator, ctx: ContextDep) -> TenantPublic:
     try:
         with ctx.sessions.begin() as session:
             reason = admin.tenant_taken(session, body.name, body.sip_domain)
@@ -83,7 +81,7 @@ def create_tenant(body: TenantCreate, me: Operator, ctx: Context) -> TenantPubli
 
 
 @router.get("/tenants/{tenant_id}", response_model=TenantPublic, responses={403: {}, 404: {}})
-def get_tenant(tenant_id: RowId, me: Operator, ctx: Context) -> TenantPublic:
+def get_tenant(tenant_id: RowId, me: Operator, ctx: ContextDep) -> TenantPublic:
     with ctx.sessions() as session:
         tenant = _tenant(session, tenant_id)
         return tenant_public(tenant, admin.user_count(session, tenant.id))
@@ -92,7 +90,9 @@ def get_tenant(tenant_id: RowId, me: Operator, ctx: Context) -> TenantPublic:
 @router.patch(
     "/tenants/{tenant_id}", response_model=TenantPublic, responses={403: {}, 404: {}, 422: {}}
 )
-def update_tenant(tenant_id: RowId, body: TenantUpdate, me: Operator, ctx: Context) -> TenantPublic:
+def update_tenant(
+    tenant_id: RowId, body: TenantUpdate, me: Operator, ctx: ContextDep
+) -> TenantPublic:
     """Change the fields sent: the add-ons and the recordings' retention (30 or 60 days)."""
     with ctx.sessions.begin() as session:
         tenant = _tenant(session, tenant_id)
@@ -125,7 +125,9 @@ def update_tenant(tenant_id: RowId, body: TenantUpdate, me: Operator, ctx: Conte
     status_code=201,
     responses={403: {}, 404: {}, 409: {}},
 )
-def create_first_admin(tenant_id: RowId, body: AdminCreate, me: Operator, ctx: Context) -> NewUser:
+def create_first_admin(
+    tenant_id: RowId, body: AdminCreate, me: Operator, ctx: ContextDep
+) -> NewUser:
     """The tenant's first tenant admin (409 once it has one: they make the other users)."""
     password = body.password or accounts.random_password()
     taken = f"user name {body.username!r} is taken"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 
 from helin import __version__
 from helin.api import (
@@ -15,8 +16,41 @@ from helin.api import (
     routes_live,
 )
 from helin.api.context import ApiContext
+from helin.api.services.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    NotSignedIn,
+    ServiceError,
+    TooManyAttempts,
+)
 from helin.api.throttle import LoginThrottle
 from helin.web import routes as web_routes
+
+STATUS: dict[type[ServiceError], int] = {
+    NotSignedIn: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Invalid: 422,
+    TooManyAttempts: 429,
+}
+"""The HTTP status of each refusal a service raises."""
+
+
+def http_error(exc: ServiceError) -> HTTPException:
+    """The HTTP answer to a service's refusal."""
+    status = next(STATUS[kind] for kind in type(exc).__mro__ if kind in STATUS)
+    headers = None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
+    return HTTPException(status, exc.detail, headers)
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
+    return await http_exception_handler(request, http_error(exc))
 
 
 def create_app(context: ApiContext) -> FastAPI:
@@ -30,6 +64,7 @@ def create_app(context: ApiContext) -> FastAPI:
     )
     app.state.context = context
     app.state.throttle = LoginThrottle(context.signin)
+    app.add_exception_handler(ServiceError, _refused)
     app.include_router(routes_auth.router)
     app.include_router(routes_agent.router)
     app.include_router(routes_groups.router)

@@ -22,15 +22,14 @@ from helin.api.admin_schemas import (
     DevicePublic,
     NewDevice,
     NewUser,
-    TenantAdmin,
     UserCreate,
     UserPublic,
     UserUpdate,
     conflict,
     invalid,
 )
-from helin.api.auth import Context, Principal
-from helin.api.types import RowId
+from helin.api.deps import ContextDep, RowId, TenantAdmin
+from helin.api.services.security import Principal
 from helin.store import accounts, admin, audit
 from helin.store.tables import Device, Tenant, User
 
@@ -85,7 +84,7 @@ def _taken(session: Session, username: str) -> None:
 
 
 @router.get("/users", response_model=list[UserPublic], responses={403: {}})
-def list_users(me: TenantAdmin, ctx: Context) -> list[UserPublic]:
+def list_users(me: TenantAdmin, ctx: ContextDep) -> list[UserPublic]:
     """Every user of my company."""
     assert me.tenant_id is not None
     with ctx.sessions() as session:
@@ -93,7 +92,7 @@ def list_users(me: TenantAdmin, ctx: Context) -> list[UserPublic]:
 
 
 @router.post("/users", response_model=NewUser, status_code=201, responses=_CHANGES)
-def create_user(body: UserCreate, me: TenantAdmin, ctx: Context) -> NewUser:
+def create_user(body: UserCreate, me: TenantAdmin, ctx: ContextDep) -> NewUser:
     password = body.password or accounts.random_password()
     try:
         with ctx.sessions.begin() as session:
@@ -131,13 +130,13 @@ def create_user(body: UserCreate, me: TenantAdmin, ctx: Context) -> NewUser:
 
 
 @router.get("/users/{user_id}", response_model=UserPublic, responses=_NOT_MINE)
-def get_user(user_id: RowId, me: TenantAdmin, ctx: Context) -> UserPublic:
+def get_user(user_id: RowId, me: TenantAdmin, ctx: ContextDep) -> UserPublic:
     with ctx.sessions() as session:
         return user_public(_user(session, me, user_id))
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic, responses=_CHANGES)
-def update_user(user_id: RowId, body: UserUpdate, me: TenantAdmin, ctx: Context) -> UserPublic:
+def update_user(user_id: RowId, body: UserUpdate, me: TenantAdmin, ctx: ContextDep) -> UserPublic:
     """Change the fields sent: rights, display name, e-mail, password, disabled, presented
     number. You cannot take your own tenant admin right or disable yourself (409)."""
     sent = body.model_fields_set
@@ -196,7 +195,7 @@ def update_user(user_id: RowId, body: UserUpdate, me: TenantAdmin, ctx: Context)
 
 
 @router.delete("/users/{user_id}", status_code=204, responses=_CHANGES)
-def delete_user(user_id: RowId, me: TenantAdmin, ctx: Context) -> None:
+def delete_user(user_id: RowId, me: TenantAdmin, ctx: ContextDep) -> None:
     """Delete a user with their phones, own numbers and group memberships (their calls stay
     in the log). To keep them, disable them instead."""
     if user_id == me.user_id:
@@ -229,7 +228,7 @@ def delete_user(user_id: RowId, me: TenantAdmin, ctx: Context) -> None:
 # -- devices ----------------------------------------------------------------------------
 
 
-def device_public(device: Device, sip_domain: str, ctx: Context) -> DevicePublic:
+def device_public(device: Device, sip_domain: str, ctx: ContextDep) -> DevicePublic:
     return DevicePublic(
         id=device.id,
         user_id=device.user_id,
@@ -243,7 +242,7 @@ def device_public(device: Device, sip_domain: str, ctx: Context) -> DevicePublic
 
 
 @router.get("/users/{user_id}/devices", response_model=list[DevicePublic], responses=_NOT_MINE)
-def list_devices(user_id: RowId, me: TenantAdmin, ctx: Context) -> list[DevicePublic]:
+def list_devices(user_id: RowId, me: TenantAdmin, ctx: ContextDep) -> list[DevicePublic]:
     with ctx.sessions() as session:
         tenant = _tenant(session, me)
         user = _user(session, me, user_id)
@@ -253,7 +252,9 @@ def list_devices(user_id: RowId, me: TenantAdmin, ctx: Context) -> list[DevicePu
 @router.post(
     "/users/{user_id}/devices", response_model=NewDevice, status_code=201, responses=_CHANGES
 )
-def create_device(user_id: RowId, body: DeviceCreate, me: TenantAdmin, ctx: Context) -> NewDevice:
+def create_device(
+    user_id: RowId, body: DeviceCreate, me: TenantAdmin, ctx: ContextDep
+) -> NewDevice:
     """A new phone of the user. The answer holds the SIP password once (the one you gave,
     or one helin made); helin keeps only its digests."""
     password = body.password or accounts.random_password()
@@ -290,7 +291,7 @@ def create_device(user_id: RowId, body: DeviceCreate, me: TenantAdmin, ctx: Cont
 
 
 @router.delete("/users/{user_id}/devices/{device_id}", status_code=204, responses=_NOT_MINE)
-def delete_device(user_id: RowId, device_id: RowId, me: TenantAdmin, ctx: Context) -> None:
+def delete_device(user_id: RowId, device_id: RowId, me: TenantAdmin, ctx: ContextDep) -> None:
     with ctx.sessions.begin() as session:
         user = _user(session, me, user_id)
         device = session.get(Device, device_id)

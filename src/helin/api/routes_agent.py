@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from helin.acd.events import AgentLoggedIn, AgentLoggedOut, DndChanged
-from helin.api.auth import Context, Me, Principal
-from helin.api.types import RowId
+from helin.api.deps import ContextDep, CurrentUser, RowId
+from helin.api.services.security import Principal
 from helin.store import audit, calllog
 from helin.store.callcenter import Membership
 from helin.store.tables import Group, Tenant, User
@@ -96,7 +96,7 @@ def _agent_groups(session: Session, me: Principal) -> list[tuple[Membership, Gro
 
 
 @router.get("/me", response_model=MeOut)
-def get_me(me: Me, ctx: Context) -> MeOut:
+def get_me(me: CurrentUser, ctx: ContextDep) -> MeOut:
     with ctx.sessions() as session:
         user = _user(session, me)
         rights = [
@@ -123,7 +123,7 @@ def get_me(me: Me, ctx: Context) -> MeOut:
 
 
 @router.get("/me/groups", response_model=list[MyGroup])
-def my_groups(me: Me, ctx: Context) -> list[MyGroup]:
+def my_groups(me: CurrentUser, ctx: ContextDep) -> list[MyGroup]:
     with ctx.sessions() as session:
         out = []
         for member, group in _agent_groups(session, me):
@@ -142,7 +142,7 @@ def my_groups(me: Me, ctx: Context) -> list[MyGroup]:
 
 
 @router.put("/me/groups", status_code=204, responses={403: {}})
-def log_in_all(body: LoginChange, me: Me, ctx: Context) -> None:
+def log_in_all(body: LoginChange, me: CurrentUser, ctx: ContextDep) -> None:
     """Log in to (or out of) every group I am an agent of."""
     with ctx.sessions() as session:
         if not _agent_groups(session, me):
@@ -151,14 +151,14 @@ def log_in_all(body: LoginChange, me: Me, ctx: Context) -> None:
 
 
 @router.put("/me/groups/{group_id}", status_code=204, responses={404: {}})
-def log_in_one(group_id: RowId, body: LoginChange, me: Me, ctx: Context) -> None:
+def log_in_one(group_id: RowId, body: LoginChange, me: CurrentUser, ctx: ContextDep) -> None:
     with ctx.sessions() as session:
         if group_id not in {g.id for _, g in _agent_groups(session, me)}:
             raise HTTPException(404, "you are not an agent of that group")
     _log_in(ctx, me, group_id, body.logged_in)
 
 
-def _log_in(ctx: Context, me: Principal, group_id: int | None, on: bool) -> None:
+def _log_in(ctx: ContextDep, me: Principal, group_id: int | None, on: bool) -> None:
     agent, group = str(me.user_id), None if group_id is None else str(group_id)
     event = (
         AgentLoggedIn(agent_id=agent, group_id=group)
@@ -178,7 +178,7 @@ def _log_in(ctx: Context, me: Principal, group_id: int | None, on: bool) -> None
 
 
 @router.put("/me/dnd", status_code=204)
-def set_dnd(body: DndChange, me: Me, ctx: Context) -> None:
+def set_dnd(body: DndChange, me: CurrentUser, ctx: ContextDep) -> None:
     ctx.live.feed(DndChanged(agent_id=str(me.user_id), on=body.on))
     with ctx.sessions.begin() as session:
         audit.record(
@@ -193,7 +193,7 @@ def set_dnd(body: DndChange, me: Me, ctx: Context) -> None:
 
 
 @router.put("/me/presented-number", status_code=204, responses={422: {}})
-def set_presented_number(body: PresentedNumber, me: Me, ctx: Context) -> None:
+def set_presented_number(body: PresentedNumber, me: CurrentUser, ctx: ContextDep) -> None:
     with ctx.sessions.begin() as session:
         user = _user(session, me)
         allowed = {n.e164 for n in user.numbers}
@@ -224,7 +224,7 @@ def set_presented_number(body: PresentedNumber, me: Me, ctx: Context) -> None:
 
 
 @router.get("/groups/{group_id}/calllog", response_model=list[LogLine], responses={404: {}})
-def group_call_log(group_id: RowId, me: Me, ctx: Context) -> list[LogLine]:
+def group_call_log(group_id: RowId, me: CurrentUser, ctx: ContextDep) -> list[LogLine]:
     """The group's last 99 calls, newest first (its agents, and managers of its company)."""
     with ctx.sessions() as session:
         group = session.get(Group, group_id)

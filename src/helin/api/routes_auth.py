@@ -10,10 +10,10 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from helin.api.auth import COOKIE, Context, Me
 from helin.api.context import ApiContext
+from helin.api.deps import ContextDep, CurrentUser, RowId
+from helin.api.services.security import COOKIE
 from helin.api.throttle import LoginThrottle
-from helin.api.types import RowId
 from helin.store import accounts, audit, tokens
 from helin.store.tables import AuthToken, User
 
@@ -55,7 +55,9 @@ def _throttle(request: Request) -> LoginThrottle:
 
 
 @router.post("/login", response_model=SignedIn, responses={401: {}, 429: {}})
-async def login(body: Credentials, request: Request, response: Response, ctx: Context) -> SignedIn:
+async def login(
+    body: Credentials, request: Request, response: Response, ctx: ContextDep
+) -> SignedIn:
     throttle = _throttle(request)
     client = request.client.host if request.client else "unknown"
     keys = [f"ip:{client}", f"user:{body.username.lower()}"]
@@ -121,20 +123,20 @@ def _trusted(ctx: ApiContext, username: str, address: str, now: datetime) -> boo
 
 
 @router.post("/logout", status_code=204)
-def logout(me: Me, response: Response, ctx: Context) -> None:
+def logout(me: CurrentUser, response: Response, ctx: ContextDep) -> None:
     with ctx.sessions.begin() as session:
         tokens.revoke(session, me.user_id, me.token_id, ctx.clock())
     response.delete_cookie(COOKIE, path="/")
 
 
 @router.get("/tokens", response_model=list[TokenInfo])
-def list_tokens(me: Me, ctx: Context) -> list[TokenInfo]:
+def list_tokens(me: CurrentUser, ctx: ContextDep) -> list[TokenInfo]:
     with ctx.sessions() as session:
         return [_info(row) for row in tokens.api_tokens(session, me.user_id)]
 
 
 @router.post("/tokens", response_model=NewToken, status_code=201, responses={409: {}})
-def create_token(body: TokenRequest, me: Me, ctx: Context) -> NewToken:
+def create_token(body: TokenRequest, me: CurrentUser, ctx: ContextDep) -> NewToken:
     now = ctx.clock()
     with ctx.sessions.begin() as session:
         if len(tokens.api_tokens(session, me.user_id)) >= tokens.API_TOKENS_PER_USER:
@@ -153,7 +155,7 @@ def create_token(body: TokenRequest, me: Me, ctx: Context) -> NewToken:
 
 
 @router.delete("/tokens/{token_id}", status_code=204, responses={404: {}})
-def revoke_token(token_id: RowId, me: Me, ctx: Context) -> None:
+def revoke_token(token_id: RowId, me: CurrentUser, ctx: ContextDep) -> None:
     now = ctx.clock()
     with ctx.sessions.begin() as session:
         live = {row.id for row in tokens.api_tokens(session, me.user_id)}

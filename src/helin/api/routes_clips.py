@@ -26,10 +26,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from helin.api import clips_files
-from helin.api.auth import Context, Me, Principal
 from helin.api.clips_schemas import ClipName, ClipPublic, Filename
 from helin.api.context import ApiContext
-from helin.api.types import RowId
+from helin.api.deps import ContextDep, CurrentUser, RowId
+from helin.api.services.security import Principal
 from helin.clips.convert import ConvertedClip
 from helin.store import audit, clip_edits
 from helin.store.enums import ClipKind
@@ -112,7 +112,7 @@ def _details(converted: ConvertedClip, filename: str | None) -> dict[str, Any]:
 
 
 @router.get("/clips", response_model=list[ClipPublic], responses={403: {}})
-def list_clips(me: Me, ctx: Context) -> list[ClipPublic]:
+def list_clips(me: CurrentUser, ctx: ContextDep) -> list[ClipPublic]:
     """My company's clips, by name (managers, tenant admins)."""
     tenant_id = _tenant(me)
     with ctx.sessions() as session:
@@ -120,7 +120,7 @@ def list_clips(me: Me, ctx: Context) -> list[ClipPublic]:
 
 
 @router.get("/clips/{clip_id}", response_model=ClipPublic, responses={404: {}})
-def get_clip(clip_id: RowId, me: Me, ctx: Context) -> ClipPublic:
+def get_clip(clip_id: RowId, me: CurrentUser, ctx: ContextDep) -> ClipPublic:
     with ctx.sessions() as session:
         return _public(_clip(session, me, clip_id))
 
@@ -134,8 +134,8 @@ def get_clip(clip_id: RowId, me: Me, ctx: Context) -> ClipPublic:
 )
 async def upload_clip(
     request: Request,
-    me: Me,
-    ctx: Context,
+    me: CurrentUser,
+    ctx: ContextDep,
     name: NameQuery,
     kind: ClipKind = ClipKind.OTHER,
     filename: FilenameQuery = None,
@@ -224,7 +224,11 @@ def _create(
     openapi_extra=_AUDIO_BODY,
 )
 async def replace_clip_file(
-    clip_id: RowId, request: Request, me: Me, ctx: Context, filename: FilenameQuery = None
+    clip_id: RowId,
+    request: Request,
+    me: CurrentUser,
+    ctx: ContextDep,
+    filename: FilenameQuery = None,
 ) -> ClipPublic:
     """Replace a clip's audio, keeping its name, kind and the groups that play it."""
     await run_in_threadpool(_get_public, ctx, me, clip_id)  # 404 before reading the file
@@ -288,7 +292,7 @@ def _replace(
     response_class=FileResponse,
     responses={200: {"content": {"audio/wav": _BINARY}}, 404: {}},
 )
-def download_clip(clip_id: RowId, me: Me, ctx: Context) -> FileResponse:
+def download_clip(clip_id: RowId, me: CurrentUser, ctx: ContextDep) -> FileResponse:
     """The stored clip: an 8 kHz mono µ-law WAV (what callers hear)."""
     with ctx.sessions() as session:
         clip = _clip(session, me, clip_id)
@@ -308,7 +312,7 @@ def download_clip(clip_id: RowId, me: Me, ctx: Context) -> FileResponse:
 
 
 @router.delete("/clips/{clip_id}", status_code=204, responses={404: {}, 409: {}})
-def delete_clip(clip_id: RowId, me: Me, ctx: Context) -> None:
+def delete_clip(clip_id: RowId, me: CurrentUser, ctx: ContextDep) -> None:
     """Delete a clip no group of the company plays (409 naming the groups otherwise)."""
     with _WRITING:
         with ctx.sessions.begin() as session:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from helin.acd.events import Event, GroupOverrideSet, GroupRemoved, MemberRemoved
 from helin.acd.model import AgentState, GroupStatus, OverflowKind, Policy
-from helin.api.auth import Context, Me, Principal
+from helin.api.deps import ContextDep, CurrentUser, RowId
 from helin.api.groups_schemas import (
     ActionPublic,
     AgentCounts,
@@ -33,7 +33,7 @@ from helin.api.groups_schemas import (
     OverflowPublic,
     OverrideUpdate,
 )
-from helin.api.types import RowId
+from helin.api.services.security import Principal
 from helin.store import audit, group_edits
 from helin.store.callcenter import OVERFLOW_ACTIONS, Membership
 from helin.store.provision_schema import DAYS, OVERFLOW_COLUMNS, QueueSpec
@@ -68,7 +68,7 @@ def _group(session: Session, me: Principal, group_id: int, *, full: bool = False
 def _audit(
     session: Session,
     me: Principal,
-    ctx: Context,
+    ctx: ContextDep,
     action: str,
     group_id: int,
     details: dict[str, Any] | None = None,
@@ -92,7 +92,7 @@ def _invalid(problems: list[Problem], where: str = "body") -> HTTPException:
     )
 
 
-def _summary(ctx: Context, group: Group) -> tuple[GroupSummary, GroupStatus | None]:
+def _summary(ctx: ContextDep, group: Group) -> tuple[GroupSummary, GroupStatus | None]:
     status = ctx.live.group_status(str(group.id))
     working = [m for m in status.members if m.logged_in] if status else []
     summary = GroupSummary(
@@ -113,7 +113,7 @@ def _summary(ctx: Context, group: Group) -> tuple[GroupSummary, GroupStatus | No
     return summary, status
 
 
-def _detail(ctx: Context, session: Session, group: Group) -> GroupDetail:
+def _detail(ctx: ContextDep, session: Session, group: Group) -> GroupDetail:
     summary, status = _summary(ctx, group)
     live = {m.agent_id: m.logged_in for m in status.members} if status else {}
     weekly: dict[str, list[str]] = {}
@@ -188,7 +188,7 @@ def _action(session: Session, group: Group, prefix: str) -> ActionPublic:
 
 
 def _changed(
-    ctx: Context, group_id: int, *, member_of: int | None = None, extra: tuple[Event, ...] = ()
+    ctx: ContextDep, group_id: int, *, member_of: int | None = None, extra: tuple[Event, ...] = ()
 ) -> None:
     """After the commit: tell the engine about the stored group (and a member)."""
     with ctx.sessions() as session:
@@ -197,13 +197,13 @@ def _changed(
         ctx.live.feed(event)
 
 
-def _read(ctx: Context, me: Principal, group_id: int) -> GroupDetail:
+def _read(ctx: ContextDep, me: Principal, group_id: int) -> GroupDetail:
     with ctx.sessions() as session:
         return _detail(ctx, session, _group(session, me, group_id, full=True))
 
 
 @router.get("/groups", response_model=list[GroupSummary], responses={403: {}})
-def list_groups(me: Me, ctx: Context) -> list[GroupSummary]:
+def list_groups(me: CurrentUser, ctx: ContextDep) -> list[GroupSummary]:
     """My company's call-center groups with their live state (managers, tenant admins)."""
     if not _may_manage(me) or me.tenant_id is None:
         raise HTTPException(403, "you do not have the manager right")
@@ -212,13 +212,15 @@ def list_groups(me: Me, ctx: Context) -> list[GroupSummary]:
 
 
 @router.get("/groups/{group_id}", response_model=GroupDetail, responses={404: {}})
-def get_group(group_id: RowId, me: Me, ctx: Context) -> GroupDetail:
+def get_group(group_id: RowId, me: CurrentUser, ctx: ContextDep) -> GroupDetail:
     """Numbers, settings, calendar, override and the members with their live state."""
     return _read(ctx, me, group_id)
 
 
 @router.patch("/groups/{group_id}", response_model=GroupDetail, responses={404: {}, 422: {}})
-def update_group(group_id: RowId, body: GroupUpdate, me: Me, ctx: Context) -> GroupDetail:
+def update_group(
+    group_id: RowId, body: GroupUpdate, me: CurrentUser, ctx: ContextDep
+) -> GroupDetail:
     """Name, policy, queue settings, overflow actions; only what is given changes."""
     given = body.model_fields_set
     with ctx.sessions.begin() as session:
@@ -247,7 +249,7 @@ def update_group(group_id: RowId, body: GroupUpdate, me: Me, ctx: Context) -> Gr
 
 
 @router.put("/groups/{group_id}/override", status_code=204, responses={404: {}})
-def set_override(group_id: RowId, body: OverrideUpdate, me: Me, ctx: Context) -> None:
+def set_override(group_id: RowId, body: OverrideUpdate, me: CurrentUser, ctx: ContextDep) -> None:
     """Open or close the group whatever its calendar says; null follows the calendar."""
     with ctx.sessions.begin() as session:
         group = _group(session, me, group_id)
@@ -265,7 +267,7 @@ def set_override(group_id: RowId, body: OverrideUpdate, me: Me, ctx: Context) ->
 
 
 @router.put("/groups/{group_id}/hours", status_code=204, responses={404: {}, 422: {}})
-def set_hours(group_id: RowId, body: CalendarUpdate, me: Me, ctx: Context) -> None:
+def set_hours(group_id: RowId, body: CalendarUpdate, me: CurrentUser, ctx: ContextDep) -> None:
     """The weekly opening hours and dated exceptions (and, when given, the time zone and
     holiday country), as a whole."""
     fields = {"hours": body.hours, "exceptions": body.exceptions}
@@ -300,7 +302,9 @@ def _calendar_details(body: CalendarUpdate, given: set[str]) -> dict[str, Any]:
 
 
 @router.put("/groups/{group_id}/members/{user_id}", status_code=204, responses={404: {}, 422: {}})
-def set_member(group_id: RowId, user_id: RowId, body: MemberUpdate, me: Me, ctx: Context) -> None:
+def set_member(
+    group_id: RowId, user_id: RowId, body: MemberUpdate, me: CurrentUser, ctx: ContextDep
+) -> None:
     """Add an agent of the company to the group, or change their order and weight."""
     with ctx.sessions.begin() as session:
         group = _group(session, me, group_id)
@@ -321,7 +325,7 @@ def set_member(group_id: RowId, user_id: RowId, body: MemberUpdate, me: Me, ctx:
 
 
 @router.delete("/groups/{group_id}/members/{user_id}", status_code=204, responses={404: {}})
-def remove_member(group_id: RowId, user_id: RowId, me: Me, ctx: Context) -> None:
+def remove_member(group_id: RowId, user_id: RowId, me: CurrentUser, ctx: ContextDep) -> None:
     """Take an agent out of the group (a call ringing them for it stops ringing)."""
     with ctx.sessions.begin() as session:
         _group(session, me, group_id)
@@ -344,7 +348,7 @@ class Candidate(BaseModel):
 
 
 @router.get("/groups/{group_id}/candidates", response_model=list[Candidate], responses={404: {}})
-def list_candidates(group_id: RowId, me: Me, ctx: Context) -> list[Candidate]:
+def list_candidates(group_id: RowId, me: CurrentUser, ctx: ContextDep) -> list[Candidate]:
     """The company's enabled users with the agent right: who may be added to the group."""
     with ctx.sessions() as session:
         group = _group(session, me, group_id)
@@ -384,7 +388,7 @@ def _admin_of_call_center(session: Session, me: Principal) -> int:
 
 
 @router.post("/groups", response_model=GroupDetail, status_code=201, responses={403: {}, 409: {}})
-def create_group(body: GroupCreate, me: Me, ctx: Context) -> GroupDetail:
+def create_group(body: GroupCreate, me: CurrentUser, ctx: ContextDep) -> GroupDetail:
     """A new group (closed until it has opening hours or an override; add numbers through
     the numbers endpoints and agents through its members)."""
     with ctx.sessions.begin() as session:
@@ -405,7 +409,7 @@ def create_group(body: GroupCreate, me: Me, ctx: Context) -> GroupDetail:
 
 
 @router.delete("/groups/{group_id}", status_code=204, responses={403: {}, 404: {}, 409: {}})
-def delete_group(group_id: RowId, me: Me, ctx: Context) -> None:
+def delete_group(group_id: RowId, me: CurrentUser, ctx: ContextDep) -> None:
     """Delete a group with no numbers left (callers still queued are ended; its call history
     stays)."""
     with ctx.sessions.begin() as session:

@@ -10,8 +10,8 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from helin.acd.model import Outcome, OverflowReason
-from helin.api.auth import Context, Me, Principal
-from helin.api.types import MAX_ROW_ID
+from helin.api.deps import MAX_ROW_ID, ContextDep, CurrentUser
+from helin.api.services.security import Principal
 from helin.store import history
 from helin.store.enums import AgentEventKind, Direction
 
@@ -73,8 +73,8 @@ def _manager(me: Principal) -> int:
 
 @router.get("/calls", response_model=CallPage, responses={403: {}})
 def list_calls(
-    me: Me,
-    ctx: Context,
+    me: CurrentUser,
+    ctx: ContextDep,
     group_id: Id = None,
     agent_id: Id = None,
     direction: Direction | None = None,
@@ -119,8 +119,8 @@ def list_calls(
 
 @router.get("/agent-events", response_model=AgentEventPage, responses={403: {}})
 def list_agent_events(
-    me: Me,
-    ctx: Context,
+    me: CurrentUser,
+    ctx: ContextDep,
     agent_id: Id = None,
     group_id: Id = None,
     kind: AgentEventKind | None = None,

@@ -12,14 +12,16 @@ import contextlib
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from helin.acd.model import AgentState
-from helin.api.auth import Context, Me, Principal, authenticate
 from helin.api.context import ApiContext
+from helin.api.deps import ContextDep, CurrentUser
+from helin.api.services.errors import ServiceError
+from helin.api.services.security import Principal, authenticate
 from helin.store.callcenter import Membership
 from helin.store.tables import Group, Tenant, User
 
@@ -147,7 +149,7 @@ def snapshot(ctx: ApiContext, me: Principal) -> LiveState:
 
 
 @router.get("/live", response_model=LiveState)
-def get_live(me: Me, ctx: Context) -> LiveState:
+def get_live(me: CurrentUser, ctx: ContextDep) -> LiveState:
     """The same snapshot the WebSocket ``/api/v1/live/ws`` pushes."""
     return snapshot(ctx, me)
 
@@ -161,7 +163,7 @@ async def live_ws(websocket: WebSocket) -> None:
         return
     try:
         me = authenticate(ctx, websocket.headers, websocket.cookies, "GET")
-    except HTTPException as exc:
+    except ServiceError as exc:
         await websocket.close(code=1008, reason=str(exc.detail))
         return
     await websocket.accept()

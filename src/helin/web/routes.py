@@ -34,12 +34,12 @@ from helin.api import (
     routes_groups,
     routes_live,
 )
-from helin.api.auth import Principal, authenticate
 from helin.api.context import ApiContext
-from helin.api.types import RowId
+from helin.api.deps import RowId
+from helin.api.services.errors import ServiceError
+from helin.api.services.security import Principal, authenticate, csrf_token
 from helin.store.admin import RIGHTS
 from helin.store.enums import BUILTIN_CLIPS, ClipKind, DeviceKind
-from helin.store.tables import AuthToken
 from helin.web import i18n, views
 
 router = APIRouter(include_in_schema=False)
@@ -110,14 +110,9 @@ def _viewer(request: Request) -> Viewer | None:
     ctx = _context(request)
     try:
         me = authenticate(ctx, request.headers, request.cookies, "GET")
-    except HTTPException:
+    except ServiceError:
         return None
-    csrf = ""
-    if me.via_session:
-        with ctx.sessions() as session:
-            row = session.get(AuthToken, me.token_id)
-            csrf = (row.csrf or "") if row is not None else ""
-    return Viewer(me, csrf)
+    return Viewer(me, csrf_token(ctx, me))
 
 
 def _language(request: Request) -> str:
