@@ -12,14 +12,9 @@ from fastapi import APIRouter, HTTPException
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from helin.api.admin_schemas import (
-    NumberAssign,
-    NumberOwner,
-    NumberPublic,
-    conflict,
-    invalid,
-)
 from helin.api.deps import ContextDep, RowId, TenantAdmin
+from helin.api.schemas.numbers import NumberCreate, NumberPublic, NumberUpdate
+from helin.api.services.errors import Conflict, Invalid
 from helin.api.services.security import Principal
 from helin.store import admin, audit
 from helin.store.tables import Number
@@ -34,16 +29,16 @@ def number_public(row: Number) -> NumberPublic:
     )
 
 
-def _owner(session: Session, me: Principal, body: NumberOwner) -> tuple[int | None, int | None]:
+def _owner(session: Session, me: Principal, body: NumberUpdate) -> tuple[int | None, int | None]:
     """(user_id, group_id) of the body, both checked to be the company's (422 otherwise)."""
     assert me.tenant_id is not None
     if (body.user_id is None) == (body.group_id is None):
         field = "user_id" if body.user_id is None else "group_id"
-        raise invalid(field, "give either user_id or group_id")
+        raise Invalid.field(field, "give either user_id or group_id")
     if body.user_id is not None and admin.user(session, me.tenant_id, body.user_id) is None:
-        raise invalid("user_id", "no such user in your company")
+        raise Invalid.field("user_id", "no such user in your company")
     if body.group_id is not None and admin.group(session, me.tenant_id, body.group_id) is None:
-        raise invalid("group_id", "no such group in your company")
+        raise Invalid.field("group_id", "no such group in your company")
     return body.user_id, body.group_id
 
 
@@ -69,7 +64,7 @@ def list_numbers(me: TenantAdmin, ctx: ContextDep) -> list[NumberPublic]:
     status_code=201,
     responses={403: {}, 409: {}, 422: {}},
 )
-def assign_number(body: NumberAssign, me: TenantAdmin, ctx: ContextDep) -> NumberPublic:
+def assign_number(body: NumberCreate, me: TenantAdmin, ctx: ContextDep) -> NumberPublic:
     """Give a new number to a user (a direct number) or a group of my company."""
     try:
         with ctx.sessions.begin() as session:
@@ -79,7 +74,7 @@ def assign_number(body: NumberAssign, me: TenantAdmin, ctx: ContextDep) -> Numbe
                 assert me.tenant_id is not None
                 ours = admin.number(session, me.tenant_id, existing.id) is not None
                 whose = admin.owner_name(existing) if ours else "another company"
-                raise conflict(f"{body.e164} already belongs to {whose}")
+                raise Conflict(f"{body.e164} already belongs to {whose}")
             row = Number(e164=body.e164, user_id=user_id, group_id=group_id)
             session.add(row)
             session.flush()
@@ -95,7 +90,7 @@ def assign_number(body: NumberAssign, me: TenantAdmin, ctx: ContextDep) -> Numbe
             )
             result = number_public(row)
     except IntegrityError:
-        raise conflict(f"{body.e164} is taken") from None
+        raise Conflict(f"{body.e164} is taken") from None
     ctx.live.directory_changed()
     return result
 
@@ -106,7 +101,7 @@ def assign_number(body: NumberAssign, me: TenantAdmin, ctx: ContextDep) -> Numbe
     responses={403: {}, 404: {}, 422: {}},
 )
 def move_number(
-    number_id: RowId, body: NumberOwner, me: TenantAdmin, ctx: ContextDep
+    number_id: RowId, body: NumberUpdate, me: TenantAdmin, ctx: ContextDep
 ) -> NumberPublic:
     """Give one of my company's numbers to another of its users or groups."""
     assert me.tenant_id is not None

@@ -13,15 +13,10 @@ from fastapi import APIRouter, HTTPException
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from helin.api.admin_schemas import (
-    AdminCreate,
-    NewUser,
-    TenantCreate,
-    TenantPublic,
-    TenantUpdate,
-    conflict,
-)
 from helin.api.deps import ContextDep, Operator, RowId
+from helin.api.schemas.tenants import AdminCreate, TenantCreate, TenantPublic, TenantUpdate
+from helin.api.schemas.users import NewUser
+from helin.api.services.errors import Conflict
 from helin.store import accounts, admin, audit
 from helin.store.tables import Tenant, User
 
@@ -60,7 +55,7 @@ def create_tenant(body: TenantCreate, me: Operator, ctx: ContextDep) -> TenantPu
         with ctx.sessions.begin() as session:
             reason = admin.tenant_taken(session, body.name, body.sip_domain)
             if reason is not None:
-                raise conflict(reason)
+                raise Conflict(reason)
             tenant = Tenant(**body.model_dump())
             session.add(tenant)
             session.flush()
@@ -75,7 +70,7 @@ def create_tenant(body: TenantCreate, me: Operator, ctx: ContextDep) -> TenantPu
             )
             result = tenant_public(tenant, 0)
     except IntegrityError:
-        raise conflict("a tenant with that name or SIP domain exists") from None
+        raise Conflict("a tenant with that name or SIP domain exists") from None
     ctx.live.devices_changed()  # a new realm to answer for
     return result
 
@@ -135,9 +130,9 @@ def create_first_admin(
         with ctx.sessions.begin() as session:
             tenant = _tenant(session, tenant_id)
             if admin.has_tenant_admin(session, tenant.id):
-                raise conflict("the tenant has a tenant admin; they manage its users")
+                raise Conflict("the tenant has a tenant admin; they manage its users")
             if admin.username_taken(session, body.username):
-                raise conflict(taken)
+                raise Conflict(taken)
             user = User(
                 tenant_id=tenant.id,
                 username=body.username,
@@ -174,6 +169,6 @@ def create_first_admin(
                 password=None if body.password else password,
             )
     except IntegrityError:
-        raise conflict(taken) from None
+        raise Conflict(taken) from None
     ctx.live.directory_changed()
     return made

@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from helin.api.context import ApiContext
+from helin.api.schemas.common import MAX_ROW_ID
 from helin.api.services import security
 from helin.api.services.security import Principal
 from helin.api.throttle import LoginThrottle
@@ -56,7 +57,6 @@ def throttle(request: Request) -> LoginThrottle:
 
 ThrottleDep = Annotated[LoginThrottle, Depends(throttle)]
 
-MAX_ROW_ID = 2**31 - 1
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="a row id")]
 """A path parameter naming a row: a positive 32-bit integer (beyond that nothing exists, and
 the databases cannot even compare it)."""

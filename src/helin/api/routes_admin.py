@@ -17,18 +17,10 @@ from sqlalchemy.orm import Session
 
 from helin.acd.events import AgentLoggedOut, MemberRemoved
 from helin.api import admin_numbers, admin_tenants
-from helin.api.admin_schemas import (
-    DeviceCreate,
-    DevicePublic,
-    NewDevice,
-    NewUser,
-    UserCreate,
-    UserPublic,
-    UserUpdate,
-    conflict,
-    invalid,
-)
 from helin.api.deps import ContextDep, RowId, TenantAdmin
+from helin.api.schemas.devices import DeviceCreate, DevicePublic, NewDevice
+from helin.api.schemas.users import NewUser, UserCreate, UserPublic, UserUpdate
+from helin.api.services.errors import Conflict, Invalid
 from helin.api.services.security import Principal
 from helin.store import accounts, admin, audit
 from helin.store.tables import Device, Tenant, User
@@ -72,12 +64,12 @@ def _tenant(session: Session, me: Principal) -> Tenant:
 
 def check_rights(tenant: Tenant, rights: Sequence[str]) -> None:
     if not tenant.call_center and admin.ADD_ON_RIGHTS & set(rights):
-        raise invalid("rights", "agent and manager need the company's call_center add-on")
+        raise Invalid.field("rights", "agent and manager need the company's call_center add-on")
 
 
 def _taken(session: Session, username: str) -> None:
     if admin.username_taken(session, username):
-        raise conflict(f"user name {username!r} is taken")
+        raise Conflict(f"user name {username!r} is taken")
 
 
 # -- users ------------------------------------------------------------------------------
@@ -124,7 +116,7 @@ def create_user(body: UserCreate, me: TenantAdmin, ctx: ContextDep) -> NewUser:
                 password=None if body.password else password,
             )
     except IntegrityError:
-        raise conflict(f"user name {body.username!r} is taken") from None
+        raise Conflict(f"user name {body.username!r} is taken") from None
     ctx.live.directory_changed()
     return made
 
@@ -147,7 +139,7 @@ def update_user(user_id: RowId, body: UserUpdate, me: TenantAdmin, ctx: ContextD
             ("rights" in sent and "tenant_admin" not in body.rights)
             or ("disabled" in sent and body.disabled)
         ):
-            raise conflict("you cannot take your own tenant admin right or disable yourself")
+            raise Conflict("you cannot take your own tenant admin right or disable yourself")
         changes: dict[str, Any] = {}
         if "rights" in sent:
             check_rights(tenant, body.rights)
@@ -159,7 +151,7 @@ def update_user(user_id: RowId, body: UserUpdate, me: TenantAdmin, ctx: ContextD
             number = body.presented_number
             allowed = admin.group_numbers(session, tenant.id) | {n.e164 for n in user.numbers}
             if number is not None and number not in allowed:
-                raise invalid(
+                raise Invalid.field(
                     "presented_number", "not a group number of the company or the user's own"
                 )
             changes["presented_number"] = number
@@ -200,7 +192,7 @@ def delete_user(user_id: RowId, me: TenantAdmin, ctx: ContextDep) -> None:
     in the log). To keep them, disable them instead."""
     if user_id == me.user_id:
         # checked before the lookup: it is the caller's own account, no secret
-        raise conflict("you cannot delete yourself")
+        raise Conflict("you cannot delete yourself")
     with ctx.sessions.begin() as session:
         user = _user(session, me, user_id)
         groups = [m.group_id for m in user.memberships]
@@ -264,7 +256,7 @@ def create_device(
             tenant = _tenant(session, me)
             user = _user(session, me, user_id)
             if admin.sip_username_taken(session, body.sip_username):
-                raise conflict(taken)
+                raise Conflict(taken)
             device = admin.add_device(
                 session,
                 user,
@@ -285,7 +277,7 @@ def create_device(
             )
             made = device_public(device, tenant.sip_domain, ctx)
     except IntegrityError:
-        raise conflict(taken) from None
+        raise Conflict(taken) from None
     ctx.live.devices_changed()
     return NewDevice(**made.model_dump(), password=password)
 

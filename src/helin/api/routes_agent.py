@@ -3,70 +3,26 @@ call log. Everything here acts on the signed-in user only."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from helin.acd.events import AgentLoggedIn, AgentLoggedOut, DndChanged
 from helin.api.deps import ContextDep, CurrentUser, RowId
+from helin.api.schemas.agent import (
+    DndUpdate,
+    LoginUpdate,
+    LogLinePublic,
+    MePublic,
+    MyGroupPublic,
+    PresentedNumberUpdate,
+)
 from helin.api.services.security import Principal
 from helin.store import audit, calllog
 from helin.store.callcenter import Membership
 from helin.store.tables import Group, Tenant, User
 
 router = APIRouter(prefix="/api/v1", tags=["agent"])
-
-
-class MyGroup(BaseModel):
-    id: int
-    name: str
-    numbers: list[str]
-    logged_in: bool
-    open: bool | None
-    """From the running engine (None when the group is not served)."""
-    queued: int | None
-
-
-class MeOut(BaseModel):
-    id: int
-    username: str
-    display_name: str
-    tenant_id: int | None
-    rights: list[str]
-    dnd: bool
-    presented_number: str | None
-    numbers: list[str]
-    state: str
-    """What the call center sees the agent doing (available, ringing, on_call, ...)."""
-
-
-class LoginChange(BaseModel):
-    logged_in: bool
-
-
-class DndChange(BaseModel):
-    on: bool
-
-
-class PresentedNumber(BaseModel):
-    number: str | None = Field(default=None, max_length=20)
-    """One of your groups' numbers or one of your own; null: your own first number."""
-
-
-class LogLine(BaseModel):
-    call_id: str
-    direction: str
-    caller: str
-    number: str
-    arrived_at: datetime
-    answered_at: datetime | None
-    ended_at: datetime | None
-    outcome: str | None
-    agent_id: int | None
-    missed: bool
 
 
 def _user(session: Session, me: Principal) -> User:
@@ -95,8 +51,8 @@ def _agent_groups(session: Session, me: Principal) -> list[tuple[Membership, Gro
     return [(m, g) for m, g in rows]
 
 
-@router.get("/me", response_model=MeOut)
-def get_me(me: CurrentUser, ctx: ContextDep) -> MeOut:
+@router.get("/me", response_model=MePublic)
+def get_me(me: CurrentUser, ctx: ContextDep) -> MePublic:
     with ctx.sessions() as session:
         user = _user(session, me)
         rights = [
@@ -109,7 +65,7 @@ def get_me(me: CurrentUser, ctx: ContextDep) -> MeOut:
             )
             if has
         ]
-        return MeOut(
+        return MePublic(
             id=user.id,
             username=user.username,
             display_name=user.display_name,
@@ -122,14 +78,14 @@ def get_me(me: CurrentUser, ctx: ContextDep) -> MeOut:
         )
 
 
-@router.get("/me/groups", response_model=list[MyGroup])
-def my_groups(me: CurrentUser, ctx: ContextDep) -> list[MyGroup]:
+@router.get("/me/groups", response_model=list[MyGroupPublic])
+def my_groups(me: CurrentUser, ctx: ContextDep) -> list[MyGroupPublic]:
     with ctx.sessions() as session:
         out = []
         for member, group in _agent_groups(session, me):
             status = ctx.live.group_status(str(group.id))
             out.append(
-                MyGroup(
+                MyGroupPublic(
                     id=group.id,
                     name=group.name,
                     numbers=[n.e164 for n in group.numbers],
@@ -142,7 +98,7 @@ def my_groups(me: CurrentUser, ctx: ContextDep) -> list[MyGroup]:
 
 
 @router.put("/me/groups", status_code=204, responses={403: {}})
-def log_in_all(body: LoginChange, me: CurrentUser, ctx: ContextDep) -> None:
+def log_in_all(body: LoginUpdate, me: CurrentUser, ctx: ContextDep) -> None:
     """Log in to (or out of) every group I am an agent of."""
     with ctx.sessions() as session:
         if not _agent_groups(session, me):
@@ -151,7 +107,7 @@ def log_in_all(body: LoginChange, me: CurrentUser, ctx: ContextDep) -> None:
 
 
 @router.put("/me/groups/{group_id}", status_code=204, responses={404: {}})
-def log_in_one(group_id: RowId, body: LoginChange, me: CurrentUser, ctx: ContextDep) -> None:
+def log_in_one(group_id: RowId, body: LoginUpdate, me: CurrentUser, ctx: ContextDep) -> None:
     with ctx.sessions() as session:
         if group_id not in {g.id for _, g in _agent_groups(session, me)}:
             raise HTTPException(404, "you are not an agent of that group")
@@ -178,7 +134,7 @@ def _log_in(ctx: ContextDep, me: Principal, group_id: int | None, on: bool) -> N
 
 
 @router.put("/me/dnd", status_code=204)
-def set_dnd(body: DndChange, me: CurrentUser, ctx: ContextDep) -> None:
+def set_dnd(body: DndUpdate, me: CurrentUser, ctx: ContextDep) -> None:
     ctx.live.feed(DndChanged(agent_id=str(me.user_id), on=body.on))
     with ctx.sessions.begin() as session:
         audit.record(
@@ -193,7 +149,7 @@ def set_dnd(body: DndChange, me: CurrentUser, ctx: ContextDep) -> None:
 
 
 @router.put("/me/presented-number", status_code=204, responses={422: {}})
-def set_presented_number(body: PresentedNumber, me: CurrentUser, ctx: ContextDep) -> None:
+def set_presented_number(body: PresentedNumberUpdate, me: CurrentUser, ctx: ContextDep) -> None:
     with ctx.sessions.begin() as session:
         user = _user(session, me)
         allowed = {n.e164 for n in user.numbers}
@@ -223,8 +179,8 @@ def set_presented_number(body: PresentedNumber, me: CurrentUser, ctx: ContextDep
     ctx.live.directory_changed()
 
 
-@router.get("/groups/{group_id}/calllog", response_model=list[LogLine], responses={404: {}})
-def group_call_log(group_id: RowId, me: CurrentUser, ctx: ContextDep) -> list[LogLine]:
+@router.get("/groups/{group_id}/calllog", response_model=list[LogLinePublic], responses={404: {}})
+def group_call_log(group_id: RowId, me: CurrentUser, ctx: ContextDep) -> list[LogLinePublic]:
     """The group's last 99 calls, newest first (its agents, and managers of its company)."""
     with ctx.sessions() as session:
         group = session.get(Group, group_id)
@@ -235,7 +191,7 @@ def group_call_log(group_id: RowId, me: CurrentUser, ctx: ContextDep) -> list[Lo
         if group is None or not mine:
             raise HTTPException(404, "no such group")
         return [
-            LogLine(
+            LogLinePublic(
                 call_id=e.call_id,
                 direction=e.direction.value,
                 caller=e.caller,

@@ -7,11 +7,11 @@ import logging
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from helin.api.context import ApiContext
 from helin.api.deps import ContextDep, CurrentUser, RowId
+from helin.api.schemas.auth import Credentials, NewToken, SignedIn, TokenCreate, TokenPublic
 from helin.api.services.security import COOKIE
 from helin.api.throttle import LoginThrottle
 from helin.store import accounts, audit, tokens
@@ -19,34 +19,6 @@ from helin.store.tables import AuthToken, User
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-
-
-class Credentials(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=1024)
-
-
-class SignedIn(BaseModel):
-    user_id: int
-    username: str
-    csrf_token: str
-    """Send it back in ``X-CSRF-Token`` with every change made through the session cookie."""
-
-
-class TokenRequest(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-
-
-class TokenInfo(BaseModel):
-    id: int
-    name: str
-    created_at: str
-    last_used_at: str | None
-
-
-class NewToken(TokenInfo):
-    token: str
-    """The secret: shown only now."""
 
 
 def _throttle(request: Request) -> LoginThrottle:
@@ -129,14 +101,14 @@ def logout(me: CurrentUser, response: Response, ctx: ContextDep) -> None:
     response.delete_cookie(COOKIE, path="/")
 
 
-@router.get("/tokens", response_model=list[TokenInfo])
-def list_tokens(me: CurrentUser, ctx: ContextDep) -> list[TokenInfo]:
+@router.get("/tokens", response_model=list[TokenPublic])
+def list_tokens(me: CurrentUser, ctx: ContextDep) -> list[TokenPublic]:
     with ctx.sessions() as session:
         return [_info(row) for row in tokens.api_tokens(session, me.user_id)]
 
 
 @router.post("/tokens", response_model=NewToken, status_code=201, responses={409: {}})
-def create_token(body: TokenRequest, me: CurrentUser, ctx: ContextDep) -> NewToken:
+def create_token(body: TokenCreate, me: CurrentUser, ctx: ContextDep) -> NewToken:
     now = ctx.clock()
     with ctx.sessions.begin() as session:
         if len(tokens.api_tokens(session, me.user_id)) >= tokens.API_TOKENS_PER_USER:
@@ -171,8 +143,8 @@ def revoke_token(token_id: RowId, me: CurrentUser, ctx: ContextDep) -> None:
         )
 
 
-def _info(row: AuthToken) -> TokenInfo:
-    return TokenInfo(
+def _info(row: AuthToken) -> TokenPublic:
+    return TokenPublic(
         id=row.id,
         name=row.name,
         created_at=row.created_at.isoformat(),

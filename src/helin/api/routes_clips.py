@@ -26,9 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from helin.api import clips_files
-from helin.api.clips_schemas import ClipName, ClipPublic, Filename
 from helin.api.context import ApiContext
 from helin.api.deps import ContextDep, CurrentUser, RowId
+from helin.api.schemas.clips import ClipName, ClipPublic, Filename
 from helin.api.services.security import Principal
 from helin.clips.convert import ConvertedClip
 from helin.store import audit, clip_edits

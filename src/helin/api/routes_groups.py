@@ -12,19 +12,20 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from helin.acd.events import Event, GroupOverrideSet, GroupRemoved, MemberRemoved
-from helin.acd.model import AgentState, GroupStatus, OverflowKind, Policy
+from helin.acd.model import AgentState, GroupStatus, OverflowKind
 from helin.api.deps import ContextDep, CurrentUser, RowId
-from helin.api.groups_schemas import (
+from helin.api.schemas.devices import DeviceStatus
+from helin.api.schemas.groups import (
     ActionPublic,
     AgentCounts,
     CalendarUpdate,
-    DevicePublic,
+    CandidatePublic,
     ExceptionPublic,
+    GroupCreate,
     GroupDetail,
     GroupSummary,
     GroupUpdate,
@@ -131,7 +132,7 @@ def _detail(ctx: ContextDep, session: Session, group: Group) -> GroupDetail:
             logged_in=live.get(str(m.user_id), m.logged_in),
             state=ctx.live.agent_state(str(m.user_id)).value,
             devices=[
-                DevicePublic(
+                DeviceStatus(
                     id=d.id,
                     kind=d.kind.value,
                     label=d.label,
@@ -339,16 +340,10 @@ def remove_member(group_id: RowId, user_id: RowId, me: CurrentUser, ctx: Context
     ctx.live.directory_changed()
 
 
-class Candidate(BaseModel):
-    user_id: int
-    username: str
-    name: str
-    member: bool
-    """Already an agent of this group."""
-
-
-@router.get("/groups/{group_id}/candidates", response_model=list[Candidate], responses={404: {}})
-def list_candidates(group_id: RowId, me: CurrentUser, ctx: ContextDep) -> list[Candidate]:
+@router.get(
+    "/groups/{group_id}/candidates", response_model=list[CandidatePublic], responses={404: {}}
+)
+def list_candidates(group_id: RowId, me: CurrentUser, ctx: ContextDep) -> list[CandidatePublic]:
     """The company's enabled users with the agent right: who may be added to the group."""
     with ctx.sessions() as session:
         group = _group(session, me, group_id)
@@ -361,7 +356,7 @@ def list_candidates(group_id: RowId, me: CurrentUser, ctx: ContextDep) -> list[C
             .order_by(User.username)
         )
         return [
-            Candidate(
+            CandidatePublic(
                 user_id=u.id,
                 username=u.username,
                 name=u.display_name or u.username,
@@ -369,13 +364,6 @@ def list_candidates(group_id: RowId, me: CurrentUser, ctx: ContextDep) -> list[C
             )
             for u in users
         ]
-
-
-class GroupCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=100)
-    policy: Policy = Policy.UNIFORM
 
 
 def _admin_of_call_center(session: Session, me: Principal) -> int:

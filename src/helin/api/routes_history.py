@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel
 
-from helin.acd.model import Outcome, OverflowReason
-from helin.api.deps import MAX_ROW_ID, ContextDep, CurrentUser
+from helin.acd.model import Outcome
+from helin.api.deps import ContextDep, CurrentUser
+from helin.api.schemas.common import MAX_ROW_ID
+from helin.api.schemas.history import AgentEventPage, AgentEventPublic, CallPage, CallPublic
 from helin.api.services.security import Principal
 from helin.store import history
 from helin.store.enums import AgentEventKind, Direction
@@ -20,49 +21,6 @@ router = APIRouter(prefix="/api/v1", tags=["history"])
 Id = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]
 Limit = Annotated[int, Query(ge=1, le=500, description="rows per page")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="rows to skip")]
-
-
-class CallOut(BaseModel):
-    id: int
-    call_id: str
-    segment: int
-    direction: Direction
-    group_id: int | None
-    agent_id: int | None
-    caller: str
-    number: str
-    arrived_at: datetime
-    queued_at: datetime | None
-    first_offered_at: datetime | None
-    answered_at: datetime | None
-    ended_at: datetime | None
-    outcome: Outcome | None
-    """None while the call goes on."""
-    overflow_reason: OverflowReason | None
-    forwarded_to: str | None
-    offers: int
-    missed: bool
-    recording_id: int | None
-
-
-class CallPage(BaseModel):
-    total: int
-    """Calls matching the filters (all pages)."""
-    items: list[CallOut]
-
-
-class AgentEventOut(BaseModel):
-    id: int
-    agent_id: int
-    at: datetime
-    kind: AgentEventKind
-    group_id: int | None
-    reason: str | None
-
-
-class AgentEventPage(BaseModel):
-    total: int
-    items: list[AgentEventOut]
 
 
 def _manager(me: Principal) -> int:
@@ -91,7 +49,7 @@ def list_calls(
     with ctx.sessions() as session:
         total, page = history.calls(session, tenant, where, limit=limit, offset=offset)
         items = [
-            CallOut(
+            CallPublic(
                 id=c.id,
                 call_id=c.call_id,
                 segment=c.segment,
@@ -139,7 +97,7 @@ def list_agent_events(
     with ctx.sessions() as session:
         total, page = history.agent_events(session, me.tenant_id, where, limit=limit, offset=offset)
         items = [
-            AgentEventOut(
+            AgentEventPublic(
                 id=e.id,
                 agent_id=e.agent_id,
                 at=e.at,

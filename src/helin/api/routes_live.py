@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from helin.acd.model import AgentState
 from helin.api.context import ApiContext
 from helin.api.deps import ContextDep, CurrentUser
+from helin.api.schemas.devices import DeviceStatus
+from helin.api.schemas.live import LiveAgent, LiveAgentCounts, LiveGroup, LiveState
 from helin.api.services.errors import ServiceError
 from helin.api.services.security import Principal, authenticate
 from helin.store.callcenter import Membership
@@ -29,48 +29,6 @@ router = APIRouter(prefix="/api/v1", tags=["live"])
 
 PUSH_SECONDS = 0.5
 """How often a WebSocket's snapshot is recomputed (and sent if it changed)."""
-
-
-class LiveDevice(BaseModel):
-    id: int
-    kind: str
-    label: str
-    status: str
-    """``reachable``, ``unreachable`` or ``unregistered``."""
-
-
-class LiveAgent(BaseModel):
-    user_id: int
-    name: str
-    logged_in: bool
-    state: str
-    """on_call, ringing, busy (own call), wrap_up, dnd, unreachable or available."""
-    devices: list[LiveDevice]
-
-
-class AgentCounts(BaseModel):
-    logged_in: int
-    available: int
-    ringing: int
-    on_call: int
-    wrap_up: int
-    dnd: int
-
-
-class LiveGroup(BaseModel):
-    id: int
-    name: str
-    open: bool | None
-    """None when the engine does not serve the group (no call-center add-on)."""
-    queued: int
-    longest_wait: float
-    agents: AgentCounts
-    members: list[LiveAgent]
-
-
-class LiveState(BaseModel):
-    at: datetime
-    groups: list[LiveGroup]
 
 
 def _visible_groups(session: Session, me: Principal) -> list[Group]:
@@ -112,7 +70,7 @@ def snapshot(ctx: ApiContext, me: Principal) -> LiveState:
                         logged_in=logged_in,
                         state=state.value,
                         devices=[
-                            LiveDevice(
+                            DeviceStatus(
                                 id=d.id,
                                 kind=d.kind.value,
                                 label=d.label,
@@ -134,7 +92,7 @@ def snapshot(ctx: ApiContext, me: Principal) -> LiveState:
                     open=status.open if status else None,
                     queued=status.queued if status else 0,
                     longest_wait=round(status.longest_wait, 1) if status else 0.0,
-                    agents=AgentCounts(
+                    agents=LiveAgentCounts(
                         logged_in=len(working),
                         available=count(AgentState.AVAILABLE),
                         ringing=count(AgentState.RINGING),
