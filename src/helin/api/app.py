@@ -6,16 +6,19 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 
 from helin import __version__
-from helin.api import (
-    routes_admin,
-    routes_agent,
-    routes_auth,
-    routes_clips,
-    routes_groups,
-    routes_history,
-    routes_live,
-)
 from helin.api.context import ApiContext
+from helin.api.routes import (
+    agent,
+    auth,
+    clips,
+    devices,
+    groups,
+    history,
+    live,
+    numbers,
+    tenants,
+    users,
+)
 from helin.api.services.errors import (
     Conflict,
     Forbidden,
@@ -65,12 +68,7 @@ def create_app(context: ApiContext) -> FastAPI:
     app.state.context = context
     app.state.throttle = LoginThrottle(context.signin)
     app.add_exception_handler(ServiceError, _refused)
-    app.include_router(routes_auth.router)
-    app.include_router(routes_agent.router)
-    app.include_router(routes_groups.router)
-    app.include_router(routes_admin.router)
-    app.include_router(routes_live.router)
-    app.include_router(routes_clips.router)
-    app.include_router(routes_history.router)
+    for resource in (auth, agent, groups, numbers, tenants, users, devices, live, clips, history):
+        app.include_router(resource.router)
     app.include_router(web_routes.router)
     return app

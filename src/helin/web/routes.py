@@ -25,19 +25,11 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from helin.acd.model import Policy
-from helin.api import (
-    admin_numbers,
-    admin_tenants,
-    routes_admin,
-    routes_agent,
-    routes_clips,
-    routes_groups,
-    routes_live,
-)
 from helin.api.context import ApiContext
 from helin.api.deps import RowId
-from helin.api.services.errors import ServiceError
-from helin.api.services.security import Principal, authenticate, csrf_token
+from helin.api.services import agent, clips, devices, groups, live, numbers, tenants, users
+from helin.api.services.errors import NotFound, ServiceError
+from helin.api.services.security import Principal, authenticate, csrf_token, may_manage
 from helin.store.admin import RIGHTS
 from helin.store.enums import BUILTIN_CLIPS, ClipKind, DeviceKind
 from helin.web import i18n, views
@@ -193,12 +185,12 @@ def home_page(request: Request) -> Response:
 
 
 def _agent_values(ctx: ApiContext, me: Principal) -> dict[str, Any]:
-    profile = routes_agent.get_me(me, ctx)
-    groups = routes_agent.my_groups(me, ctx)
-    logs = {g.id: views.log_rows(routes_agent.group_call_log(g.id, me, ctx)) for g in groups}
+    profile = agent.get_me(ctx, me)
+    mine = agent.my_groups(ctx, me)
+    logs = {g.id: views.log_rows(agent.group_call_log(ctx, me, g.id)) for g in mine}
     choices = [(n, n) for n in profile.numbers]
-    choices += [(n, f"{n} · {g.name}") for g in groups for n in g.numbers]
-    return {"profile": profile, "groups": groups, "logs": logs, "choices": choices}
+    choices += [(n, f"{n} · {g.name}") for g in mine for n in g.numbers]
+    return {"profile": profile, "groups": mine, "logs": logs, "choices": choices}
 
 
 @router.get("/agent")
@@ -215,22 +207,18 @@ def call_log_part(request: Request, group_id: RowId) -> Response:
     """One group's call log (``<tbody>`` rows), for the pages' scripts (its agents and the
     company's managers)."""
     viewer = _signed_in_part(request)
-    lines = routes_agent.group_call_log(group_id, viewer.me, _context(request))
+    lines = agent.group_call_log(_context(request), viewer.me, group_id)
     return _render(request, "calllog_part.html", viewer, rows=views.log_rows(lines))
 
 
 # -- the manager ----------------------------------------------------------------------------
 
 
-def _may_manage(me: Principal) -> bool:
-    return (me.manager or me.tenant_admin) and me.tenant_id is not None
-
-
 def _manager(request: Request) -> Viewer | Response:
     viewer = _viewer(request)
     if viewer is None:
         return _to_login(request)
-    if not _may_manage(viewer.me):
+    if not may_manage(viewer.me):
         return RedirectResponse(viewer.home, 303, headers=HEADERS)
     return viewer
 
@@ -240,7 +228,7 @@ def manager_page(request: Request) -> Response:
     viewer = _manager(request)
     if isinstance(viewer, Response):
         return viewer
-    state = routes_live.snapshot(_context(request), viewer.me)
+    state = live.snapshot(_context(request), viewer.me)
     return _render(request, "manager.html", viewer, cards=views.cards(state.groups))
 
 
@@ -248,15 +236,15 @@ def manager_page(request: Request) -> Response:
 def manager_part(request: Request) -> Response:
     """The overview's group cards, for the script when groups come or go."""
     viewer = _signed_in_part(request)
-    if not _may_manage(viewer.me):
+    if not may_manage(viewer.me):
         raise HTTPException(403, "you do not have the manager right")
-    state = routes_live.snapshot(_context(request), viewer.me)
+    state = live.snapshot(_context(request), viewer.me)
     return _render(request, "overview_part.html", viewer, cards=views.cards(state.groups))
 
 
 def _detail_values(ctx: ApiContext, me: Principal, group_id: int) -> Mapping[str, Any]:
-    detail = routes_groups.get_group(group_id, me, ctx)
-    lines = routes_agent.group_call_log(group_id, me, ctx)
+    detail = groups.get_group(ctx, me, group_id)
+    lines = agent.group_call_log(ctx, me, group_id)
     return {
         "group": detail,
         "longest": views.wait_text(detail.longest_wait),
@@ -272,9 +260,7 @@ def group_page(request: Request, group_id: RowId) -> Response:
         return viewer
     try:
         values = _detail_values(_context(request), viewer.me, group_id)
-    except HTTPException as exc:
-        if exc.status_code != 404:
-            raise
+    except NotFound:
         return _render(request, "missing.html", viewer, status=404)
     return _render(request, "group.html", viewer, **values)
 
@@ -296,13 +282,13 @@ def _candidates(ctx: ApiContext, me: Principal, members: set[int]) -> list[views
     company's users, sees the members of the company's groups."""
     found: dict[int, views.Candidate] = {}
     if me.tenant_admin:
-        for user in routes_admin.list_users(me, ctx):
+        for user in users.list_users(ctx, me):
             if "agent" in user.rights and not user.disabled:
                 name = user.display_name or user.username
                 found[user.id] = views.Candidate(user.id, user.username, name)
     else:
-        for summary in routes_groups.list_groups(me, ctx):
-            for m in routes_groups.get_group(summary.id, me, ctx).members:
+        for summary in groups.list_groups(ctx, me):
+            for m in groups.get_group(ctx, me, summary.id).members:
                 found[m.user_id] = views.Candidate(m.user_id, m.username, m.name)
     return sorted(
         (c for c in found.values() if c.user_id not in members),
@@ -312,12 +298,12 @@ def _candidates(ctx: ApiContext, me: Principal, members: set[int]) -> list[views
 
 def _clip_names(ctx: ApiContext, me: Principal) -> list[str]:
     """What a group's clip fields suggest: the company's uploads, then the built-in clips."""
-    uploads = [c.name for c in routes_clips.list_clips(me, ctx)]
+    uploads = [c.name for c in clips.list_clips(ctx, me)]
     return uploads + sorted(BUILTIN_CLIPS - set(uploads))
 
 
 def _manage_values(ctx: ApiContext, me: Principal, group_id: int) -> Mapping[str, Any]:
-    detail = routes_groups.get_group(group_id, me, ctx)
+    detail = groups.get_group(ctx, me, group_id)
     members = {m.user_id for m in detail.members}
     return {
         "group": detail,
@@ -342,9 +328,7 @@ def settings_page(request: Request, group_id: RowId) -> Response:
         return viewer
     try:
         values = _manage_values(_context(request), viewer.me, group_id)
-    except HTTPException as exc:
-        if exc.status_code != 404:
-            raise
+    except NotFound:
         return _render(request, "missing.html", viewer, status=404)
     return _render(request, "settings.html", viewer, **values)
 
@@ -367,9 +351,9 @@ def clips_page(request: Request) -> Response:
     viewer = _manager(request)
     if isinstance(viewer, Response):
         return viewer
-    clips = routes_clips.list_clips(viewer.me, _context(request))
+    found = clips.list_clips(_context(request), viewer.me)
     kinds = [k.value for k in ClipKind]
-    return _render(request, "clips.html", viewer, clips=clips, kinds=kinds)
+    return _render(request, "clips.html", viewer, clips=found, kinds=kinds)
 
 
 # -- the tenant admin: users, their phones, numbers ------------------------------------------
@@ -391,13 +375,12 @@ def admin_page(request: Request) -> Response:
     if isinstance(viewer, Response):
         return viewer
     ctx, me = _context(request), viewer.me
-    users = routes_admin.list_users(me, ctx)
-    groups = routes_groups.list_groups(me, ctx)
-    owners = [(f"user:{u.id}", u.display_name or u.username) for u in users]
-    owners += [(f"group:{g.id}", g.name) for g in groups]
-    numbers = admin_numbers.list_numbers(me, ctx)
+    people = users.list_users(ctx, me)
+    owners = [(f"user:{u.id}", u.display_name or u.username) for u in people]
+    owners += [(f"group:{g.id}", g.name) for g in groups.list_groups(ctx, me)]
+    assigned = numbers.list_numbers(ctx, me)
     return _render(
-        request, "admin.html", viewer, users=users, rights=RIGHTS, numbers=numbers, owners=owners
+        request, "admin.html", viewer, users=people, rights=RIGHTS, numbers=assigned, owners=owners
     )
 
 
@@ -409,14 +392,12 @@ def admin_user_page(request: Request, user_id: RowId) -> Response:
         return viewer
     ctx = _context(request)
     try:
-        user = routes_admin.get_user(user_id, viewer.me, ctx)
-    except HTTPException as exc:
-        if exc.status_code != 404:
-            raise
+        user = users.get_user(ctx, viewer.me, user_id)
+    except NotFound:
         return _render(request, "missing.html", viewer, status=404)
-    devices = routes_admin.list_devices(user_id, viewer.me, ctx)
+    phones = devices.list_devices(ctx, viewer.me, user_id)
     kinds = [k.value for k in DeviceKind]
-    return _render(request, "admin_user.html", viewer, user=user, devices=devices, kinds=kinds)
+    return _render(request, "admin_user.html", viewer, user=user, devices=phones, kinds=kinds)
 
 
 # -- the operator: tenants ------------------------------------------------------------------
@@ -431,8 +412,8 @@ def operator_page(request: Request) -> Response:
         return _to_login(request)
     if not viewer.me.operator:
         return RedirectResponse(viewer.home, 303, headers=HEADERS)
-    tenants = admin_tenants.list_tenants(viewer.me, _context(request))
-    return _render(request, "operator.html", viewer, tenants=tenants, retention=(30, 60))
+    companies = tenants.list_tenants(_context(request), viewer.me)
+    return _render(request, "operator.html", viewer, tenants=companies, retention=(30, 60))
 
 
 # -- files ----------------------------------------------------------------------------------

@@ -1,55 +1,66 @@
-"""Signing in and out, and personal API tokens."""
+"""Signing in and out, and personal API tokens (the other way to be signed in).
+
+Failed sign-ins are slowed and then blocked per client address and per user name
+(``helin.api.throttle``); a user name's block spares the addresses where that user signed in
+lately, so that nobody can lock its owner out by guessing from elsewhere.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from fastapi import APIRouter, HTTPException, Request, Response
 from sqlalchemy import select
 
 from helin.api.context import ApiContext
-from helin.api.deps import ContextDep, CurrentUser, RowId
-from helin.api.schemas.auth import Credentials, NewToken, SignedIn, TokenCreate, TokenPublic
-from helin.api.services.security import COOKIE
+from helin.api.schemas.auth import NewToken, SignedIn, TokenPublic
+from helin.api.services.errors import Conflict, NotFound, NotSignedIn, TooManyAttempts
+from helin.api.services.security import Principal
 from helin.api.throttle import LoginThrottle
 from helin.store import accounts, audit, tokens
 from helin.store.tables import AuthToken, User
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+SESSION_SECONDS = tokens.SESSION_SECONDS
+"""A web session (and its cookie) ends after this long without a request."""
 
 
-def _throttle(request: Request) -> LoginThrottle:
-    throttle: LoginThrottle = request.app.state.throttle
-    return throttle
+class WrongCredentials(NotSignedIn):
+    """The user name or password is wrong; answer only after ``delay`` seconds."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__("wrong user name or password")
+        self.delay = delay
+        """Seconds the throttle makes this failure wait."""
 
 
-@router.post("/login", response_model=SignedIn, responses={401: {}, 429: {}})
-async def login(
-    body: Credentials, request: Request, response: Response, ctx: ContextDep
-) -> SignedIn:
-    throttle = _throttle(request)
-    client = request.client.host if request.client else "unknown"
-    keys = [f"ip:{client}", f"user:{body.username.lower()}"]
+def sign_in(
+    ctx: ApiContext,
+    throttle: LoginThrottle,
+    username: str,
+    password: str,
+    client: str,
+    user_agent: str,
+) -> tuple[SignedIn, str]:
+    """A new web session for the user, from the ``client`` address: the answer and the
+    session's secret (for the cookie). ``TooManyAttempts`` while blocked; ``WrongCredentials``
+    (with the delay the throttle imposes) for a wrong name or password or a disabled user."""
+    keys = [f"ip:{client}", f"user:{username.lower()}"]
     now = ctx.clock()
     wait = throttle.blocked(keys[:1], now.timestamp())
     name_wait = throttle.blocked(keys[1:], now.timestamp())
-    if name_wait > 0 and not _trusted(ctx, body.username, client, now):
+    if name_wait > 0 and not _trusted(ctx, username, client, now):
         wait = max(wait, name_wait)
     if wait > 0:
-        raise HTTPException(
-            429, "too many failed sign-ins; try again later", {"Retry-After": str(int(wait) + 1)}
-        )
+        raise TooManyAttempts("too many failed sign-ins; try again later", int(wait) + 1)
     with ctx.sessions.begin() as session:
-        user = session.scalar(select(User).where(User.username == body.username))
+        user = session.scalar(select(User).where(User.username == username))
         ok = user is not None and not user.disabled
         # verify even for unknown users, so the answer takes as long either way
-        ok = accounts.verify_password(user.password_hash if user else None, body.password) and ok
+        ok = accounts.verify_password(user.password_hash if user else None, password) and ok
         if ok and user is not None:
-            agent = request.headers.get("User-Agent", "")
-            issued = tokens.issue(session, user.id, "session", agent, now, client)
+            issued = tokens.issue(session, user.id, "session", user_agent, now, client)
             audit.record(
                 session,
                 user_id=user.id,
@@ -66,19 +77,9 @@ async def login(
         for key, until in throttle.blocks:
             log.warning("sign-in blocked for %s until %s after repeated failures", key, until)
         throttle.blocks.clear()
-        await asyncio.sleep(delay)
-        raise HTTPException(401, "wrong user name or password")
+        raise WrongCredentials(delay)
     throttle.succeeded(keys[1], now.timestamp())
-    response.set_cookie(
-        COOKIE,
-        issued.token,
-        max_age=tokens.SESSION_SECONDS,
-        httponly=True,
-        samesite="lax",
-        secure=ctx.secure_cookies,
-        path="/",
-    )
-    return result
+    return result, issued.token
 
 
 def _trusted(ctx: ApiContext, username: str, address: str, now: datetime) -> bool:
@@ -94,26 +95,24 @@ def _trusted(ctx: ApiContext, username: str, address: str, now: datetime) -> boo
     return trusted
 
 
-@router.post("/logout", status_code=204)
-def logout(me: CurrentUser, response: Response, ctx: ContextDep) -> None:
+def sign_out(ctx: ApiContext, me: Principal) -> None:
+    """End the session (or revoke the token) ``me`` came with."""
     with ctx.sessions.begin() as session:
         tokens.revoke(session, me.user_id, me.token_id, ctx.clock())
-    response.delete_cookie(COOKIE, path="/")
 
 
-@router.get("/tokens", response_model=list[TokenPublic])
-def list_tokens(me: CurrentUser, ctx: ContextDep) -> list[TokenPublic]:
+def list_tokens(ctx: ApiContext, me: Principal) -> list[TokenPublic]:
     with ctx.sessions() as session:
-        return [_info(row) for row in tokens.api_tokens(session, me.user_id)]
+        return [_public(row) for row in tokens.api_tokens(session, me.user_id)]
 
 
-@router.post("/tokens", response_model=NewToken, status_code=201, responses={409: {}})
-def create_token(body: TokenCreate, me: CurrentUser, ctx: ContextDep) -> NewToken:
+def create_token(ctx: ApiContext, me: Principal, name: str) -> NewToken:
+    """A new personal API token; its secret is in the answer only."""
     now = ctx.clock()
     with ctx.sessions.begin() as session:
         if len(tokens.api_tokens(session, me.user_id)) >= tokens.API_TOKENS_PER_USER:
-            raise HTTPException(409, f"at most {tokens.API_TOKENS_PER_USER} tokens; revoke one")
-        issued = tokens.issue(session, me.user_id, "api", body.name, now)
+            raise Conflict(f"at most {tokens.API_TOKENS_PER_USER} tokens; revoke one")
+        issued = tokens.issue(session, me.user_id, "api", name, now)
         audit.record(
             session,
             user_id=me.user_id,
@@ -121,18 +120,17 @@ def create_token(body: TokenCreate, me: CurrentUser, ctx: ContextDep) -> NewToke
             object_type="token",
             object_id=issued.row.id,
             at=now,
-            details={"name": body.name},
+            details={"name": name},
         )
-        return NewToken(token=issued.token, **_info(issued.row).model_dump())
+        return NewToken(token=issued.token, **_public(issued.row).model_dump())
 
 
-@router.delete("/tokens/{token_id}", status_code=204, responses={404: {}})
-def revoke_token(token_id: RowId, me: CurrentUser, ctx: ContextDep) -> None:
+def revoke_token(ctx: ApiContext, me: Principal, token_id: int) -> None:
     now = ctx.clock()
     with ctx.sessions.begin() as session:
         live = {row.id for row in tokens.api_tokens(session, me.user_id)}
         if token_id not in live or not tokens.revoke(session, me.user_id, token_id, now):
-            raise HTTPException(404, "no such token")
+            raise NotFound("no such token")
         audit.record(
             session,
             user_id=me.user_id,
@@ -143,7 +141,7 @@ def revoke_token(token_id: RowId, me: CurrentUser, ctx: ContextDep) -> None:
         )
 
 
-def _info(row: AuthToken) -> TokenPublic:
+def _public(row: AuthToken) -> TokenPublic:
     return TokenPublic(
         id=row.id,
         name=row.name,

@@ -1,9 +1,8 @@
-"""The tenant admin's users and their phones (devices); numbers and the operator's tenants
-are in ``admin_numbers`` and ``admin_tenants``, included here.
+"""The tenant admin's users: list, create, change (rights, disabled, presented number), delete.
 
-A tenant admin sees only their own company: another company's user or device is 404, as if
-it did not exist. Signed-in users without the right get 403. Every change is audited, and the
-running switch follows at once (phones and realms, numbers and users, group members).
+A tenant admin sees only their own company: another company's user is ``NotFound``, as if it
+did not exist; anyone else is ``Forbidden``. Every change is audited, and the running switch
+follows at once (phones and realms, numbers and users, group members).
 """
 
 from __future__ import annotations
@@ -11,26 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from helin.acd.events import AgentLoggedOut, MemberRemoved
-from helin.api import admin_numbers, admin_tenants
-from helin.api.deps import ContextDep, RowId, TenantAdmin
-from helin.api.schemas.devices import DeviceCreate, DevicePublic, NewDevice
+from helin.api.context import ApiContext
 from helin.api.schemas.users import NewUser, UserCreate, UserPublic, UserUpdate
-from helin.api.services.errors import Conflict, Invalid
-from helin.api.services.security import Principal
+from helin.api.services.errors import Conflict, Invalid, NotFound, NotSignedIn
+from helin.api.services.security import Principal, tenant_admin
 from helin.store import accounts, admin, audit
-from helin.store.tables import Device, Tenant, User
-
-router = APIRouter(prefix="/api/v1", tags=["admin"])
-router.include_router(admin_numbers.router)
-router.include_router(admin_tenants.router)
-
-_NOT_MINE: dict[int | str, dict[str, Any]] = {403: {}, 404: {}}
-_CHANGES: dict[int | str, dict[str, Any]] = {403: {}, 404: {}, 409: {}, 422: {}}
+from helin.store.tables import Tenant, User
 
 
 def user_public(user: User) -> UserPublic:
@@ -47,18 +36,20 @@ def user_public(user: User) -> UserPublic:
     )
 
 
-def _user(session: Session, me: Principal, user_id: int) -> User:
+def tenant_user(session: Session, me: Principal, user_id: int) -> User:
+    """A user of the tenant admin ``me``'s company (``NotFound`` otherwise)."""
     assert me.tenant_id is not None
     user = admin.user(session, me.tenant_id, user_id)
     if user is None:
-        raise HTTPException(404, "no such user")
+        raise NotFound("no such user")
     return user
 
 
-def _tenant(session: Session, me: Principal) -> Tenant:
+def own_tenant(session: Session, me: Principal) -> Tenant:
+    """``me``'s company."""
     tenant = session.get(Tenant, me.tenant_id)
     if tenant is None:
-        raise HTTPException(401, "your company is gone")
+        raise NotSignedIn("your company is gone")
     return tenant
 
 
@@ -72,23 +63,21 @@ def _taken(session: Session, username: str) -> None:
         raise Conflict(f"user name {username!r} is taken")
 
 
-# -- users ------------------------------------------------------------------------------
-
-
-@router.get("/users", response_model=list[UserPublic], responses={403: {}})
-def list_users(me: TenantAdmin, ctx: ContextDep) -> list[UserPublic]:
+def list_users(ctx: ApiContext, me: Principal) -> list[UserPublic]:
     """Every user of my company."""
+    tenant_admin(me)
     assert me.tenant_id is not None
     with ctx.sessions() as session:
         return [user_public(user) for user in admin.users(session, me.tenant_id)]
 
 
-@router.post("/users", response_model=NewUser, status_code=201, responses=_CHANGES)
-def create_user(body: UserCreate, me: TenantAdmin, ctx: ContextDep) -> NewUser:
+def create_user(ctx: ApiContext, me: Principal, body: UserCreate) -> NewUser:
+    """A new user of my company; the answer shows the password helin made, if it made one."""
+    tenant_admin(me)
     password = body.password or accounts.random_password()
     try:
         with ctx.sessions.begin() as session:
-            tenant = _tenant(session, me)
+            tenant = own_tenant(session, me)
             check_rights(tenant, body.rights)
             _taken(session, body.username)
             user = User(
@@ -121,20 +110,20 @@ def create_user(body: UserCreate, me: TenantAdmin, ctx: ContextDep) -> NewUser:
     return made
 
 
-@router.get("/users/{user_id}", response_model=UserPublic, responses=_NOT_MINE)
-def get_user(user_id: RowId, me: TenantAdmin, ctx: ContextDep) -> UserPublic:
+def get_user(ctx: ApiContext, me: Principal, user_id: int) -> UserPublic:
+    tenant_admin(me)
     with ctx.sessions() as session:
-        return user_public(_user(session, me, user_id))
+        return user_public(tenant_user(session, me, user_id))
 
 
-@router.patch("/users/{user_id}", response_model=UserPublic, responses=_CHANGES)
-def update_user(user_id: RowId, body: UserUpdate, me: TenantAdmin, ctx: ContextDep) -> UserPublic:
-    """Change the fields sent: rights, display name, e-mail, password, disabled, presented
-    number. You cannot take your own tenant admin right or disable yourself (409)."""
+def update_user(ctx: ApiContext, me: Principal, user_id: int, body: UserUpdate) -> UserPublic:
+    """Change the fields sent. Nobody takes their own tenant admin right or disables
+    themselves (``Conflict``)."""
+    tenant_admin(me)
     sent = body.model_fields_set
     with ctx.sessions.begin() as session:
-        tenant = _tenant(session, me)
-        user = _user(session, me, user_id)
+        tenant = own_tenant(session, me)
+        user = tenant_user(session, me, user_id)
         if user.id == me.user_id and (
             ("rights" in sent and "tenant_admin" not in body.rights)
             or ("disabled" in sent and body.disabled)
@@ -186,15 +175,15 @@ def update_user(user_id: RowId, body: UserUpdate, me: TenantAdmin, ctx: ContextD
     return result
 
 
-@router.delete("/users/{user_id}", status_code=204, responses=_CHANGES)
-def delete_user(user_id: RowId, me: TenantAdmin, ctx: ContextDep) -> None:
+def delete_user(ctx: ApiContext, me: Principal, user_id: int) -> None:
     """Delete a user with their phones, own numbers and group memberships (their calls stay
-    in the log). To keep them, disable them instead."""
+    in the log)."""
+    tenant_admin(me)
     if user_id == me.user_id:
         # checked before the lookup: it is the caller's own account, no secret
         raise Conflict("you cannot delete yourself")
     with ctx.sessions.begin() as session:
-        user = _user(session, me, user_id)
+        user = tenant_user(session, me, user_id)
         groups = [m.group_id for m in user.memberships]
         had_devices = bool(user.devices)
         for own in list(user.numbers):
@@ -215,88 +204,3 @@ def delete_user(user_id: RowId, me: TenantAdmin, ctx: ContextDep) -> None:
     if had_devices:
         ctx.live.devices_changed()
     ctx.live.directory_changed()
-
-
-# -- devices ----------------------------------------------------------------------------
-
-
-def device_public(device: Device, sip_domain: str, ctx: ContextDep) -> DevicePublic:
-    return DevicePublic(
-        id=device.id,
-        user_id=device.user_id,
-        kind=device.kind.value,
-        sip_username=device.sip_username,
-        sip_domain=sip_domain,
-        label=device.label,
-        status=ctx.live.device_status(str(device.id)),
-        created_at=device.created_at,
-    )
-
-
-@router.get("/users/{user_id}/devices", response_model=list[DevicePublic], responses=_NOT_MINE)
-def list_devices(user_id: RowId, me: TenantAdmin, ctx: ContextDep) -> list[DevicePublic]:
-    with ctx.sessions() as session:
-        tenant = _tenant(session, me)
-        user = _user(session, me, user_id)
-        return [device_public(d, tenant.sip_domain, ctx) for d in admin.devices(session, user.id)]
-
-
-@router.post(
-    "/users/{user_id}/devices", response_model=NewDevice, status_code=201, responses=_CHANGES
-)
-def create_device(
-    user_id: RowId, body: DeviceCreate, me: TenantAdmin, ctx: ContextDep
-) -> NewDevice:
-    """A new phone of the user. The answer holds the SIP password once (the one you gave,
-    or one helin made); helin keeps only its digests."""
-    password = body.password or accounts.random_password()
-    taken = f"SIP user name {body.sip_username!r} is taken"
-    try:
-        with ctx.sessions.begin() as session:
-            tenant = _tenant(session, me)
-            user = _user(session, me, user_id)
-            if admin.sip_username_taken(session, body.sip_username):
-                raise Conflict(taken)
-            device = admin.add_device(
-                session,
-                user,
-                tenant.sip_domain,
-                kind=body.kind,
-                sip_username=body.sip_username,
-                password=password,
-                label=body.label,
-            )
-            audit.record(
-                session,
-                user_id=me.user_id,
-                action="device.create",
-                object_type="device",
-                object_id=device.id,
-                at=ctx.clock(),
-                details={"user_id": user.id, "sip_username": device.sip_username},
-            )
-            made = device_public(device, tenant.sip_domain, ctx)
-    except IntegrityError:
-        raise Conflict(taken) from None
-    ctx.live.devices_changed()
-    return NewDevice(**made.model_dump(), password=password)
-
-
-@router.delete("/users/{user_id}/devices/{device_id}", status_code=204, responses=_NOT_MINE)
-def delete_device(user_id: RowId, device_id: RowId, me: TenantAdmin, ctx: ContextDep) -> None:
-    with ctx.sessions.begin() as session:
-        user = _user(session, me, user_id)
-        device = session.get(Device, device_id)
-        if device is None or device.user_id != user.id:
-            raise HTTPException(404, "no such device")
-        audit.record(
-            session,
-            user_id=me.user_id,
-            action="device.delete",
-            object_type="device",
-            object_id=device.id,
-            at=ctx.clock(),
-            details={"user_id": user.id, "sip_username": device.sip_username},
-        )
-        session.delete(device)
-    ctx.live.devices_changed()

@@ -1,28 +1,19 @@
-"""The agent's own actions: my groups with log-in toggles, DND, presented number, the group
-call log. Everything here acts on the signed-in user only."""
+"""The agent's own view and actions: my profile, my groups with log-in toggles, DND, the
+presented number, a group's call log. Everything here acts on the signed-in user only."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from helin.acd.events import AgentLoggedIn, AgentLoggedOut, DndChanged
-from helin.api.deps import ContextDep, CurrentUser, RowId
-from helin.api.schemas.agent import (
-    DndUpdate,
-    LoginUpdate,
-    LogLinePublic,
-    MePublic,
-    MyGroupPublic,
-    PresentedNumberUpdate,
-)
+from helin.api.context import ApiContext
+from helin.api.schemas.agent import LogLinePublic, MePublic, MyGroupPublic
+from helin.api.services.errors import Forbidden, Invalid, NotFound, NotSignedIn
 from helin.api.services.security import Principal
 from helin.store import audit, calllog
 from helin.store.callcenter import Membership
 from helin.store.tables import Group, Tenant, User
-
-router = APIRouter(prefix="/api/v1", tags=["agent"])
 
 
 def _user(session: Session, me: Principal) -> User:
@@ -32,7 +23,7 @@ def _user(session: Session, me: Principal) -> User:
         .options(selectinload(User.numbers), selectinload(User.memberships))
     )
     if user is None:
-        raise HTTPException(401, "your account is gone")
+        raise NotSignedIn("your account is gone")
     return user
 
 
@@ -51,8 +42,7 @@ def _agent_groups(session: Session, me: Principal) -> list[tuple[Membership, Gro
     return [(m, g) for m, g in rows]
 
 
-@router.get("/me", response_model=MePublic)
-def get_me(me: CurrentUser, ctx: ContextDep) -> MePublic:
+def get_me(ctx: ApiContext, me: Principal) -> MePublic:
     with ctx.sessions() as session:
         user = _user(session, me)
         rights = [
@@ -78,8 +68,8 @@ def get_me(me: CurrentUser, ctx: ContextDep) -> MePublic:
         )
 
 
-@router.get("/me/groups", response_model=list[MyGroupPublic])
-def my_groups(me: CurrentUser, ctx: ContextDep) -> list[MyGroupPublic]:
+def my_groups(ctx: ApiContext, me: Principal) -> list[MyGroupPublic]:
+    """The groups I am an agent of, with my log-in and their live state."""
     with ctx.sessions() as session:
         out = []
         for member, group in _agent_groups(session, me):
@@ -97,24 +87,22 @@ def my_groups(me: CurrentUser, ctx: ContextDep) -> list[MyGroupPublic]:
         return out
 
 
-@router.put("/me/groups", status_code=204, responses={403: {}})
-def log_in_all(body: LoginUpdate, me: CurrentUser, ctx: ContextDep) -> None:
+def log_in_all(ctx: ApiContext, me: Principal, on: bool) -> None:
     """Log in to (or out of) every group I am an agent of."""
     with ctx.sessions() as session:
         if not _agent_groups(session, me):
-            raise HTTPException(403, "you are not an agent of any group")
-    _log_in(ctx, me, None, body.logged_in)
+            raise Forbidden("you are not an agent of any group")
+    _log_in(ctx, me, None, on)
 
 
-@router.put("/me/groups/{group_id}", status_code=204, responses={404: {}})
-def log_in_one(group_id: RowId, body: LoginUpdate, me: CurrentUser, ctx: ContextDep) -> None:
+def log_in_one(ctx: ApiContext, me: Principal, group_id: int, on: bool) -> None:
     with ctx.sessions() as session:
         if group_id not in {g.id for _, g in _agent_groups(session, me)}:
-            raise HTTPException(404, "you are not an agent of that group")
-    _log_in(ctx, me, group_id, body.logged_in)
+            raise NotFound("you are not an agent of that group")
+    _log_in(ctx, me, group_id, on)
 
 
-def _log_in(ctx: ContextDep, me: Principal, group_id: int | None, on: bool) -> None:
+def _log_in(ctx: ApiContext, me: Principal, group_id: int | None, on: bool) -> None:
     agent, group = str(me.user_id), None if group_id is None else str(group_id)
     event = (
         AgentLoggedIn(agent_id=agent, group_id=group)
@@ -133,9 +121,8 @@ def _log_in(ctx: ContextDep, me: Principal, group_id: int | None, on: bool) -> N
         )
 
 
-@router.put("/me/dnd", status_code=204)
-def set_dnd(body: DndUpdate, me: CurrentUser, ctx: ContextDep) -> None:
-    ctx.live.feed(DndChanged(agent_id=str(me.user_id), on=body.on))
+def set_dnd(ctx: ApiContext, me: Principal, on: bool) -> None:
+    ctx.live.feed(DndChanged(agent_id=str(me.user_id), on=on))
     with ctx.sessions.begin() as session:
         audit.record(
             session,
@@ -144,29 +131,20 @@ def set_dnd(body: DndUpdate, me: CurrentUser, ctx: ContextDep) -> None:
             object_type="user",
             object_id=me.user_id,
             at=ctx.clock(),
-            details={"on": body.on},
+            details={"on": on},
         )
 
 
-@router.put("/me/presented-number", status_code=204, responses={422: {}})
-def set_presented_number(body: PresentedNumberUpdate, me: CurrentUser, ctx: ContextDep) -> None:
+def set_presented_number(ctx: ApiContext, me: Principal, number: str | None) -> None:
+    """The number my calls out show: one of my groups' or my own (None: my own first)."""
     with ctx.sessions.begin() as session:
         user = _user(session, me)
         allowed = {n.e164 for n in user.numbers}
         for _, group in _agent_groups(session, me):
             allowed.update(n.e164 for n in group.numbers)
-        if body.number is not None and body.number not in allowed:
-            raise HTTPException(
-                422,
-                [
-                    {
-                        "loc": ["body", "number"],
-                        "msg": "not one of your groups' numbers or your own",
-                        "type": "value_error",
-                    }
-                ],
-            )
-        user.presented_number = body.number
+        if number is not None and number not in allowed:
+            raise Invalid.field("number", "not one of your groups' numbers or your own")
+        user.presented_number = number
         audit.record(
             session,
             user_id=me.user_id,
@@ -174,13 +152,12 @@ def set_presented_number(body: PresentedNumberUpdate, me: CurrentUser, ctx: Cont
             object_type="user",
             object_id=me.user_id,
             at=ctx.clock(),
-            details={"number": body.number},
+            details={"number": number},
         )
     ctx.live.directory_changed()
 
 
-@router.get("/groups/{group_id}/calllog", response_model=list[LogLinePublic], responses={404: {}})
-def group_call_log(group_id: RowId, me: CurrentUser, ctx: ContextDep) -> list[LogLinePublic]:
+def group_call_log(ctx: ApiContext, me: Principal, group_id: int) -> list[LogLinePublic]:
     """The group's last 99 calls, newest first (its agents, and managers of its company)."""
     with ctx.sessions() as session:
         group = session.get(Group, group_id)
@@ -189,7 +166,7 @@ def group_call_log(group_id: RowId, me: CurrentUser, ctx: ContextDep) -> list[Lo
             or group_id in {g.id for _, g in _agent_groups(session, me)}
         )
         if group is None or not mine:
-            raise HTTPException(404, "no such group")
+            raise NotFound("no such group")
         return [
             LogLinePublic(
                 call_id=e.call_id,
