@@ -1,4 +1,7 @@
-"""The FastAPI application: routes, error shapes, OpenAPI."""
+"""The API's FastAPI application: its routes, the answers to refusals, OpenAPI.
+
+``helin.http`` adds the web app's pages to it.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +32,6 @@ from helin.api.services.errors import (
     TooManyAttempts,
 )
 from helin.api.throttle import LoginThrottle
-from helin.web import routes as web_routes
 
 STATUS: dict[type[ServiceError], int] = {
     NotSignedIn: 401,
@@ -56,7 +58,8 @@ async def _refused(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, http_error(exc))
 
 
-def create_app(context: ApiContext) -> FastAPI:
+def create_api(context: ApiContext) -> FastAPI:
+    """The API under ``/api/v1`` on the ``context`` its routes are given."""
     app = FastAPI(
         title="helin",
         version=__version__,
@@ -70,5 +73,4 @@ def create_app(context: ApiContext) -> FastAPI:
     app.add_exception_handler(ServiceError, _refused)
     for resource in (auth, agent, groups, numbers, tenants, users, devices, live, clips, history):
         app.include_router(resource.router)
-    app.include_router(web_routes.router)
     return app
