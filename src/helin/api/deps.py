@@ -31,6 +31,7 @@ ContextDep = Annotated[ApiContext, Depends(context)]
 
 
 def current_user(request: Request, ctx: ContextDep) -> Principal:
+    """Who sent the request (``security.authenticate``)."""
     return security.authenticate(ctx, request.headers, request.cookies, request.method)
 
 
@@ -38,10 +39,12 @@ CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
 def tenant_admin(me: CurrentUser) -> Principal:
+    """The signed-in tenant admin (403 for anyone else)."""
     return security.tenant_admin(me)
 
 
 def operator(me: CurrentUser) -> Principal:
+    """The signed-in operator (403 for anyone else)."""
     return security.operator(me)
 
 

@@ -24,7 +24,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The signed-in user, as routes need them (no live ORM object)."""
+    """The signed-in user, as the services need them (no live ORM object)."""
 
     user_id: int
     username: str
