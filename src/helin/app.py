@@ -20,11 +20,11 @@ from helin.acd.commands import Command, Output
 from helin.acd.engine import AcdEngine, AcdUsageError
 from helin.acd.events import DevicesReachable, Event, GroupConfigured
 from helin.acd.model import AgentState, GroupStatus
-from helin.api.app import create_app
 from helin.api.context import ApiContext
 from helin.api.throttle import ThrottlePolicy
 from helin.clips.library import default_library
 from helin.config import Settings
+from helin.http import create_app
 from helin.media.clip import Clip, ClipLibrary, load_clip
 from helin.media.recorder import finalise_orphans
 from helin.records import CallLayerRecord, Record

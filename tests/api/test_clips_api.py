@@ -18,7 +18,7 @@ import pytest
 import soundfile
 from sqlalchemy import select
 
-from helin.api import clips_files
+from helin.api.routes import clips as clips_files
 from helin.store.tables import AuditLog, Clip, Tenant
 from tests.api.test_agent_api import signed_in
 from tests.calls.node import Node

@@ -1,6 +1,6 @@
 """schemathesis generates requests from helin's OpenAPI description and sends them to a whole
 running helin over real HTTP, signed in as users with every right: no answer may be a 5xx.
-(Path ids must be ``helin.api.types.RowId``: a larger integer than the databases hold was its
+(Path ids must be ``helin.api.deps.RowId``: a larger integer than the databases hold was its
 first find.)
 
 Each operation is tried with a bounded number of generated cases (``MAX_EXAMPLES``), as a

@@ -1,25 +1,65 @@
-"""The FastAPI application: routes, error shapes, OpenAPI."""
+"""The API's FastAPI application: its routes, the answers to refusals, OpenAPI.
+
+``helin.http`` adds the web app's pages to it.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 
 from helin import __version__
-from helin.api import (
-    routes_admin,
-    routes_agent,
-    routes_auth,
-    routes_clips,
-    routes_groups,
-    routes_history,
-    routes_live,
-)
 from helin.api.context import ApiContext
+from helin.api.routes import (
+    agent,
+    auth,
+    clips,
+    devices,
+    groups,
+    history,
+    live,
+    numbers,
+    tenants,
+    users,
+)
+from helin.api.services.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    NotSignedIn,
+    ServiceError,
+    TooManyAttempts,
+)
 from helin.api.throttle import LoginThrottle
-from helin.web import routes as web_routes
+
+STATUS: dict[type[ServiceError], int] = {
+    NotSignedIn: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Invalid: 422,
+    TooManyAttempts: 429,
+}
+"""The HTTP status of each refusal a service raises."""
 
 
-def create_app(context: ApiContext) -> FastAPI:
+def http_error(exc: ServiceError) -> HTTPException:
+    """The HTTP answer to a service's refusal."""
+    status = next(STATUS[kind] for kind in type(exc).__mro__ if kind in STATUS)
+    headers = None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
+    return HTTPException(status, exc.detail, headers)
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
+    return await http_exception_handler(request, http_error(exc))
+
+
+def create_api(context: ApiContext) -> FastAPI:
+    """The API under ``/api/v1`` on the ``context`` its routes are given."""
     app = FastAPI(
         title="helin",
         version=__version__,
@@ -30,12 +70,7 @@ def create_app(context: ApiContext) -> FastAPI:
     )
     app.state.context = context
     app.state.throttle = LoginThrottle(context.signin)
-    app.include_router(routes_auth.router)
-    app.include_router(routes_agent.router)
-    app.include_router(routes_groups.router)
-    app.include_router(routes_admin.router)
-    app.include_router(routes_live.router)
-    app.include_router(routes_clips.router)
-    app.include_router(routes_history.router)
-    app.include_router(web_routes.router)
+    app.add_exception_handler(ServiceError, _refused)
+    for resource in (auth, agent, groups, numbers, tenants, users, devices, live, clips, history):
+        app.include_router(resource.router)
     return app

@@ -9,8 +9,9 @@ in force).
 A user name's block must not become a way to keep its owner out: whoever can reach the sign-in
 page could otherwise lock out the operator by guessing from anywhere. So ``blocked`` takes the
 keys that apply to this attempt, and the caller leaves out the user name's key when the
-attempt comes from an address where that user signed in before (see ``routes_auth``): guesses
-from elsewhere stay blocked, the owner's own address is only ever blocked by its own failures.
+attempt comes from an address where that user signed in before (see ``services.signin``):
+guesses from elsewhere stay blocked, the owner's own address is only ever blocked by its own
+failures.
 
 Pure bookkeeping on a ``now`` the caller gives; bounded in memory (oldest keys dropped).
 """

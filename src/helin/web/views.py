@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from helin.api.routes_agent import LogLine
-from helin.api.routes_live import LiveAgent, LiveGroup
+from helin.api.schemas.agent import LogLinePublic
+from helin.api.schemas.live import LiveAgent, LiveGroup
 
 BUSY_STATES = frozenset({"on_call", "busy"})
 """An agent on a group call or on one of their own."""
@@ -50,7 +50,7 @@ def cards(groups: list[LiveGroup]) -> list[Card]:
 class LogRow:
     """One line of a group call log."""
 
-    line: LogLine
+    line: LogLinePublic
     at: str
     """ISO 8601, for ``<time datetime>`` (the browser shows it in its own time zone)."""
     at_text: str
@@ -59,7 +59,7 @@ class LogRow:
     ongoing: bool
 
 
-def log_rows(lines: list[LogLine]) -> list[LogRow]:
+def log_rows(lines: list[LogLinePublic]) -> list[LogRow]:
     rows = []
     for line in lines:
         until: datetime | None = line.answered_at or line.ended_at

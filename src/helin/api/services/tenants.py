@@ -9,25 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from helin.api.admin_schemas import (
-    AdminCreate,
-    NewUser,
-    Operator,
-    TenantCreate,
-    TenantPublic,
-    TenantUpdate,
-    conflict,
-)
-from helin.api.auth import Context
-from helin.api.types import RowId
+from helin.api.context import ApiContext
+from helin.api.schemas.tenants import AdminCreate, TenantCreate, TenantPublic, TenantUpdate
+from helin.api.schemas.users import NewUser
+from helin.api.services.errors import Conflict, NotFound
+from helin.api.services.security import Principal, operator
 from helin.store import accounts, admin, audit
 from helin.store.tables import Tenant, User
-
-router = APIRouter(tags=["admin"])
 
 
 def tenant_public(tenant: Tenant, users: int) -> TenantPublic:
@@ -46,23 +37,23 @@ def tenant_public(tenant: Tenant, users: int) -> TenantPublic:
 def _tenant(session: Session, tenant_id: int) -> Tenant:
     tenant = session.get(Tenant, tenant_id)
     if tenant is None:
-        raise HTTPException(404, "no such tenant")
+        raise NotFound("no such tenant")
     return tenant
 
 
-@router.get("/tenants", response_model=list[TenantPublic], responses={403: {}})
-def list_tenants(me: Operator, ctx: Context) -> list[TenantPublic]:
+def list_tenants(ctx: ApiContext, me: Principal) -> list[TenantPublic]:
+    operator(me)
     with ctx.sessions() as session:
         return [tenant_public(tenant, users) for tenant, users in admin.tenants(session)]
 
 
-@router.post("/tenants", response_model=TenantPublic, status_code=201, responses={403: {}, 409: {}})
-def create_tenant(body: TenantCreate, me: Operator, ctx: Context) -> TenantPublic:
+def create_tenant(ctx: ApiContext, me: Principal, body: TenantCreate) -> TenantPublic:
+    operator(me)
     try:
         with ctx.sessions.begin() as session:
             reason = admin.tenant_taken(session, body.name, body.sip_domain)
             if reason is not None:
-                raise conflict(reason)
+                raise Conflict(reason)
             tenant = Tenant(**body.model_dump())
             session.add(tenant)
             session.flush()
@@ -77,23 +68,23 @@ def create_tenant(body: TenantCreate, me: Operator, ctx: Context) -> TenantPubli
             )
             result = tenant_public(tenant, 0)
     except IntegrityError:
-        raise conflict("a tenant with that name or SIP domain exists") from None
+        raise Conflict("a tenant with that name or SIP domain exists") from None
     ctx.live.devices_changed()  # a new realm to answer for
     return result
 
 
-@router.get("/tenants/{tenant_id}", response_model=TenantPublic, responses={403: {}, 404: {}})
-def get_tenant(tenant_id: RowId, me: Operator, ctx: Context) -> TenantPublic:
+def get_tenant(ctx: ApiContext, me: Principal, tenant_id: int) -> TenantPublic:
+    operator(me)
     with ctx.sessions() as session:
         tenant = _tenant(session, tenant_id)
         return tenant_public(tenant, admin.user_count(session, tenant.id))
 
 
-@router.patch(
-    "/tenants/{tenant_id}", response_model=TenantPublic, responses={403: {}, 404: {}, 422: {}}
-)
-def update_tenant(tenant_id: RowId, body: TenantUpdate, me: Operator, ctx: Context) -> TenantPublic:
+def update_tenant(
+    ctx: ApiContext, me: Principal, tenant_id: int, body: TenantUpdate
+) -> TenantPublic:
     """Change the fields sent: the add-ons and the recordings' retention (30 or 60 days)."""
+    operator(me)
     with ctx.sessions.begin() as session:
         tenant = _tenant(session, tenant_id)
         changes: dict[str, Any] = {
@@ -119,23 +110,21 @@ def update_tenant(tenant_id: RowId, body: TenantUpdate, me: Operator, ctx: Conte
     return result
 
 
-@router.post(
-    "/tenants/{tenant_id}/admins",
-    response_model=NewUser,
-    status_code=201,
-    responses={403: {}, 404: {}, 409: {}},
-)
-def create_first_admin(tenant_id: RowId, body: AdminCreate, me: Operator, ctx: Context) -> NewUser:
-    """The tenant's first tenant admin (409 once it has one: they make the other users)."""
+def create_first_admin(
+    ctx: ApiContext, me: Principal, tenant_id: int, body: AdminCreate
+) -> NewUser:
+    """The tenant's first tenant admin (``Conflict`` once it has one: they make the other
+    users)."""
+    operator(me)
     password = body.password or accounts.random_password()
     taken = f"user name {body.username!r} is taken"
     try:
         with ctx.sessions.begin() as session:
             tenant = _tenant(session, tenant_id)
             if admin.has_tenant_admin(session, tenant.id):
-                raise conflict("the tenant has a tenant admin; they manage its users")
+                raise Conflict("the tenant has a tenant admin; they manage its users")
             if admin.username_taken(session, body.username):
-                raise conflict(taken)
+                raise Conflict(taken)
             user = User(
                 tenant_id=tenant.id,
                 username=body.username,
@@ -172,6 +161,6 @@ def create_first_admin(tenant_id: RowId, body: AdminCreate, me: Operator, ctx: C
                 password=None if body.password else password,
             )
     except IntegrityError:
-        raise conflict(taken) from None
+        raise Conflict(taken) from None
     ctx.live.directory_changed()
     return made

@@ -1,73 +1,20 @@
-"""The agent's own actions: my groups with log-in toggles, DND, presented number, the group
-call log. Everything here acts on the signed-in user only."""
+"""The agent's own view and actions: my profile, my groups with log-in toggles, DND, the
+presented number, a group's call log. Everything here acts on the signed-in user only."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from helin.acd.events import AgentLoggedIn, AgentLoggedOut, DndChanged
-from helin.api.auth import Context, Me, Principal
-from helin.api.types import RowId
+from helin.api.context import ApiContext
+from helin.api.schemas.agent import LogLinePublic, MePublic, MyGroupPublic
+from helin.api.services.errors import Forbidden, Invalid, NotFound, NotSignedIn
+from helin.api.services.security import Principal
 from helin.store import audit
 from helin.store.calls import calllog
 from helin.store.tables import Group, Tenant, User
 from helin.store.tables.callcenter import Membership
-
-router = APIRouter(prefix="/api/v1", tags=["agent"])
-
-
-class MyGroup(BaseModel):
-    id: int
-    name: str
-    numbers: list[str]
-    logged_in: bool
-    open: bool | None
-    """From the running engine (None when the group is not served)."""
-    queued: int | None
-
-
-class MeOut(BaseModel):
-    id: int
-    username: str
-    display_name: str
-    tenant_id: int | None
-    rights: list[str]
-    dnd: bool
-    presented_number: str | None
-    numbers: list[str]
-    state: str
-    """What the call center sees the agent doing (available, ringing, on_call, ...)."""
-
-
-class LoginChange(BaseModel):
-    logged_in: bool
-
-
-class DndChange(BaseModel):
-    on: bool
-
-
-class PresentedNumber(BaseModel):
-    number: str | None = Field(default=None, max_length=20)
-    """One of your groups' numbers or one of your own; null: your own first number."""
-
-
-class LogLine(BaseModel):
-    call_id: str
-    direction: str
-    caller: str
-    number: str
-    arrived_at: datetime
-    answered_at: datetime | None
-    ended_at: datetime | None
-    outcome: str | None
-    agent_id: int | None
-    missed: bool
 
 
 def _user(session: Session, me: Principal) -> User:
@@ -77,7 +24,7 @@ def _user(session: Session, me: Principal) -> User:
         .options(selectinload(User.numbers), selectinload(User.memberships))
     )
     if user is None:
-        raise HTTPException(401, "your account is gone")
+        raise NotSignedIn("your account is gone")
     return user
 
 
@@ -96,8 +43,7 @@ def _agent_groups(session: Session, me: Principal) -> list[tuple[Membership, Gro
     return [(m, g) for m, g in rows]
 
 
-@router.get("/me", response_model=MeOut)
-def get_me(me: Me, ctx: Context) -> MeOut:
+def get_me(ctx: ApiContext, me: Principal) -> MePublic:
     with ctx.sessions() as session:
         user = _user(session, me)
         rights = [
@@ -110,7 +56,7 @@ def get_me(me: Me, ctx: Context) -> MeOut:
             )
             if has
         ]
-        return MeOut(
+        return MePublic(
             id=user.id,
             username=user.username,
             display_name=user.display_name,
@@ -123,14 +69,14 @@ def get_me(me: Me, ctx: Context) -> MeOut:
         )
 
 
-@router.get("/me/groups", response_model=list[MyGroup])
-def my_groups(me: Me, ctx: Context) -> list[MyGroup]:
+def my_groups(ctx: ApiContext, me: Principal) -> list[MyGroupPublic]:
+    """The groups I am an agent of, with my log-in and their live state."""
     with ctx.sessions() as session:
         out = []
         for member, group in _agent_groups(session, me):
             status = ctx.live.group_status(str(group.id))
             out.append(
-                MyGroup(
+                MyGroupPublic(
                     id=group.id,
                     name=group.name,
                     numbers=[n.e164 for n in group.numbers],
@@ -142,24 +88,22 @@ def my_groups(me: Me, ctx: Context) -> list[MyGroup]:
         return out
 
 
-@router.put("/me/groups", status_code=204, responses={403: {}})
-def log_in_all(body: LoginChange, me: Me, ctx: Context) -> None:
+def log_in_all(ctx: ApiContext, me: Principal, on: bool) -> None:
     """Log in to (or out of) every group I am an agent of."""
     with ctx.sessions() as session:
         if not _agent_groups(session, me):
-            raise HTTPException(403, "you are not an agent of any group")
-    _log_in(ctx, me, None, body.logged_in)
+            raise Forbidden("you are not an agent of any group")
+    _log_in(ctx, me, None, on)
 
 
-@router.put("/me/groups/{group_id}", status_code=204, responses={404: {}})
-def log_in_one(group_id: RowId, body: LoginChange, me: Me, ctx: Context) -> None:
+def log_in_one(ctx: ApiContext, me: Principal, group_id: int, on: bool) -> None:
     with ctx.sessions() as session:
         if group_id not in {g.id for _, g in _agent_groups(session, me)}:
-            raise HTTPException(404, "you are not an agent of that group")
-    _log_in(ctx, me, group_id, body.logged_in)
+            raise NotFound("you are not an agent of that group")
+    _log_in(ctx, me, group_id, on)
 
 
-def _log_in(ctx: Context, me: Principal, group_id: int | None, on: bool) -> None:
+def _log_in(ctx: ApiContext, me: Principal, group_id: int | None, on: bool) -> None:
     agent, group = str(me.user_id), None if group_id is None else str(group_id)
     event = (
         AgentLoggedIn(agent_id=agent, group_id=group)
@@ -178,9 +122,8 @@ def _log_in(ctx: Context, me: Principal, group_id: int | None, on: bool) -> None
         )
 
 
-@router.put("/me/dnd", status_code=204)
-def set_dnd(body: DndChange, me: Me, ctx: Context) -> None:
-    ctx.live.feed(DndChanged(agent_id=str(me.user_id), on=body.on))
+def set_dnd(ctx: ApiContext, me: Principal, on: bool) -> None:
+    ctx.live.feed(DndChanged(agent_id=str(me.user_id), on=on))
     with ctx.sessions.begin() as session:
         audit.record(
             session,
@@ -189,29 +132,20 @@ def set_dnd(body: DndChange, me: Me, ctx: Context) -> None:
             object_type="user",
             object_id=me.user_id,
             at=ctx.clock(),
-            details={"on": body.on},
+            details={"on": on},
         )
 
 
-@router.put("/me/presented-number", status_code=204, responses={422: {}})
-def set_presented_number(body: PresentedNumber, me: Me, ctx: Context) -> None:
+def set_presented_number(ctx: ApiContext, me: Principal, number: str | None) -> None:
+    """The number my calls out show: one of my groups' or my own (None: my own first)."""
     with ctx.sessions.begin() as session:
         user = _user(session, me)
         allowed = {n.e164 for n in user.numbers}
         for _, group in _agent_groups(session, me):
             allowed.update(n.e164 for n in group.numbers)
-        if body.number is not None and body.number not in allowed:
-            raise HTTPException(
-                422,
-                [
-                    {
-                        "loc": ["body", "number"],
-                        "msg": "not one of your groups' numbers or your own",
-                        "type": "value_error",
-                    }
-                ],
-            )
-        user.presented_number = body.number
+        if number is not None and number not in allowed:
+            raise Invalid.field("number", "not one of your groups' numbers or your own")
+        user.presented_number = number
         audit.record(
             session,
             user_id=me.user_id,
@@ -219,13 +153,12 @@ def set_presented_number(body: PresentedNumber, me: Me, ctx: Context) -> None:
             object_type="user",
             object_id=me.user_id,
             at=ctx.clock(),
-            details={"number": body.number},
+            details={"number": number},
         )
     ctx.live.directory_changed()
 
 
-@router.get("/groups/{group_id}/calllog", response_model=list[LogLine], responses={404: {}})
-def group_call_log(group_id: RowId, me: Me, ctx: Context) -> list[LogLine]:
+def group_call_log(ctx: ApiContext, me: Principal, group_id: int) -> list[LogLinePublic]:
     """The group's last 99 calls, newest first (its agents, and managers of its company)."""
     with ctx.sessions() as session:
         group = session.get(Group, group_id)
@@ -234,9 +167,9 @@ def group_call_log(group_id: RowId, me: Me, ctx: Context) -> list[LogLine]:
             or group_id in {g.id for _, g in _agent_groups(session, me)}
         )
         if group is None or not mine:
-            raise HTTPException(404, "no such group")
+            raise NotFound("no such group")
         return [
-            LogLine(
+            LogLinePublic(
                 call_id=e.call_id,
                 direction=e.direction.value,
                 caller=e.caller,

@@ -1,31 +1,22 @@
 """The tenant admin's numbers: every public number belongs to one user or one group of the
 company; assigning one creates it, unassigning removes it from the company.
 
-Numbers are unique across the service, so a number another company has is a 409 (without
-saying whose). A number that moves away from someone who showed it on their calls out makes
-them show their own number again.
+Numbers are unique across the service, so a number another company has is a ``Conflict``
+(without saying whose). A number that moves away from someone who showed it on their calls
+out makes them show their own number again.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from helin.api.admin_schemas import (
-    NumberAssign,
-    NumberOwner,
-    NumberPublic,
-    TenantAdmin,
-    conflict,
-    invalid,
-)
-from helin.api.auth import Context, Principal
-from helin.api.types import RowId
+from helin.api.context import ApiContext
+from helin.api.schemas.numbers import NumberCreate, NumberPublic, NumberUpdate
+from helin.api.services.errors import Conflict, Invalid, NotFound
+from helin.api.services.security import Principal, tenant_admin
 from helin.store import admin, audit
 from helin.store.tables import Number
-
-router = APIRouter(tags=["admin"])
 
 
 def number_public(row: Number) -> NumberPublic:
@@ -35,16 +26,17 @@ def number_public(row: Number) -> NumberPublic:
     )
 
 
-def _owner(session: Session, me: Principal, body: NumberOwner) -> tuple[int | None, int | None]:
-    """(user_id, group_id) of the body, both checked to be the company's (422 otherwise)."""
+def _owner(session: Session, me: Principal, body: NumberUpdate) -> tuple[int | None, int | None]:
+    """(user_id, group_id) of the body, both checked to be the company's (``Invalid``
+    otherwise)."""
     assert me.tenant_id is not None
     if (body.user_id is None) == (body.group_id is None):
         field = "user_id" if body.user_id is None else "group_id"
-        raise invalid(field, "give either user_id or group_id")
+        raise Invalid.field(field, "give either user_id or group_id")
     if body.user_id is not None and admin.user(session, me.tenant_id, body.user_id) is None:
-        raise invalid("user_id", "no such user in your company")
+        raise Invalid.field("user_id", "no such user in your company")
     if body.group_id is not None and admin.group(session, me.tenant_id, body.group_id) is None:
-        raise invalid("group_id", "no such group in your company")
+        raise Invalid.field("group_id", "no such group in your company")
     return body.user_id, body.group_id
 
 
@@ -52,26 +44,21 @@ def _number(session: Session, me: Principal, number_id: int) -> Number:
     assert me.tenant_id is not None
     row = admin.number(session, me.tenant_id, number_id)
     if row is None:
-        raise HTTPException(404, "no such number")
+        raise NotFound("no such number")
     return row
 
 
-@router.get("/numbers", response_model=list[NumberPublic], responses={403: {}})
-def list_numbers(me: TenantAdmin, ctx: Context) -> list[NumberPublic]:
+def list_numbers(ctx: ApiContext, me: Principal) -> list[NumberPublic]:
     """Every number of my company, with its owner."""
+    tenant_admin(me)
     assert me.tenant_id is not None
     with ctx.sessions() as session:
         return [number_public(row) for row in admin.numbers(session, me.tenant_id)]
 
 
-@router.post(
-    "/numbers",
-    response_model=NumberPublic,
-    status_code=201,
-    responses={403: {}, 409: {}, 422: {}},
-)
-def assign_number(body: NumberAssign, me: TenantAdmin, ctx: Context) -> NumberPublic:
+def assign_number(ctx: ApiContext, me: Principal, body: NumberCreate) -> NumberPublic:
     """Give a new number to a user (a direct number) or a group of my company."""
+    tenant_admin(me)
     try:
         with ctx.sessions.begin() as session:
             user_id, group_id = _owner(session, me, body)
@@ -80,7 +67,7 @@ def assign_number(body: NumberAssign, me: TenantAdmin, ctx: Context) -> NumberPu
                 assert me.tenant_id is not None
                 ours = admin.number(session, me.tenant_id, existing.id) is not None
                 whose = admin.owner_name(existing) if ours else "another company"
-                raise conflict(f"{body.e164} already belongs to {whose}")
+                raise Conflict(f"{body.e164} already belongs to {whose}")
             row = Number(e164=body.e164, user_id=user_id, group_id=group_id)
             session.add(row)
             session.flush()
@@ -96,18 +83,14 @@ def assign_number(body: NumberAssign, me: TenantAdmin, ctx: Context) -> NumberPu
             )
             result = number_public(row)
     except IntegrityError:
-        raise conflict(f"{body.e164} is taken") from None
+        raise Conflict(f"{body.e164} is taken") from None
     ctx.live.directory_changed()
     return result
 
 
-@router.put(
-    "/numbers/{number_id}",
-    response_model=NumberPublic,
-    responses={403: {}, 404: {}, 422: {}},
-)
-def move_number(number_id: RowId, body: NumberOwner, me: TenantAdmin, ctx: Context) -> NumberPublic:
+def move_number(ctx: ApiContext, me: Principal, number_id: int, body: NumberUpdate) -> NumberPublic:
     """Give one of my company's numbers to another of its users or groups."""
+    tenant_admin(me)
     assert me.tenant_id is not None
     with ctx.sessions.begin() as session:
         row = _number(session, me, number_id)
@@ -136,9 +119,9 @@ def move_number(number_id: RowId, body: NumberOwner, me: TenantAdmin, ctx: Conte
     return result
 
 
-@router.delete("/numbers/{number_id}", status_code=204, responses={403: {}, 404: {}})
-def unassign_number(number_id: RowId, me: TenantAdmin, ctx: Context) -> None:
+def unassign_number(ctx: ApiContext, me: Principal, number_id: int) -> None:
     """Take a number away from my company (it is free for anyone again)."""
+    tenant_admin(me)
     assert me.tenant_id is not None
     with ctx.sessions.begin() as session:
         row = _number(session, me, number_id)

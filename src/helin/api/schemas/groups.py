@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, WithJsonSchema, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from helin.acd.calendar import Range
-from helin.acd.model import OverflowKind, Policy, QueueSettings
+from helin.acd.model import OverflowKind, Policy
+from helin.api.schemas.devices import DeviceStatus
 from helin.store.provisioning.schema import (
     Days,
     ExceptionSpec,
@@ -27,7 +28,6 @@ from helin.store.provisioning.schema import (
 )
 from helin.store.tables.enums import OverrideMode
 
-_Q = QueueSettings()
 _RANGES_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {"type": "string", "examples": ["08:00-12:00, 13:00-17:00", "closed"]},
@@ -65,14 +65,6 @@ class GroupSummary(BaseModel):
     agents: AgentCounts
 
 
-class DevicePublic(BaseModel):
-    id: int
-    kind: str
-    label: str
-    status: str
-    """Terminal status: ``reachable``, ``unreachable`` or ``unregistered``."""
-
-
 class MemberPublic(BaseModel):
     user_id: int
     username: str
@@ -82,7 +74,7 @@ class MemberPublic(BaseModel):
     logged_in: bool
     state: str
     """on_call, ringing, busy (own call), wrap_up, dnd, unreachable or available."""
-    devices: list[DevicePublic]
+    devices: list[DeviceStatus]
 
 
 class ActionPublic(BaseModel):
@@ -116,6 +108,21 @@ class GroupDetail(GroupSummary):
     queue: QueueSpec
     overflow: OverflowPublic
     members: list[MemberPublic]
+
+
+class CandidatePublic(BaseModel):
+    user_id: int
+    username: str
+    name: str
+    member: bool
+    """Already an agent of this group."""
+
+
+class GroupCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    policy: Policy = Policy.UNIFORM
 
 
 class GroupUpdate(Spec):

@@ -1,74 +1,21 @@
-"""Live state: every group's open/closed, queue and agents, over GET and a WebSocket.
+"""Live state: every group's open/closed, queue and agents with their phones.
 
 A manager (or tenant admin) sees every call-center group of their company; an agent sees the
-groups they belong to. The WebSocket sends the same snapshot at once and then whenever it
-changes (checked every ``PUSH_SECONDS``), so a change reaches the screen within a second.
+groups they belong to; anyone else sees none.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from datetime import datetime
-from urllib.parse import urlsplit
-
-from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from helin.acd.model import AgentState
-from helin.api.auth import Context, Me, Principal, authenticate
 from helin.api.context import ApiContext
+from helin.api.schemas.devices import DeviceStatus
+from helin.api.schemas.live import LiveAgent, LiveAgentCounts, LiveGroup, LiveState
+from helin.api.services.security import Principal
 from helin.store.tables import Group, Tenant, User
 from helin.store.tables.callcenter import Membership
-
-router = APIRouter(prefix="/api/v1", tags=["live"])
-
-PUSH_SECONDS = 0.5
-"""How often a WebSocket's snapshot is recomputed (and sent if it changed)."""
-
-
-class LiveDevice(BaseModel):
-    id: int
-    kind: str
-    label: str
-    status: str
-    """``reachable``, ``unreachable`` or ``unregistered``."""
-
-
-class LiveAgent(BaseModel):
-    user_id: int
-    name: str
-    logged_in: bool
-    state: str
-    """on_call, ringing, busy (own call), wrap_up, dnd, unreachable or available."""
-    devices: list[LiveDevice]
-
-
-class AgentCounts(BaseModel):
-    logged_in: int
-    available: int
-    ringing: int
-    on_call: int
-    wrap_up: int
-    dnd: int
-
-
-class LiveGroup(BaseModel):
-    id: int
-    name: str
-    open: bool | None
-    """None when the engine does not serve the group (no call-center add-on)."""
-    queued: int
-    longest_wait: float
-    agents: AgentCounts
-    members: list[LiveAgent]
-
-
-class LiveState(BaseModel):
-    at: datetime
-    groups: list[LiveGroup]
 
 
 def _visible_groups(session: Session, me: Principal) -> list[Group]:
@@ -90,6 +37,7 @@ def _visible_groups(session: Session, me: Principal) -> list[Group]:
 
 
 def snapshot(ctx: ApiContext, me: Principal) -> LiveState:
+    """The groups ``me`` may see, as they are now."""
     live = ctx.live
     groups = []
     with ctx.sessions() as session:
@@ -110,7 +58,7 @@ def snapshot(ctx: ApiContext, me: Principal) -> LiveState:
                         logged_in=logged_in,
                         state=state.value,
                         devices=[
-                            LiveDevice(
+                            DeviceStatus(
                                 id=d.id,
                                 kind=d.kind.value,
                                 label=d.label,
@@ -132,7 +80,7 @@ def snapshot(ctx: ApiContext, me: Principal) -> LiveState:
                     open=status.open if status else None,
                     queued=status.queued if status else 0,
                     longest_wait=round(status.longest_wait, 1) if status else 0.0,
-                    agents=AgentCounts(
+                    agents=LiveAgentCounts(
                         logged_in=len(working),
                         available=count(AgentState.AVAILABLE),
                         ringing=count(AgentState.RINGING),
@@ -144,44 +92,3 @@ def snapshot(ctx: ApiContext, me: Principal) -> LiveState:
                 )
             )
     return LiveState(at=ctx.clock(), groups=groups)
-
-
-@router.get("/live", response_model=LiveState)
-def get_live(me: Me, ctx: Context) -> LiveState:
-    """The same snapshot the WebSocket ``/api/v1/live/ws`` pushes."""
-    return snapshot(ctx, me)
-
-
-@router.websocket("/live/ws")
-async def live_ws(websocket: WebSocket) -> None:
-    ctx: ApiContext = websocket.app.state.context
-    origin = websocket.headers.get("Origin")
-    if origin is not None and urlsplit(origin).netloc != websocket.headers.get("Host"):
-        await websocket.close(code=1008, reason="cross-site WebSocket refused")
-        return
-    try:
-        me = authenticate(ctx, websocket.headers, websocket.cookies, "GET")
-    except HTTPException as exc:
-        await websocket.close(code=1008, reason=str(exc.detail))
-        return
-    await websocket.accept()
-    gone = asyncio.get_running_loop().create_task(_until_closed(websocket))
-    last = ""
-    try:
-        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-            while not gone.done():
-                # off the loop: the store's queries must not hold up SIP and RTP
-                state = await asyncio.to_thread(snapshot, ctx, me)
-                text = state.model_dump_json(exclude={"at"})
-                if text != last:
-                    await websocket.send_text(state.model_dump_json())
-                    last = text
-                await asyncio.wait({gone}, timeout=PUSH_SECONDS)
-    finally:
-        gone.cancel()
-
-
-async def _until_closed(websocket: WebSocket) -> None:
-    """Read (and ignore) what the client sends until it goes away."""
-    while (await websocket.receive())["type"] != "websocket.disconnect":
-        pass

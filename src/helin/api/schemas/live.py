@@ -1,0 +1,43 @@
+"""Live state: every group's open/closed, queue, agents and their phones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from helin.api.schemas.devices import DeviceStatus
+
+
+class LiveAgent(BaseModel):
+    user_id: int
+    name: str
+    logged_in: bool
+    state: str
+    """on_call, ringing, busy (own call), wrap_up, dnd, unreachable or available."""
+    devices: list[DeviceStatus]
+
+
+class LiveAgentCounts(BaseModel):
+    logged_in: int
+    available: int
+    ringing: int
+    on_call: int
+    wrap_up: int
+    dnd: int
+
+
+class LiveGroup(BaseModel):
+    id: int
+    name: str
+    open: bool | None
+    """None when the engine does not serve the group (no call-center add-on)."""
+    queued: int
+    longest_wait: float
+    agents: LiveAgentCounts
+    members: list[LiveAgent]
+
+
+class LiveState(BaseModel):
+    at: datetime
+    groups: list[LiveGroup]
