@@ -34,7 +34,7 @@ from helin.store import accounts, calllog, clipdata, db, directory, repos, sipda
 from helin.store import records as store_records
 from helin.switch.authn import Device
 from helin.switch.calls import CallLayer, recording_made
-from helin.switch.directory import Directory, GroupEntry, UserEntry
+from helin.switch.calls.numbers import Directory, GroupEntry, UserEntry
 from helin.switch.mediaserver import MediaServer
 from helin.switch.registrar import Binding
 from helin.switch.runtime import AcdRuntime
