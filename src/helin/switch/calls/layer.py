@@ -1,8 +1,12 @@
 """The call layer: carries out the ACD engine's commands with SIP legs and media, and tells
 the engine what really happened.
 
+Theory of operation
+-------------------
 Every INVITE helin admits (``UserAgent`` checked the trunk peer or the phone's digest) comes
-here as an ``IncomingLeg``. The dialled number decides what it is (``Directory``):
+here as an ``IncomingLeg``. What it is, ``route`` decides (``route.py``, pure) from the
+directory snapshot (``numbers.py``), who is calling (a trunk, or a phone and its user) and the
+dialled number; ``incoming`` carries that decision out:
 
 - a group's number: a **group call** (``GroupCall``); the engine decides what the caller
   hears and which agent rings (``AnswerCaller``, ``PlayClip``, ``StartMusic``, ``OfferCall``,
@@ -10,8 +14,14 @@ here as an ``IncomingLeg``. The dialled number decides what it is (``Directory``
   ``OfferFailed``, ``ClipFinished``, ``CallerHungUp``, ``AgentHungUp``;
 - a user's own number: a **direct call** (``DirectCall``), rung on all their phones unless the
   engine says no (DND, no phone reachable);
-- from a phone, a feature code (``features.py``) or a number outside: a **call out** through
-  the trunk (``OutboundCall``), showing the user's presented number.
+- from a phone, a feature code (``features.py``): a **feature call** (``FeatureCall``), which
+  tells the engine (log in, log out, DND) and confirms with a clip;
+- from a phone, any other number: a **call out** through the trunk (``OutboundCall``),
+  showing the user's presented number;
+- anything else is refused with a SIP status.
+
+Each kind of call is a ``Call`` (``call.py``): ``GroupCall`` in ``group.py``, the personal
+calls in ``personal.py``.
 
 The call layer does not wait for the engine to clean up: a leg that ends takes its call down
 with it, and the engine's later commands for a call that is gone are ignored. Events go to the
@@ -40,11 +50,20 @@ from helin.sip.dialog import address_of
 from helin.sip.errors import RemoteProtocolError
 from helin.sip.uri import NameAddr, SipUri
 from helin.switch.authn import Device
-from helin.switch.calls import features
 from helin.switch.calls.call import Call
 from helin.switch.calls.group import GroupCall
-from helin.switch.calls.numbers import Directory, GroupEntry, UserEntry, normalise
+from helin.switch.calls.numbers import Directory, normalise
 from helin.switch.calls.personal import DirectCall, FeatureCall, OutboundCall
+from helin.switch.calls.route import (
+    CallOut,
+    Feature,
+    FromPhone,
+    FromTrunk,
+    Refuse,
+    ToGroup,
+    ToUser,
+    route,
+)
 from helin.switch.legs import IncomingLeg, OutgoingLeg
 from helin.switch.mediaserver import MediaServer
 from helin.switch.registrar import Registrar
@@ -143,86 +162,40 @@ class CallLayer:
     # -- new calls (CallHandler) ----------------------------------------------------------
 
     def incoming(self, leg: IncomingLeg, *, trunk: str | None, device: Device | None) -> None:
-        dialled = normalise(_user_of(leg.invite.uri))
+        """A new call: ``route`` decides what it is; the call layer carries that out."""
         if device is None:
-            self._from_trunk(leg, dialled)
-            return
-        user = self.directory.users.get(device.user_id)
-        if user is None:
-            leg.reject(403, "No calls from this phone")
-            return
-        try:
-            asked = features.parse(dialled)
-        except features.UnknownCode:
-            self._feature(leg, user, "feature_unknown")
-            return
-        if isinstance(asked, features.FeatureCode):
-            self._feature_code(leg, user, asked)
-        elif isinstance(asked, features.PresentGroup):
-            self._call_out(leg, user, normalise(asked.number), group_id=asked.group_id)
+            source: FromTrunk | FromPhone = FromTrunk(caller=_caller_of(leg))
         else:
-            self._from_phone(leg, user, dialled)
-
-    def _from_trunk(self, leg: IncomingLeg, dialled: str) -> None:
-        owner = self.directory.owner(dialled)
-        caller = _caller_of(leg)
-        if isinstance(owner, GroupEntry):
-            self._start(GroupCall(self, leg, owner, caller, dialled))
-        elif isinstance(owner, UserEntry):
-            self._start(DirectCall(self, leg, owner, caller, dialled))
-        else:
-            leg.reject(404, "No such number")
-
-    def _from_phone(self, leg: IncomingLeg, user: UserEntry, dialled: str) -> None:
-        owner = self.directory.owner(dialled)
-        own = user.numbers[0] if user.numbers else ""
-        if isinstance(owner, GroupEntry) and owner.tenant_id == user.tenant_id:
-            self._start(GroupCall(self, leg, owner, own, dialled))
-        elif isinstance(owner, UserEntry) and owner.tenant_id == user.tenant_id:
-            self._start(DirectCall(self, leg, owner, own, dialled))
-        else:
-            self._call_out(leg, user, dialled)
-
-    def _call_out(
-        self, leg: IncomingLeg, user: UserEntry, number: str, *, group_id: str | None = None
-    ) -> None:
-        trunk = self.directory.outbound_uri
-        if trunk is None:
-            leg.reject(403, "No trunk for calls out")
-            return
-        if not number.lstrip("+").isdigit():
-            leg.reject(484, "Address Incomplete")
-            return
-        presented, group = self.directory.presented(user, group_id)
-        call = OutboundCall(self, leg, user, number, presented=presented, group=group)
-        self.calls[call.id] = call
-        call.start(trunk)
-
-    def _feature_code(self, leg: IncomingLeg, user: UserEntry, code: features.FeatureCode) -> None:
-        group = code.group_id
-        if group is not None and group not in user.groups:
-            self._feature(leg, user, "feature_unknown")
-            return
-        if code.feature is features.Feature.LOG_IN:
-            event: ev.Event = ev.AgentLoggedIn(agent_id=user.id, group_id=group)
-        elif code.feature is features.Feature.LOG_OUT:
-            event = ev.AgentLoggedOut(agent_id=user.id, group_id=group)
-        else:
-            event = ev.DndChanged(agent_id=user.id, on=code.feature is features.Feature.DND_ON)
-        if isinstance(event, ev.AgentLoggedIn | ev.AgentLoggedOut) and not user.groups:
-            self._feature(leg, user, "feature_unknown")
-            return
-        self.post(event)
-        self._feature(leg, user, f"feature_{code.feature.value}")
-
-    def _feature(self, leg: IncomingLeg, user: UserEntry, clip: str) -> None:
-        call = FeatureCall(self, leg, user.tenant_id)
-        self.calls[call.id] = call
-        call.start(clip)
-
-    def _start(self, call: GroupCall | DirectCall) -> None:
-        self.calls[call.id] = call
-        call.start()
+            source = FromPhone(user_id=device.user_id)
+        decision = route(self.directory, source, _user_of(leg.invite.uri))
+        match decision:
+            case Refuse():
+                leg.reject(decision.status, decision.reason)
+            case ToGroup():
+                group = GroupCall(self, leg, decision.group, decision.caller, decision.number)
+                self.calls[group.id] = group
+                group.start()
+            case ToUser():
+                direct = DirectCall(self, leg, decision.user, decision.caller, decision.number)
+                self.calls[direct.id] = direct
+                direct.start()
+            case CallOut():
+                out = OutboundCall(
+                    self,
+                    leg,
+                    decision.user,
+                    decision.number,
+                    presented=decision.presented,
+                    group=decision.group,
+                )
+                self.calls[out.id] = out
+                out.start(decision.trunk)
+            case Feature():
+                if decision.event is not None:
+                    self.post(decision.event)
+                feature = FeatureCall(self, leg, decision.user.tenant_id)
+                self.calls[feature.id] = feature
+                feature.start(decision.clip)
 
     # -- the engine's commands ------------------------------------------------------------
 
