@@ -26,7 +26,6 @@ from helin.api.throttle import ThrottlePolicy
 from helin.clips.library import default_library
 from helin.config import Settings
 from helin.media.clip import Clip, ClipLibrary, load_clip
-from helin.media.recorder import finalise_orphans
 from helin.records import CallLayerRecord, Record
 from helin.sip.auth import Algorithm
 from helin.sip.wire import Address
@@ -36,6 +35,7 @@ from helin.switch.authn import Device
 from helin.switch.calls import CallLayer, recording_made
 from helin.switch.calls.numbers import Directory, GroupEntry, UserEntry
 from helin.switch.mediaserver import MediaServer
+from helin.switch.recording import finalise_orphans
 from helin.switch.registrar import Binding
 from helin.switch.runtime import AcdRuntime
 from helin.switch.service import SipService, device_of

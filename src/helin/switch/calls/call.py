@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 from helin.acd.model import Outcome
 from helin.media import sdp
 from helin.media.ports import PortsExhausted
-from helin.media.recorder import Recording
 from helin.records import CallClosed, RecordingMade
 from helin.sip.errors import RemoteProtocolError
 from helin.switch.legs import IncomingLeg, Leg, LegState
 from helin.switch.mediaserver import Bridge, MediaSession
+from helin.switch.recording import Recording, wav_path
 
 if TYPE_CHECKING:
     from helin.switch.calls.layer import CallLayer
@@ -95,7 +95,7 @@ class Call:
         path = None
         if record:
             try:
-                path = self.layer.recording_path(self)
+                path = wav_path(self.layer.recordings, self.tenant_id, self.id, self.layer.clock())
             except OSError:
                 log.exception("call %s: cannot record (the call goes on unrecorded)", self.id)
         self.bridge = self.layer.media.bridge(self.media, other, record_to=path)

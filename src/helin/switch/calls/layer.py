@@ -153,12 +153,6 @@ class CallLayer:
         uploaded = f"{tenant_id}/{name}"
         return uploaded if uploaded in self.media.clips else name
 
-    def recording_path(self, call: Call) -> Path:
-        day = time.strftime("%Y-%m-%d", time.gmtime(self.clock()))
-        directory = self.recordings / call.tenant_id / day
-        directory.mkdir(parents=True, exist_ok=True)
-        return directory / f"{call.id}.wav"
-
     # -- new calls (CallHandler) ----------------------------------------------------------
 
     def incoming(self, leg: IncomingLeg, *, trunk: str | None, device: Device | None) -> None:
