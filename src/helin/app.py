@@ -27,11 +27,11 @@ from helin.clips.library import default_library
 from helin.config import Settings
 from helin.media.clip import Clip, ClipLibrary, load_clip
 from helin.records import CallLayerRecord, Record
-from helin.sip.auth import Algorithm
+from helin.sip.digest import Algorithm
 from helin.sip.wire import Address
 from helin.store import accounts, calllog, clipdata, db, directory, repos, sipdata
 from helin.store import records as store_records
-from helin.switch.authn import Device
+from helin.switch.authenticator import Device
 from helin.switch.calls import CallLayer, recording_made
 from helin.switch.calls.numbers import Directory, GroupEntry, UserEntry
 from helin.switch.mediaserver import MediaServer

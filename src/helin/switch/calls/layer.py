@@ -49,7 +49,7 @@ from helin.records import CallLayerRecord
 from helin.sip.dialog import address_of
 from helin.sip.errors import RemoteProtocolError
 from helin.sip.uri import NameAddr, SipUri
-from helin.switch.authn import Device
+from helin.switch.authenticator import Device
 from helin.switch.calls.call import Call
 from helin.switch.calls.group import GroupCall
 from helin.switch.calls.numbers import Directory, normalise
