@@ -30,18 +30,25 @@ class Call:
 
     def __init__(self, layer: CallLayer, leg: IncomingLeg, tenant_id: str) -> None:
         self.layer = layer
+        """The call layer this call belongs to (media, engine, records)."""
         self.id = secrets.token_hex(8)
+        """The call's id: the engine's ``call_id`` and its record's."""
         self.leg = leg
+        """The caller's leg: the INVITE that came in."""
         self.tenant_id = tenant_id
+        """The company whose call it is."""
         self.media: MediaSession | None = None
         """helin's media towards the caller (once answered)."""
         self.sessions: list[MediaSession] = []
         """Every media session of the call, released at the end."""
         self.bridge: Bridge | None = None
+        """The caller relayed with an agent, a user or a far end (once connected)."""
         self.ending = False
+        """``end`` has begun: later commands and events for the call are ignored."""
         self.failed = False
         """helin could not carry the call on (its record says ``failed``)."""
         self.answered_at: float | None = None
+        """When someone (agent, user, far end) answered; None: nobody yet."""
         leg.on_ended = self._leg_ended
         leg.on_reinvite = self._caller_reinvite
 

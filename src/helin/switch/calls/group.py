@@ -36,8 +36,11 @@ class GroupCall(Call):
     ) -> None:
         super().__init__(layer, leg, group.tenant_id)
         self.group = group
+        """The group called."""
         self.caller = caller
+        """The caller's number, shown to the agents."""
         self.number = number
+        """The group number dialled."""
         self.forks: dict[str, Fork] = {}
         """Agent id -> their phones ringing (or answered, until the engine bridges)."""
         self.agent: Fork | None = None
@@ -45,6 +48,7 @@ class GroupCall(Call):
         self.reports: list[tuple[str, int]] = []
         """(clip, ref) of clips the engine waits for, in the order they play."""
         self.forward: OutgoingLeg | None = None
+        """The leg to the number the engine forwarded the call to."""
 
     def start(self) -> None:
         layer = self.layer

@@ -88,14 +88,21 @@ class CallLayer:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.ua = ua
+        """The SIP user agent: new legs go out through it."""
         self.registrar = registrar
+        """Where the phones an offer or a direct call rings are found."""
         self.media = media
+        """RTP for every leg, the bridges and the recordings."""
         self.directory = directory
+        """Who owns which number (replaced whole when the store changes)."""
         self.record = record
         """Where the call layer's records go (the store's one writer, in ``app.py``)."""
         self.recordings = recordings
+        """The directory recordings go under (``<tenant>/<UTC day>/<call id>.wav``)."""
         self.clock = clock
+        """Wall-clock time for records and recordings' days."""
         self.calls: dict[str, Call] = {}
+        """Calls by id, from their first moment until their media is released."""
         self._feed = feed
         self._tasks: set[asyncio.Task[None]] = set()
 

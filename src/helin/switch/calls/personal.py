@@ -38,9 +38,13 @@ class DirectCall(Call):
     ) -> None:
         super().__init__(layer, leg, user.tenant_id)
         self.user = user
+        """The user called."""
         self.caller = caller
+        """The caller's number, shown to the user."""
         self.number = number
+        """The user's number dialled."""
         self.fork: Fork | None = None
+        """The user's phones ringing (once the engine let it ring)."""
         self.started = False
         """The engine let it ring (it is one of the user's personal calls)."""
         self._timer: asyncio.TimerHandle | None = None
@@ -133,10 +137,15 @@ class OutboundCall(Call):
     ) -> None:
         super().__init__(layer, leg, user.tenant_id)
         self.user = user
+        """The user calling out."""
         self.number = number
+        """The number called."""
         self.presented = presented
+        """The number shown to the far end."""
         self.group = group
+        """The group whose number is presented (None: the user's own)."""
         self.out: OutgoingLeg | None = None
+        """The leg to the far end through the trunk (once started)."""
 
     def start(self, trunk: str) -> None:
         layer = self.layer

@@ -50,6 +50,7 @@ class ToGroup:
     """A group call: the caller joins the group's queue."""
 
     group: GroupEntry
+    """The group called."""
     caller: str
     """The number the agents see."""
     number: str
@@ -61,6 +62,7 @@ class ToUser:
     """A direct call: all the user's phones ring."""
 
     user: UserEntry
+    """The user called."""
     caller: str
     """The number the user sees."""
     number: str
@@ -72,6 +74,7 @@ class CallOut:
     """A user calling a number outside through the trunk."""
 
     user: UserEntry
+    """The user calling out."""
     number: str
     """The number called, normalised."""
     presented: str
@@ -87,6 +90,7 @@ class Feature:
     """A feature code: tell the engine (if anything changes) and confirm with a clip."""
 
     user: UserEntry
+    """The user who dialled the code."""
     event: ev.Event | None
     """What changes (log in, log out, DND); None for a code that is not valid here."""
     clip: str
@@ -98,7 +102,9 @@ class Refuse:
     """No call: answer the INVITE with this status."""
 
     status: int
+    """The SIP status: 403 (not allowed), 404 (no such number), 484 (not a number)."""
     reason: str
+    """The reason phrase."""
 
 
 Decision = ToGroup | ToUser | CallOut | Feature | Refuse
