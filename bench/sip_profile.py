@@ -114,7 +114,7 @@ class Harness:
         assert self.sent[-1].startswith(b"SIP/2.0 200"), self.sent[-1]
 
     def registration(self, i: int) -> None:
-        from helin.sip.auth import Algorithm, Challenge, answer_challenge
+        from helin.sip.digest import Algorithm, Challenge, answer_challenge
 
         self.sent.clear()
         self.feed(register(self.port, i, 1))

@@ -66,9 +66,9 @@ class Answerer:
 
 
 async def helin(users: int, ready: asyncio.Future[int]) -> Any:
-    from helin.sip.auth import Algorithm, DigestVerifier, compute_ha1
+    from helin.sip.digest import Algorithm, DigestVerifier, compute_ha1
     from helin.sip.ratelimit import AuthGuard
-    from helin.switch.authn import Authenticator, Device
+    from helin.switch.authenticator import Authenticator, Device
     from helin.switch.registrar import Registrar
     from helin.switch.sipstack import SipStack
     from helin.switch.useragent import Trunks, UserAgent

@@ -26,18 +26,18 @@ from helin.clips.library import default_library
 from helin.config import Settings
 from helin.http import create_app
 from helin.media.clip import Clip, ClipLibrary, load_clip
-from helin.media.recorder import finalise_orphans
 from helin.records import CallLayerRecord, Record
-from helin.sip.auth import Algorithm
+from helin.sip.digest import Algorithm
 from helin.sip.wire import Address
 from helin.store import accounts, clipdata, db, directory, repos, sipdata
 from helin.store.calls import calllog
 from helin.store.calls import records as store_records
 from helin.store.calls.writer import RecordWriter
-from helin.switch.authn import Device
+from helin.switch.authenticator import Device
 from helin.switch.calls import CallLayer, recording_made
-from helin.switch.directory import Directory, GroupEntry, UserEntry
+from helin.switch.calls.numbers import Directory, GroupEntry, UserEntry
 from helin.switch.mediaserver import MediaServer
+from helin.switch.recording import finalise_orphans
 from helin.switch.registrar import Binding
 from helin.switch.runtime import AcdRuntime
 from helin.switch.service import SipService, device_of

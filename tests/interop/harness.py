@@ -21,13 +21,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from helin.sip.auth import Algorithm, DigestVerifier, compute_ha1
-from helin.sip.endpoint import RequestReceived
+from helin.sip.digest import Algorithm, DigestVerifier, compute_ha1
 from helin.sip.message import Response
 from helin.sip.ratelimit import AuthGuard
 from helin.sip.transaction import ResponseReceived, TimerConfig
+from helin.sip.transaction_layer import RequestReceived
 from helin.sip.wire import Address
-from helin.switch.authn import Authenticator, Device
+from helin.switch.authenticator import Authenticator, Device
 from helin.switch.legs import IncomingLeg, Leg, OutgoingLeg
 from helin.switch.registrar import Registrar, RegistrarSettings
 from helin.switch.service import DEFAULT_DIGEST

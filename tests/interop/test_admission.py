@@ -115,7 +115,7 @@ def test_password_guessing_is_blocked_and_logged(
     helin: Helin, udp_peer: UdpPeer, caplog: pytest.LogCaptureFixture
 ) -> None:
     """30 wrong passwords for alice from one address: 401s, then 403 for good, logged once."""
-    caplog.set_level(logging.WARNING, logger="helin.switch.authn")
+    caplog.set_level(logging.WARNING, logger="helin.switch.authenticator")
     results = [guess(udp_peer, "alice", f"guess-{n}", n) for n in range(30)]
     assert set(results) == {401, 403}, results
     first_block = results.index(403)
@@ -132,7 +132,7 @@ def test_guessing_across_usernames_blocks_the_address(
     helin: Helin, udp_peer: UdpPeer, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Trying many usernames from one address (unknown ones included) blocks the address."""
-    caplog.set_level(logging.WARNING, logger="helin.switch.authn")
+    caplog.set_level(logging.WARNING, logger="helin.switch.authenticator")
     users = [f"user{n}" for n in range(28)] + ["alice", "bob"]
     results = [guess(udp_peer, user, "123456", n) for n, user in enumerate(users)]
     assert 403 in results and 200 not in results, results

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import wave
 from pathlib import Path
 
 import numpy as np
 
 from helin.media import g711, rtp
-from helin.media.recorder import AGENT, CALLER, Spool, finalise, finalise_orphans, spool_path
+from helin.media.recorder import (
+    AGENT,
+    CALLER,
+    SpoolBuffer,
+    parse_spool,
+    place,
+    spool_header,
+    wav_blocks,
+)
+from helin.switch.recording import Spool, finalise, finalise_orphans, spool_path
 
 
 def frame(value: int) -> bytes:
@@ -97,3 +107,42 @@ def test_orphans_left_by_a_crash_are_finalised(tmp_path: Path) -> None:
     assert not spool_path(done[0].path).exists()
     assert (tmp_path / "junk.wav.spool.bad").exists()
     assert finalise_orphans(tmp_path) == []
+
+
+def test_the_spool_format_and_the_wav_are_made_without_files() -> None:
+    """The pure part: a spool's bytes through an injected writer, the WAV from in-memory
+    channels."""
+    spool = SpoolBuffer(10.0, spool_header("m.wav", 1_700_000_000.0))
+    for i in (0, 2, 1):  # the second packet arrives late
+        spool.append(
+            CALLER, g711.PCMU, 10.0 + 0.02 * i, rtp.build(0, i, 160 * i, 3, frame(i), False)
+        )
+    spool.append(AGENT, g711.PCMA, 10.01, rtp.build(8, 1, 80, 4, frame(0x77), False))
+    spool.append(2, g711.PCMU, 10.0, rtp.build(0, 1, 0, 5, frame(9), False))  # no such channel
+    written = bytearray()
+
+    def write_some(data: memoryview) -> int:  # takes at most 100 bytes a call, like a pipe
+        written.extend(data[:100])
+        return min(len(data), 100)
+
+    spool.drain(write_some)
+    assert spool.pending == 0
+    header, records = parse_spool(bytes(written))
+    assert header == {"wav": "m.wav", "started": 1_700_000_000.0}
+    planes = [bytearray(), bytearray()]
+
+    def put(channel: int, position: int, pcm: bytes) -> None:
+        plane = planes[channel]
+        plane.extend(bytes(max(0, 2 * position + len(pcm) - len(plane))))
+        plane[2 * position : 2 * position + len(pcm)] = pcm
+
+    frames = place(records, put)
+    assert frames == 3 * 160
+    wav = b"".join(wav_blocks(frames, lambda ch, at, n: bytes(planes[ch][2 * at : 2 * (at + n)])))
+    with wave.open(io.BytesIO(wav)) as w:
+        assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (2, 2, 8000)
+        data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    left, right = data[0::2], data[1::2]
+    caller_frames = {160 * i: frame(i) for i in range(3)}
+    assert np.array_equal(left, expected(frames, caller_frames, g711.PCMU))
+    assert np.array_equal(right, expected(frames, {80: frame(0x77)}, g711.PCMA))

@@ -10,9 +10,9 @@ from helin.media import g711, rtp
 from helin.media.dtmf import build_event
 from helin.media.negotiation import Negotiator
 from helin.media.ports import PortPool, PortsExhausted
-from helin.media.recorder import Spool, read_spool
 from helin.media.relay import RtpLeg
 from helin.media.sdp import MediaParams, SdpError
+from helin.switch.recording import Spool, read_spool
 
 CALLER_ADDR = ("198.51.100.7", 4000)
 AGENT_ADDR = ("203.0.113.9", 5000)

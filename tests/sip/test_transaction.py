@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from helin.sip.endpoint import Dropped, RequestReceived, TransactionLayer
 from helin.sip.headers import Headers
 from helin.sip.message import Request, Response, make_response, parse
 from helin.sip.transaction import (
@@ -14,6 +13,7 @@ from helin.sip.transaction import (
     State,
     TransactionTimedOut,
 )
+from helin.sip.transaction_layer import Dropped, RequestReceived, TransactionLayer
 from helin.sip.wire import Address
 from tests.sip.wire_helpers import HELIN, PHONE, request, sent, statuses
 

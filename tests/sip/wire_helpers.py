@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from helin.sip.endpoint import LayerAction
 from helin.sip.message import Request, Response, parse
 from helin.sip.transaction import Send
+from helin.sip.transaction_layer import LayerAction
 from helin.sip.wire import Address
 
 PHONE = Address("127.0.0.1", 5070)

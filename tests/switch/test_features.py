@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helin.switch.features import Feature, FeatureCode, PresentGroup, UnknownCode, parse
+from helin.switch.calls.features import Feature, FeatureCode, PresentGroup, UnknownCode, parse
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,11 @@ import logging
 
 import pytest
 
-from helin.sip.auth import Algorithm, Challenge, DigestVerifier, answer_challenge, compute_ha1
+from helin.sip.digest import Algorithm, Challenge, DigestVerifier, answer_challenge, compute_ha1
 from helin.sip.message import Request, Response, parse
 from helin.sip.ratelimit import AuthGuard, Policy
 from helin.sip.wire import Address
-from helin.switch.authn import Authenticator, Device
+from helin.switch.authenticator import Authenticator, Device
 from helin.switch.registrar import Binding, Registrar, TerminalStatus
 
 REALM = "example.test"

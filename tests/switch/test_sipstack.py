@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from helin.sip.endpoint import RequestReceived
 from helin.sip.headers import Headers
 from helin.sip.message import Request, Response, make_response, parse
 from helin.sip.transaction import (
@@ -19,6 +18,7 @@ from helin.sip.transaction import (
     TimerConfig,
     TransactionTimedOut,
 )
+from helin.sip.transaction_layer import RequestReceived
 from helin.sip.wire import Address
 from helin.switch.sipstack import SipStack, TuEvent
 from helin.switch.transport import TcpLimits

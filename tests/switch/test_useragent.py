@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from helin.sip.auth import DigestVerifier
+from helin.sip.digest import DigestVerifier
 from helin.sip.errors import RemoteProtocolError
 from helin.sip.ratelimit import AuthGuard
 from helin.sip.transaction import TimerConfig
 from helin.sip.wire import Address
-from helin.switch.authn import Authenticator, Device
+from helin.switch.authenticator import Authenticator, Device
 from helin.switch.legs import IncomingLeg, Leg, LegState, OutgoingLeg
 from helin.switch.registrar import Registrar
 from helin.switch.sipstack import SipStack

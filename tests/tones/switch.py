@@ -25,11 +25,11 @@ from pathlib import Path
 
 from helin.clips.library import default_library
 from helin.media import sdp
-from helin.media.recorder import Recording
-from helin.sip.auth import Algorithm, compute_ha1
-from helin.switch.authn import Device
+from helin.sip.digest import Algorithm, compute_ha1
+from helin.switch.authenticator import Device
 from helin.switch.legs import IncomingLeg, Leg, OutgoingLeg
 from helin.switch.mediaserver import Bridge, MediaServer, MediaSession
+from helin.switch.recording import Recording
 from helin.switch.service import SipService
 
 log = logging.getLogger(__name__)

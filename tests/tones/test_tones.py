@@ -28,9 +28,9 @@ import pytest
 import soundfile
 
 from helin.media import g711
-from helin.media.recorder import Recording
 from helin.media.rtp import FRAME_SAMPLES
 from helin.switch.mediaserver import MediaSession
+from helin.switch.recording import Recording
 from tests.media.audio import dominant
 from tests.tones.peers import Phone, write_tone
 from tests.tones.switch import (

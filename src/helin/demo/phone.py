@@ -1,5 +1,5 @@
 """A demo softphone built from helin's own SIP parts: ``SipStack`` for the transport and
-transactions, ``UserAgent`` and its legs for the calls, ``helin.sip.auth`` for digest.
+transactions, ``UserAgent`` and its legs for the calls, ``helin.sip.digest`` for digest.
 
 It REGISTERs (answering the 401 challenge), dials ``*40`` to log its agent in (answering the
 407 challenge), and takes the calls helin offers it: rings for a while, answers with SDP,
@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 from helin.demo.audio import Counters, Stream, Ticker
 from helin.demo.company import Agent
-from helin.sip.auth import AuthParseError, DigestVerifier, answer_challenge, choose_challenge
+from helin.sip.digest import AuthParseError, DigestVerifier, answer_challenge, choose_challenge
 from helin.sip.headers import Headers
 from helin.sip.message import Request, Response, new_tag
 from helin.sip.ratelimit import AuthGuard
 from helin.sip.wire import Address
-from helin.switch.authn import Authenticator, Device
+from helin.switch.authenticator import Authenticator, Device
 from helin.switch.legs import IncomingLeg, Leg, LegState, OutgoingLeg
 from helin.switch.registrar import Registrar
 from helin.switch.sipstack import SipStack

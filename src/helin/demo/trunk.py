@@ -16,10 +16,10 @@ import secrets
 from dataclasses import dataclass
 
 from helin.demo.audio import Counters, Stream, Ticker
-from helin.sip.auth import DigestVerifier
+from helin.sip.digest import DigestVerifier
 from helin.sip.ratelimit import AuthGuard
 from helin.sip.wire import Address
-from helin.switch.authn import Authenticator, Device
+from helin.switch.authenticator import Authenticator, Device
 from helin.switch.legs import IncomingLeg, Leg, OutgoingLeg
 from helin.switch.registrar import Registrar
 from helin.switch.sipstack import SipStack

@@ -1,41 +1,35 @@
-"""Call recording: a spool written while the call runs, a stereo WAV made when it ends.
+"""Call recording, pure: the spool record format and the stereo WAV made from it.
 
 Theory of operation
 -------------------
-While a call is bridged, the relay hands every audio packet a leg receives to ``Spool.append``
-as it is, RTP header included, behind a small record header (channel, G.711 law, arrival time
-in 8 kHz samples since the spool began, length). Nothing is decoded on that path: appending is
-two writes to an in-memory buffer. The switch calls ``flush`` about once a second, which writes
-the buffer to the spool file with one ``os.write`` and starts the buffer over without freeing
-it (a buffer that shrank and regrew every second would copy itself a dozen times as it grew:
-with hundreds of calls, most of the recording's cost); so memory stays bounded and a crash
-loses at most the last second.
+While a call is bridged, the relay hands every audio packet a leg receives to a
+``SpoolBuffer`` as it is, RTP header included, behind a small record header (channel, G.711
+law, arrival time in 8 kHz samples since the spool began, length). Nothing is decoded on that
+path: appending is two writes to an in-memory buffer. ``drain`` hands the buffered records to a
+writer and starts the buffer over without freeing it (a buffer that shrank and regrew every
+second would copy itself a dozen times as it grew: with hundreds of calls, most of the
+recording's cost). The switch (``helin.switch.recording``) drains it into the spool file about
+once a second, so memory stays bounded and a crash loses at most the last second.
 
-``finalise`` turns a spool into ``<name>.wav``: 16-bit 8 kHz stereo, the caller's channel on
-the left and the agent's on the right. Each packet is placed by its RTP timestamp: a channel's
-first packet (and the first after its SSRC changes or its timestamps jump away from the arrival
-times by more than ``RESYNC_SAMPLES``) is anchored at its arrival time; every later packet goes
-to ``anchor + (timestamp - anchor timestamp)``. So reordered packets land in place and lost
-ones leave silence. Each channel is first written to a sparse scratch file with ``os.pwrite``
-(unwritten gaps read back as zeros), then both are interleaved into the WAV in chunks: memory
-stays bounded however long the call. The WAV is written under a temporary name, renamed into
-place, and only then is the spool removed, so a crash during finalising loses nothing.
-
-``finalise_orphans(dir)`` runs at start-up and finalises every spool a crash left behind.
+``parse_spool`` reads a spool's header and records back from its bytes; a record cut short by
+a crash ends them. ``place`` decodes the records and puts each packet's audio where it belongs
+on its channel: 16-bit 8 kHz, the caller's channel on the left and the agent's on the right.
+Each packet is placed by its RTP timestamp: a channel's first packet (and the first after its
+SSRC changes or its timestamps jump away from the arrival times by more than
+``RESYNC_SAMPLES``) is anchored at its arrival time; every later packet goes to ``anchor +
+(timestamp - anchor timestamp)``. So reordered packets land in place and lost ones leave
+silence. ``wav_blocks`` then yields the WAV file, header first, interleaving both channels a
+chunk at a time from a reader of each channel's samples. Where the samples are kept while
+placing (sparse scratch files, in the switch) is the caller's business: memory stays bounded
+however long the call.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-import os
 import struct
-import tempfile
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator
 
 from helin.media import g711
 from helin.media.rtp import CLOCK_RATE, RtpError, payload_offset
@@ -44,55 +38,41 @@ MAGIC = b"HELINSPL"
 RECORD = struct.Struct("<BBIH")
 """Record header: channel (0 caller, 1 agent), G.711 law (0 or 8), arrival, length.
 
-The arrival is in samples (1/8000 s) since ``Spool.origin``: the relay computes ``now * 8000``
-for its jitter statistics anyway, so recording costs no further float arithmetic."""
-SUFFIX = ".spool"
+The arrival is in samples (1/8000 s) since ``SpoolBuffer.origin``: the relay computes
+``now * 8000`` for its jitter statistics anyway, so recording costs no further float
+arithmetic."""
 RESYNC_SAMPLES = 2 * CLOCK_RATE
 """A channel whose timestamps drift this far from arrival times is re-anchored."""
 CHUNK_SAMPLES = 10 * CLOCK_RATE
 """Samples per channel interleaved at a time when writing the WAV."""
 CALLER, AGENT = 0, 1
 
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Recording:
-    """A finished recording."""
-
-    path: Path
-    duration: float
-    """Seconds."""
-    size: int
-    """Bytes of the WAV file."""
-    sha256: str
-    """Hex digest of the WAV file."""
+SpoolRecord = tuple[int, int, int, bytes]
+"""One record of a spool: channel, G.711 law, arrival (samples since the origin), packet."""
 
 
-def spool_path(wav: Path) -> Path:
-    """Where the spool of a recording to ``wav`` is kept."""
-    return wav.with_name(wav.name + SUFFIX)
+def spool_header(wav_name: str, started: float) -> bytes:
+    """The start of every spool: magic, header length, and the JSON header naming the WAV to
+    make and when (Unix time) the recording started."""
+    header = json.dumps({"wav": wav_name, "started": started}).encode()
+    return MAGIC + struct.pack("<I", len(header)) + header
 
 
-class Spool:
-    """The growing spool of one call. Appending buffers; ``flush`` writes."""
+class SpoolBuffer:
+    """The records of one call not yet written; the relay appends, ``drain`` hands them on."""
 
-    __slots__ = ("_fd", "buffer", "origin", "path", "start", "wav", "write")
+    __slots__ = ("buffer", "origin", "start", "write")
 
-    def __init__(self, wav: Path, start: float) -> None:
-        self.wav = wav
-        """Where the finished recording goes."""
-        self.path = spool_path(wav)
+    def __init__(self, start: float, header: bytes = b"") -> None:
         self.start = start
         """Monotonic time the spool began."""
         self.origin = int(start * CLOCK_RATE)
         """``start`` in samples: arrivals are recorded relative to it."""
-        header = json.dumps({"wav": wav.name, "started": time.time()}).encode()
         self.buffer = io.BytesIO()
-        """Records not yet written, up to its position (kept allocated between flushes)."""
+        """Records not yet written, up to its position (kept allocated between drains)."""
         self.write = self.buffer.write
         """Append bytes to the records (the relay calls it directly, as ``append`` does)."""
-        self.write(MAGIC + struct.pack("<I", len(header)) + header)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o640)
-        self.flush()
+        self.write(header)
 
     def append(self, channel: int, law: int, now: float, packet: memoryview | bytes) -> None:
         """One received RTP packet (header included), as it arrived."""
@@ -105,33 +85,29 @@ class Spool:
         """Bytes not yet written."""
         return self.buffer.tell()
 
-    def flush(self) -> None:
+    def drain(self, write: Callable[[memoryview], int]) -> None:
+        """Hand every buffered byte to ``write``, which returns how many it took (as
+        ``os.write`` does), then start the buffer over."""
         size = self.buffer.tell()
-        if size and self._fd >= 0:
-            with self.buffer.getbuffer() as whole, whole[:size] as records:
-                done = 0
-                while done < size:
-                    done += os.write(self._fd, records[done:])
-            self.buffer.seek(0)
-
-    def close(self) -> None:
-        self.flush()
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        if not size:
+            return
+        with self.buffer.getbuffer() as whole, whole[:size] as records:
+            done = 0
+            while done < size:
+                done += write(records[done:])
+        self.buffer.seek(0)
 
 
-def read_spool(path: Path) -> tuple[dict[str, object], Iterator[tuple[int, int, int, bytes]]]:
-    """The header and the records (channel, law, arrival, packet) of a spool; a record cut short
-    by a crash ends the iteration."""
-    data = path.read_bytes()
+def parse_spool(data: bytes) -> tuple[dict[str, object], Iterator[SpoolRecord]]:
+    """The header and the records of a spool's bytes; a record cut short by a crash ends the
+    iteration. ``ValueError`` when ``data`` is not a spool."""
     if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 4:
-        raise ValueError(f"{path} is not a helin spool")
+        raise ValueError("not a helin spool")
     (size,) = struct.unpack_from("<I", data, len(MAGIC))
     start = len(MAGIC) + 4
     header = json.loads(data[start : start + size])
 
-    def records() -> Iterator[tuple[int, int, int, bytes]]:
+    def records() -> Iterator[SpoolRecord]:
         offset = start + size
         while offset + RECORD.size <= len(data):
             channel, law, arrival, length = RECORD.unpack_from(data, offset)
@@ -145,12 +121,11 @@ def read_spool(path: Path) -> tuple[dict[str, object], Iterator[tuple[int, int, 
 
 
 class _Channel:
-    """Placement state of one channel while finalising."""
+    """Placement state of one channel."""
 
-    __slots__ = ("anchor_pos", "anchor_ts", "end", "fd", "last_ts", "ssrc")
+    __slots__ = ("anchor_pos", "anchor_ts", "end", "last_ts", "ssrc")
 
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
+    def __init__(self) -> None:
         self.ssrc = -1
         self.anchor_pos = 0
         self.anchor_ts = 0
@@ -175,7 +150,31 @@ class _Channel:
         return arrival
 
 
-def _wav_header(frames: int) -> bytes:
+def place(records: Iterable[SpoolRecord], put: Callable[[int, int, bytes], None]) -> int:
+    """Decode every record's audio and hand it to ``put(channel, sample position, 16-bit
+    samples)`` where it belongs on its channel; the recording's length in frames (samples per
+    channel). Records of another channel or law, or not RTP, are skipped."""
+    channels = [_Channel(), _Channel()]
+    for channel, law, arrival, packet in records:
+        if channel > AGENT or law not in (g711.PCMU, g711.PCMA):
+            continue
+        try:
+            offset = payload_offset(packet, len(packet))
+        except RtpError:
+            continue
+        _, _, _, timestamp, ssrc = struct.unpack_from("!BBHII", packet)
+        state = channels[channel]
+        position = state.place(ssrc, timestamp, arrival)
+        if position < 0:
+            continue
+        pcm = g711.decode(packet[offset:], law)
+        put(channel, position, pcm)
+        state.end = max(state.end, position + len(pcm) // 2)
+    return max(c.end for c in channels)
+
+
+def wav_header(frames: int) -> bytes:
+    """The header of a 16-bit 8 kHz stereo WAV of ``frames`` frames."""
     data = frames * 4
     fmt = struct.pack("<HHIIHH", 1, 2, CLOCK_RATE, CLOCK_RATE * 4, 4, 16)
     return (
@@ -189,77 +188,20 @@ def _wav_header(frames: int) -> bytes:
     )
 
 
-def finalise(spool: Path) -> Recording:
-    """Make the stereo WAV of a spool, remove the spool, and describe the result."""
-    header, records = read_spool(spool)
-    wav = spool.with_name(str(header.get("wav") or spool.name.removesuffix(SUFFIX)))
-    with tempfile.TemporaryDirectory(dir=spool.parent, prefix=".finalise-") as scratch:
-        channels = [
-            _Channel(os.open(Path(scratch) / f"ch{i}", os.O_RDWR | os.O_CREAT, 0o600))
-            for i in (CALLER, AGENT)
-        ]
-        try:
-            for channel, law, arrival, packet in records:
-                if channel > AGENT or law not in (g711.PCMU, g711.PCMA):
-                    continue
-                try:
-                    offset = payload_offset(packet, len(packet))
-                except RtpError:
-                    continue
-                _, _, _, timestamp, ssrc = struct.unpack_from("!BBHII", packet)
-                state = channels[channel]
-                position = state.place(ssrc, timestamp, arrival)
-                if position < 0:
-                    continue
-                pcm = g711.decode(packet[offset:], law)
-                os.pwrite(state.fd, pcm, 2 * position)
-                state.end = max(state.end, position + len(pcm) // 2)
-            frames = max(c.end for c in channels)
-            part = wav.with_name(wav.name + ".part")
-            digest = hashlib.sha256()
-            with open(part, "wb") as out:
-                head = _wav_header(frames)
-                out.write(head)
-                digest.update(head)
-                for start in range(0, frames, CHUNK_SAMPLES):
-                    count = min(CHUNK_SAMPLES, frames - start)
-                    block = _interleave(channels, start, count)
-                    out.write(block)
-                    digest.update(block)
-                out.flush()
-                os.fsync(out.fileno())
-        finally:
-            for c in channels:
-                os.close(c.fd)
-    os.replace(part, wav)
-    spool.unlink()
-    return Recording(
-        path=wav,
-        duration=frames / CLOCK_RATE,
-        size=wav.stat().st_size,
-        sha256=digest.hexdigest(),
-    )
-
-
-def _interleave(channels: list[_Channel], start: int, count: int) -> bytes:
+def interleave(left: bytes, right: bytes, count: int) -> bytes:
+    """``count`` stereo frames from two channels' 16-bit samples (short ones end in silence)."""
     out = bytearray(4 * count)
-    for index, channel in enumerate(channels):
-        plane = os.pread(channel.fd, 2 * count, 2 * start)
+    for index, plane in enumerate((left, right)):
         plane += b"\0" * (2 * count - len(plane))
         out[2 * index :: 4] = plane[0::2]
         out[2 * index + 1 :: 4] = plane[1::2]
     return bytes(out)
 
 
-def finalise_orphans(directory: Path) -> list[Recording]:
-    """Finalise every spool under ``directory`` (left by a crash); run at start-up.
-
-    A spool that cannot be read is renamed to ``*.spool.bad`` so it is not tried again.
-    """
-    done: list[Recording] = []
-    for spool in sorted(directory.rglob(f"*{SUFFIX}")):
-        try:
-            done.append(finalise(spool))
-        except (ValueError, OSError):
-            spool.rename(spool.with_name(spool.name + ".bad"))
-    return done
+def wav_blocks(frames: int, samples: Callable[[int, int, int], bytes]) -> Iterator[bytes]:
+    """The stereo WAV of ``frames`` frames, header first, then ``CHUNK_SAMPLES`` frames at a
+    time; ``samples(channel, start, count)`` reads a channel's 16-bit samples (fewer: silence)."""
+    yield wav_header(frames)
+    for start in range(0, frames, CHUNK_SAMPLES):
+        count = min(CHUNK_SAMPLES, frames - start)
+        yield interleave(samples(CALLER, start, count), samples(AGENT, start, count), count)

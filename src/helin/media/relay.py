@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from helin.media import g711
 from helin.media.dtmf import DtmfDigit, DtmfReceiver
-from helin.media.recorder import RECORD, Spool
+from helin.media.recorder import RECORD, SpoolBuffer
 from helin.media.rtcp import ReceiverStats
 from helin.media.rtp import CLOCK_RATE, RtpSender
 from helin.media.sdp import MediaParams
@@ -104,7 +104,7 @@ class RtpLeg:
         """First header word of the audio packets relayed to the peer, without the marker."""
         self.peer_dtmf_pt = -1
         """The peer's telephone-event payload type (-1: do not relay DTMF)."""
-        self._tap: Spool | None = None
+        self._tap: SpoolBuffer | None = None
         self.tap_write: Callable[[bytes | memoryview], int] | None = None
         """The tap's ``write`` (the hot path appends to the spool with it directly)."""
         self.tap_origin = 0
@@ -117,12 +117,12 @@ class RtpLeg:
         """Datagrams dropped as not RTP or of an unknown payload type."""
 
     @property
-    def tap(self) -> Spool | None:
+    def tap(self) -> SpoolBuffer | None:
         """Recording spool receiving this leg's audio."""
         return self._tap
 
     @tap.setter
-    def tap(self, spool: Spool | None) -> None:
+    def tap(self, spool: SpoolBuffer | None) -> None:
         self._tap = spool
         self.tap_write = None if spool is None else spool.write
         self.tap_origin = 0 if spool is None else spool.origin

@@ -6,7 +6,8 @@ A transaction is a small state machine driven by three inputs: a message from th
 message from the transaction user (TU), and a timer firing. Each input returns *actions*:
 ``Send`` (bytes for the transport) and TU notifications (``ResponseReceived``,
 ``TransactionTimedOut``, ...). No transaction reads a clock or touches a socket; the
-``TransactionLayer`` (``sip/endpoint.py``) owns the timers and routes input to transactions.
+``TransactionLayer`` (``sip/transaction_layer.py``) owns the timers and routes input to
+transactions.
 
 State tables (UDP timers; on TCP the retransmit timers never run and the linger timers are 0):
 

@@ -41,9 +41,10 @@ from helin.media.clip import Clip, ClipLibrary
 from helin.media.negotiation import Negotiator
 from helin.media.player import Pacer, QueueAudio
 from helin.media.ports import PortPool
-from helin.media.recorder import AGENT, CALLER, Recording, Spool, finalise
+from helin.media.recorder import AGENT, CALLER
 from helin.media.relay import RtpLeg
 from helin.media.rtp import CLOCK_RATE, RtpSender
+from helin.switch.recording import Recording, Spool, finalise
 
 log = logging.getLogger(__name__)
 

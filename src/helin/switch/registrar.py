@@ -19,7 +19,7 @@ from helin.sip.headers import Headers
 from helin.sip.message import Request, Response, make_response, new_tag
 from helin.sip.uri import SipUri
 from helin.sip.wire import Address
-from helin.switch.authn import Authenticator, Device
+from helin.switch.authenticator import Authenticator, Device
 
 
 class TerminalStatus(StrEnum):

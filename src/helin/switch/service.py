@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 
-from helin.sip.auth import Algorithm, DigestVerifier
+from helin.sip.digest import Algorithm, DigestVerifier
 from helin.sip.ratelimit import AuthGuard
 from helin.sip.wire import Address
-from helin.switch.authn import Authenticator, Device
+from helin.switch.authenticator import Authenticator, Device
 from helin.switch.legs import IncomingLeg
 from helin.switch.registrar import Binding, Registrar, RegistrarSettings, TerminalStatus
 from helin.switch.sipstack import SipStack

@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Callable
 
-from helin.sip.endpoint import Dropped, LayerAction, RequestReceived, TransactionLayer
 from helin.sip.message import Request, Response
 from helin.sip.transaction import (
     AckMissing,
@@ -24,6 +23,7 @@ from helin.sip.transaction import (
     TimerConfig,
     TransactionTimedOut,
 )
+from helin.sip.transaction_layer import Dropped, LayerAction, RequestReceived, TransactionLayer
 from helin.sip.wire import Address
 from helin.switch.transport import TcpLimits, TcpTransport, Throttle, UdpTransport, bind_sockets
 

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
-from helin.sip.endpoint import MAX_MESSAGE
+from helin.sip.transaction_layer import MAX_MESSAGE
 from helin.sip.wire import Address
 
 log = logging.getLogger(__name__)

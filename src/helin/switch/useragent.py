@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from helin.sip.dialog import DialogId, dialog_id_of
-from helin.sip.endpoint import RequestReceived
 from helin.sip.errors import RemoteProtocolError
 from helin.sip.message import Request, Response, header_list, make_response
 from helin.sip.transaction import (
@@ -27,8 +26,9 @@ from helin.sip.transaction import (
     ServerTransaction,
     TransactionTimedOut,
 )
+from helin.sip.transaction_layer import RequestReceived
 from helin.sip.wire import Address
-from helin.switch.authn import Authenticator, Device
+from helin.switch.authenticator import Authenticator, Device
 from helin.switch.legs import IncomingLeg, Leg, OutgoingLeg
 from helin.switch.registrar import Binding, Registrar
 from helin.switch.sipstack import SipStack, TuEvent

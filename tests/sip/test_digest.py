@@ -12,18 +12,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helin.sip.auth import (
+from helin.sip.digest import (
     Algorithm,
     AuthParseError,
     Challenge,
     Credentials,
     DigestVerifier,
-    Outcome,
     UnsupportedAuth,
     Verdict,
     answer_challenge,
     choose_challenge,
     compute_ha1,
+)
+from helin.sip.digest import (
+    DigestOutcome as Outcome,
 )
 
 SECRET = b"0123456789abcdef0123456789abcdef"

@@ -26,8 +26,11 @@ def normalise(number: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class GroupEntry:
+    """A call-center group as the call layer sees it."""
+
     id: str
     name: str
+    """Shown in the display name of the calls it offers and of calls out presenting it."""
     tenant_id: str
     numbers: tuple[str, ...]
     """E.164 numbers, the first is the one presented for calls out."""
@@ -37,6 +40,8 @@ class GroupEntry:
 
 @dataclass(frozen=True, slots=True)
 class UserEntry:
+    """A user (agent or not) as the call layer sees them."""
+
     id: str
     name: str
     tenant_id: str
@@ -52,6 +57,8 @@ class UserEntry:
 
 
 class Directory:
+    """Groups and users by id and by number, and the trunk for calls out."""
+
     def __init__(
         self,
         groups: Iterable[GroupEntry] = (),

@@ -403,7 +403,7 @@ def answer_challenge(
     )
 
 
-class Outcome(Enum):
+class DigestOutcome(Enum):
     """What checking credentials found."""
 
     OK = "ok"
@@ -427,7 +427,7 @@ class Verdict:
     cannot tell an unknown user from a wrong password.
     """
 
-    outcome: Outcome
+    outcome: DigestOutcome
     """The finding."""
     detail: str
     """Why, for logs only (never sent to the peer)."""
@@ -435,17 +435,21 @@ class Verdict:
     @property
     def accepted(self) -> bool:
         """The credentials are good: serve the request."""
-        return self.outcome is Outcome.OK
+        return self.outcome is DigestOutcome.OK
 
     @property
     def stale(self) -> bool:
         """The peer knows the password but the nonce is used up: re-challenge with stale=true."""
-        return self.outcome is Outcome.STALE
+        return self.outcome is DigestOutcome.STALE
 
     @property
     def failed(self) -> bool:
         """A failed attempt that counts against rate limits (``ratelimit.AuthGuard.failed``)."""
-        return self.outcome in (Outcome.WRONG, Outcome.UNKNOWN_USER, Outcome.MALFORMED)
+        return self.outcome in (
+            DigestOutcome.WRONG,
+            DigestOutcome.UNKNOWN_USER,
+            DigestOutcome.MALFORMED,
+        )
 
 
 _NONCE_LABEL = b"helin-nonce-v1"
@@ -551,20 +555,24 @@ class DigestVerifier:
         exists. ``uri``, when given, must equal the credentials' ``uri`` (RFC 2617 3.2.2.5).
         """
         if credentials.realm != realm:
-            return Verdict(outcome=Outcome.MALFORMED, detail="realm mismatch")
+            return Verdict(outcome=DigestOutcome.MALFORMED, detail="realm mismatch")
         algorithm = credentials.algorithm
         if algorithm not in self._algorithms:
-            return Verdict(outcome=Outcome.MALFORMED, detail=f"algorithm {algorithm} not offered")
+            return Verdict(
+                outcome=DigestOutcome.MALFORMED, detail=f"algorithm {algorithm} not offered"
+            )
         qop = credentials.qop
         if qop is None and not self._legacy:
-            return Verdict(outcome=Outcome.MALFORMED, detail="qop missing (RFC 2069 answer)")
+            return Verdict(outcome=DigestOutcome.MALFORMED, detail="qop missing (RFC 2069 answer)")
         if qop not in (None, "auth"):
-            return Verdict(outcome=Outcome.MALFORMED, detail=f"qop {qop} not offered")
+            return Verdict(outcome=DigestOutcome.MALFORMED, detail=f"qop {qop} not offered")
         nc = credentials.nc
         if qop is not None and (nc is None or credentials.cnonce is None or not _NC.fullmatch(nc)):
-            return Verdict(outcome=Outcome.MALFORMED, detail="qop without a valid cnonce and nc")
+            return Verdict(
+                outcome=DigestOutcome.MALFORMED, detail="qop without a valid cnonce and nc"
+            )
         if uri is not None and credentials.uri != uri:
-            return Verdict(outcome=Outcome.MALFORMED, detail="uri differs from the request")
+            return Verdict(outcome=DigestOutcome.MALFORMED, detail="uri differs from the request")
         issued = self._issued(credentials.nonce, realm, source)
         ha1 = ha1s.get(algorithm.base) if ha1s is not None else None
         known = ha1 is not None
@@ -587,18 +595,18 @@ class DigestVerifier:
         given = _utf8(credentials.response.lower())
         correct = hmac.compare_digest(expected.encode(), given)
         if not known:
-            return Verdict(outcome=Outcome.UNKNOWN_USER, detail="no such user")
+            return Verdict(outcome=DigestOutcome.UNKNOWN_USER, detail="no such user")
         if not correct:
-            return Verdict(outcome=Outcome.WRONG, detail="wrong response")
+            return Verdict(outcome=DigestOutcome.WRONG, detail="wrong response")
         if issued is None:
-            return Verdict(outcome=Outcome.STALE, detail="nonce not issued here")
+            return Verdict(outcome=DigestOutcome.STALE, detail="nonce not issued here")
         if abs(now - issued) > self._lifetime:
-            return Verdict(outcome=Outcome.STALE, detail="nonce expired")
+            return Verdict(outcome=DigestOutcome.STALE, detail="nonce expired")
         count = int(nc, 16) if qop and nc else 0
         refusal = self._count(credentials.nonce, count, issued)
         if refusal is not None:
-            return Verdict(outcome=Outcome.STALE, detail=refusal)
-        return Verdict(outcome=Outcome.OK, detail="ok")
+            return Verdict(outcome=DigestOutcome.STALE, detail=refusal)
+        return Verdict(outcome=DigestOutcome.OK, detail="ok")
 
     def _count(self, nonce: str, nc: int, issued: int) -> str | None:
         """Record a use of ``nonce`` with count ``nc``; why not, when it may be a replay."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helin.switch.directory import Directory, GroupEntry, UserEntry, normalise
+from helin.switch.calls.numbers import Directory, GroupEntry, UserEntry, normalise
 
 SUPPORT = GroupEntry(id="1", name="Support", tenant_id="1", numbers=("+3726000100",), record=True)
 SALES = GroupEntry(id="2", name="Sales", tenant_id="1", numbers=("+3726000200",), record=True)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 
-from helin.sip.auth import Algorithm, AuthParseError, Credentials, DigestVerifier
+from helin.sip.digest import Algorithm, AuthParseError, Credentials, DigestVerifier
 from helin.sip.errors import RemoteProtocolError
 from helin.sip.message import Request, Response, make_response
 from helin.sip.ratelimit import AuthGuard, BlockStarted
