@@ -29,7 +29,7 @@ from helin.media.clip import Clip, ClipLibrary, load_clip
 from helin.records import CallLayerRecord, Record
 from helin.sip.digest import Algorithm
 from helin.sip.wire import Address
-from helin.store import accounts, clipdata, db, directory, repos, sipdata
+from helin.store import accounts, clips, db, runtime
 from helin.store.calls import calllog
 from helin.store.calls import records as store_records
 from helin.store.calls.writer import RecordWriter
@@ -132,17 +132,17 @@ class Helin:
             log.warning("closed %d calls left open by an unclean stop as failed", failed)
         self._adopt_orphan_recordings()
         with self.sessions() as session:
-            events = repos.load_acd_events(session)
-            realms = sipdata.load_realms(session)
-            trunk_peers = sipdata.load_trunk_peers(session)
-            saved = sipdata.load_registrations(session)
+            events = runtime.engine.load_acd_events(session)
+            realms = runtime.phones.load_realms(session)
+            trunk_peers = runtime.phones.load_trunk_peers(session)
+            saved = runtime.phones.load_registrations(session)
         devices = self.load_devices()
         book = self.load_directory()
         self.runtime.restore(events)
 
         def save_bindings(added: list[Binding], removed: list[Binding]) -> None:
             with self.sessions.begin() as session:
-                sipdata.save_registrations(session, map(_row, added), map(_row, removed))
+                runtime.phones.save_registrations(session, map(_row, added), map(_row, removed))
 
         sip = self.sip = SipService(
             host=settings.sip_host,
@@ -257,7 +257,7 @@ class Helin:
                     ha1_sha256=d.ha1_sha256,
                     kind=d.kind,
                 )
-                for d in sipdata.load_devices(session)
+                for d in runtime.phones.load_devices(session)
             ]
 
     def load_clips(self, library: ClipLibrary, tenant_id: int | None = None) -> None:
@@ -265,7 +265,7 @@ class Helin:
         ``<tenant id>/<clip id>`` (groups' settings name a tenant's upload by its id), all
         tenants' or one tenant's after dropping what it had."""
         with self.sessions() as session:
-            rows = clipdata.load_clips(session, tenant_id)
+            rows = clips.load_clips(session, tenant_id)
         if tenant_id is not None:
             library.remove_prefix(f"{tenant_id}/")
         for row in rows:
@@ -281,9 +281,9 @@ class Helin:
         """Numbers, groups and users as the call layer routes them, from the store."""
         with self.sessions() as session:
             return Directory(
-                [GroupEntry(**asdict(row)) for row in directory.load_groups(session)],
-                [UserEntry(**asdict(row)) for row in directory.load_users(session)],
-                outbound_uri=directory.load_outbound_uri(session),
+                [GroupEntry(**asdict(row)) for row in runtime.routing.load_groups(session)],
+                [UserEntry(**asdict(row)) for row in runtime.routing.load_users(session)],
+                outbound_uri=runtime.routing.load_outbound_uri(session),
             )
 
     def _adopt_orphan_recordings(self) -> None:
@@ -387,7 +387,7 @@ class EngineLive:
             return
         phones = {d.username: d for d in self.node.load_devices()}
         with self.node.sessions() as session:
-            realms = sipdata.load_realms(session)
+            realms = runtime.phones.load_realms(session)
 
         def change() -> None:
             sip.devices.clear()
@@ -409,8 +409,8 @@ def _secret(data_dir: Path) -> bytes:
     return path.read_bytes()
 
 
-def _row(binding: Binding) -> sipdata.RegistrationRow:
-    return sipdata.RegistrationRow(
+def _row(binding: Binding) -> runtime.phones.RegistrationRow:
+    return runtime.phones.RegistrationRow(
         device_id=binding.device_id,
         contact=binding.contact,
         host=binding.source.host,
@@ -423,7 +423,7 @@ def _row(binding: Binding) -> sipdata.RegistrationRow:
     )
 
 
-def _binding(row: sipdata.RegistrationRow, user_id: str) -> Binding:
+def _binding(row: runtime.phones.RegistrationRow, user_id: str) -> Binding:
     return Binding(
         device_id=row.device_id,
         user_id=user_id,

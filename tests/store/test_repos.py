@@ -24,7 +24,7 @@ from helin.acd.model import OfferResult, Outcome, OverflowKind, OverflowReason, 
 from helin.store.calls.records import write as write_records
 from helin.store.db import session_factory
 from helin.store.provisioning.file import provision_file
-from helin.store.repos import load_acd_events
+from helin.store.runtime.engine import load_acd_events
 from helin.store.tables import (
     AgentEvent,
     CalendarException,

@@ -27,8 +27,8 @@ from helin.api.deps import RowId, context
 from helin.api.services import agent, clips, devices, groups, live, numbers, tenants, users
 from helin.api.services.errors import NotFound
 from helin.api.services.security import Principal, may_manage
-from helin.store.admin import RIGHTS
 from helin.store.tables.enums import BUILTIN_CLIPS, ClipKind, DeviceKind
+from helin.store.users import RIGHTS
 from helin.web import i18n, render, views
 
 router = APIRouter(include_in_schema=False)

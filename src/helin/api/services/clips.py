@@ -31,7 +31,7 @@ from helin.api.services.errors import Conflict, Forbidden, Invalid, NotFound
 from helin.api.services.security import Principal, may_manage
 from helin.clips import convert
 from helin.clips.convert import ClipRejected, ConvertedClip
-from helin.store import audit, clip_edits
+from helin.store import audit, clips
 from helin.store.tables import Clip
 from helin.store.tables.enums import ClipKind
 
@@ -54,7 +54,7 @@ def _clip(session: Session, me: Principal, clip_id: int) -> Clip:
     """The clip if ``me`` may manage it; ``NotFound`` otherwise, whether or not it exists."""
     clip = None
     if may_manage(me) and me.tenant_id is not None:
-        clip = clip_edits.tenant_clip(session, me.tenant_id, clip_id)
+        clip = clips.get(session, me.tenant_id, clip_id)
     if clip is None:
         raise NotFound(NOT_FOUND)
     return clip
@@ -88,7 +88,7 @@ def list_clips(ctx: ApiContext, me: Principal) -> list[ClipPublic]:
     """My company's clips, by name (managers, tenant admins)."""
     tenant_id = tenant_of(me)
     with ctx.sessions() as session:
-        return [_public(c) for c in clip_edits.tenant_clips(session, tenant_id)]
+        return [_public(c) for c in clips.in_tenant(session, tenant_id)]
 
 
 def get_clip(ctx: ApiContext, me: Principal, clip_id: int) -> ClipPublic:
@@ -100,7 +100,7 @@ def check_name_free(ctx: ApiContext, tenant_id: int, name: str) -> None:
     """``Conflict`` if the company has a clip called ``name`` (checked before an upload is
     read, and again when it is stored)."""
     with ctx.sessions() as session:
-        if clip_edits.name_taken(session, tenant_id, name):
+        if clips.name_taken(session, tenant_id, name):
             raise _taken(name)
 
 
@@ -123,7 +123,7 @@ def upload_clip(
     with _WRITING:
         try:
             with ctx.sessions.begin() as session:
-                if clip_edits.name_taken(session, tenant_id, name):
+                if clips.name_taken(session, tenant_id, name):
                     raise _taken(name)
                 clip = Clip(
                     tenant_id=tenant_id,
@@ -136,7 +136,7 @@ def upload_clip(
                 )
                 session.add(clip)
                 session.flush()
-                clip.path = clip_edits.relative_path(tenant_id, clip.id)
+                clip.path = clips.relative_path(tenant_id, clip.id)
                 final = ctx.data_dir / clip.path
                 temporary = _write_temporary(final, wav)
                 audit.record(
@@ -233,7 +233,7 @@ def delete_clip(ctx: ApiContext, me: Principal, clip_id: int) -> None:
     with _WRITING:
         with ctx.sessions.begin() as session:
             clip = _clip(session, me, clip_id)
-            users = clip_edits.groups_using(session, clip)
+            users = clips.groups_using(session, clip)
             if users:
                 names = ", ".join(repr(u) for u in users)
                 raise Conflict(f"the clip is played by the group(s) {names}: change them first")

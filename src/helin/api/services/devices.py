@@ -13,7 +13,7 @@ from helin.api.schemas.devices import DeviceCreate, DevicePublic, NewDevice
 from helin.api.services.errors import Conflict, NotFound
 from helin.api.services.security import Principal, tenant_admin
 from helin.api.services.users import own_tenant, tenant_user
-from helin.store import accounts, admin, audit
+from helin.store import accounts, audit, devices
 from helin.store.tables import Device
 
 
@@ -36,7 +36,7 @@ def list_devices(ctx: ApiContext, me: Principal, user_id: int) -> list[DevicePub
     with ctx.sessions() as session:
         tenant = own_tenant(session, me)
         user = tenant_user(session, me, user_id)
-        return [device_public(d, tenant.sip_domain, ctx) for d in admin.devices(session, user.id)]
+        return [device_public(d, tenant.sip_domain, ctx) for d in devices.of_user(session, user.id)]
 
 
 def create_device(ctx: ApiContext, me: Principal, user_id: int, body: DeviceCreate) -> NewDevice:
@@ -48,9 +48,9 @@ def create_device(ctx: ApiContext, me: Principal, user_id: int, body: DeviceCrea
         with ctx.sessions.begin() as session:
             tenant = own_tenant(session, me)
             user = tenant_user(session, me, user_id)
-            if admin.sip_username_taken(session, body.sip_username):
+            if devices.name_taken(session, body.sip_username):
                 raise Conflict(taken)
-            device = admin.add_device(
+            device = devices.add(
                 session,
                 user,
                 tenant.sip_domain,

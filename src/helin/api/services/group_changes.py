@@ -28,7 +28,7 @@ from helin.api.schemas.groups import (
 from helin.api.services.errors import Conflict, Forbidden, Invalid, NotFound
 from helin.api.services.groups import NOT_FOUND, get_group, hhmm, managed_group
 from helin.api.services.security import Principal
-from helin.store import audit, group_edits
+from helin.store import audit, groups, runtime
 from helin.store.provisioning.schema import DAYS
 from helin.store.provisioning.yamlsource import Problem
 from helin.store.tables import Group, Number, Tenant, User
@@ -64,7 +64,7 @@ def _changed(
 ) -> None:
     """After the commit: tell the engine about the stored group (and a member)."""
     with ctx.sessions() as session:
-        events = group_edits.engine_events(session, group_id, member_of)
+        events = runtime.engine.group_events(session, group_id, member_of)
     for event in (*events, *extra):
         ctx.live.feed(event)
 
@@ -74,13 +74,13 @@ def update_group(ctx: ApiContext, me: Principal, group_id: int, body: GroupUpdat
     given = body.model_fields_set
     with ctx.sessions.begin() as session:
         group = managed_group(session, me, group_id)
-        if body.name is not None and group_edits.name_taken(session, group, body.name):
+        if body.name is not None and groups.name_taken(session, group, body.name):
             raise _invalid([Problem(("name",), f"another group is called {body.name!r}")])
         renamed = body.name is not None and body.name != group.name
         if body.name is not None:
             group.name = body.name
         fields: dict[str, Any] = {name: getattr(body, name) for name in given - {"name"}}
-        problems = group_edits.apply_settings(session, group, fields)
+        problems = groups.apply_settings(session, group, fields)
         if problems:
             raise _invalid(problems)
         _audit(
@@ -122,7 +122,7 @@ def set_hours(ctx: ApiContext, me: Principal, group_id: int, body: CalendarUpdat
     given = {"hours", "exceptions"} | (body.model_fields_set & {"timezone", "holidays"})
     with ctx.sessions.begin() as session:
         group = managed_group(session, me, group_id)
-        problems = group_edits.apply_settings(
+        problems = groups.apply_settings(
             session, group, {k: v for k, v in fields.items() if k in given}
         )
         if problems:
@@ -161,7 +161,7 @@ def set_member(
             raise _invalid(
                 [Problem(("user_id",), "the user does not have the agent right")], "path"
             )
-        row, created = group_edits.set_member(session, group, user, body.order, body.weight)
+        row, created = groups.set_member(session, group, user, body.order, body.weight)
         action = "group.member_add" if created else "group.member_update"
         details = {"user_id": user_id, "order": row.ring_order, "weight": row.weight}
         _audit(session, me, ctx, action, group_id, details)
@@ -174,7 +174,7 @@ def remove_member(ctx: ApiContext, me: Principal, group_id: int, user_id: int) -
     """Take an agent out of the group (a call ringing them for it stops ringing)."""
     with ctx.sessions.begin() as session:
         managed_group(session, me, group_id)
-        row = group_edits.member(session, group_id, user_id)
+        row = groups.member(session, group_id, user_id)
         if row is None:
             raise NotFound("no such member")
         session.delete(row)
@@ -218,7 +218,7 @@ def delete_group(ctx: ApiContext, me: Principal, group_id: int) -> None:
     stays)."""
     with ctx.sessions.begin() as session:
         tenant = _admin_of_call_center(session, me)
-        group = group_edits.tenant_group(session, tenant, group_id)
+        group = groups.get(session, tenant, group_id)
         if group is None:
             raise NotFound(NOT_FOUND)
         numbers = list(session.scalars(select(Number.e164).where(Number.group_id == group_id)))

@@ -26,7 +26,7 @@ from helin.api.schemas.groups import (
 )
 from helin.api.services.errors import Forbidden, NotFound
 from helin.api.services.security import Principal, may_manage
-from helin.store import group_edits
+from helin.store import groups
 from helin.store.provisioning.schema import DAYS, OVERFLOW_COLUMNS, QueueSpec
 from helin.store.tables import Group, User
 from helin.store.tables.callcenter import Membership
@@ -41,10 +41,10 @@ def managed_group(session: Session, me: Principal, group_id: int, *, full: bool 
     group = None
     if may_manage(me) and me.tenant_id is not None:
         if full:
-            found = group_edits.tenant_groups(session, me.tenant_id, group_id)
+            found = groups.in_tenant(session, me.tenant_id, group_id)
             group = found[0] if found else None
         else:
-            group = group_edits.tenant_group(session, me.tenant_id, group_id)
+            group = groups.get(session, me.tenant_id, group_id)
     if group is None:
         raise NotFound(NOT_FOUND)
     return group
@@ -107,8 +107,8 @@ def _detail(ctx: ApiContext, session: Session, group: Group) -> GroupDetail:
             if name not in ("greeting_clip", "comfort_clip")
         }
         | {
-            "greeting_clip": group_edits.clip_name(session, group.tenant_id, group.greeting_clip),
-            "comfort_clip": group_edits.clip_name(session, group.tenant_id, group.comfort_clip),
+            "greeting_clip": groups.clip_name(session, group.tenant_id, group.greeting_clip),
+            "comfort_clip": groups.clip_name(session, group.tenant_id, group.comfort_clip),
         }
     )
     return GroupDetail(
@@ -141,8 +141,8 @@ def _action(session: Session, group: Group, prefix: str) -> ActionPublic:
     kind = getattr(group, f"{prefix}_kind")
     return ActionPublic(
         action=kind,
-        target=group_edits.target_name(session, kind, getattr(group, f"{prefix}_target")),
-        clip=group_edits.clip_name(session, group.tenant_id, getattr(group, f"{prefix}_clip")),
+        target=groups.target_name(session, kind, getattr(group, f"{prefix}_target")),
+        clip=groups.clip_name(session, group.tenant_id, getattr(group, f"{prefix}_clip")),
     )
 
 
@@ -151,7 +151,7 @@ def list_groups(ctx: ApiContext, me: Principal) -> list[GroupSummary]:
     if not may_manage(me) or me.tenant_id is None:
         raise Forbidden("you do not have the manager right")
     with ctx.sessions() as session:
-        return [_summary(ctx, g)[0] for g in group_edits.tenant_groups(session, me.tenant_id)]
+        return [_summary(ctx, g)[0] for g in groups.in_tenant(session, me.tenant_id)]
 
 
 def get_group(ctx: ApiContext, me: Principal, group_id: int) -> GroupDetail:

@@ -15,7 +15,7 @@ from helin.api.context import ApiContext
 from helin.api.schemas.numbers import NumberCreate, NumberPublic, NumberUpdate
 from helin.api.services.errors import Conflict, Invalid, NotFound
 from helin.api.services.security import Principal, tenant_admin
-from helin.store import admin, audit
+from helin.store import audit, groups, numbers, users
 from helin.store.tables import Number
 
 
@@ -33,16 +33,19 @@ def _owner(session: Session, me: Principal, body: NumberUpdate) -> tuple[int | N
     if (body.user_id is None) == (body.group_id is None):
         field = "user_id" if body.user_id is None else "group_id"
         raise Invalid.field(field, "give either user_id or group_id")
-    if body.user_id is not None and admin.user(session, me.tenant_id, body.user_id) is None:
+    if body.user_id is not None and users.get(session, me.tenant_id, body.user_id) is None:
         raise Invalid.field("user_id", "no such user in your company")
-    if body.group_id is not None and admin.group(session, me.tenant_id, body.group_id) is None:
+    if (
+        body.group_id is not None
+        and groups.get(session, me.tenant_id, body.group_id, call_center=False) is None
+    ):
         raise Invalid.field("group_id", "no such group in your company")
     return body.user_id, body.group_id
 
 
 def _number(session: Session, me: Principal, number_id: int) -> Number:
     assert me.tenant_id is not None
-    row = admin.number(session, me.tenant_id, number_id)
+    row = numbers.get(session, me.tenant_id, number_id)
     if row is None:
         raise NotFound("no such number")
     return row
@@ -53,7 +56,7 @@ def list_numbers(ctx: ApiContext, me: Principal) -> list[NumberPublic]:
     tenant_admin(me)
     assert me.tenant_id is not None
     with ctx.sessions() as session:
-        return [number_public(row) for row in admin.numbers(session, me.tenant_id)]
+        return [number_public(row) for row in numbers.in_tenant(session, me.tenant_id)]
 
 
 def assign_number(ctx: ApiContext, me: Principal, body: NumberCreate) -> NumberPublic:
@@ -62,11 +65,11 @@ def assign_number(ctx: ApiContext, me: Principal, body: NumberCreate) -> NumberP
     try:
         with ctx.sessions.begin() as session:
             user_id, group_id = _owner(session, me, body)
-            existing = admin.number_by_e164(session, body.e164)
+            existing = numbers.by_e164(session, body.e164)
             if existing is not None:
                 assert me.tenant_id is not None
-                ours = admin.number(session, me.tenant_id, existing.id) is not None
-                whose = admin.owner_name(existing) if ours else "another company"
+                ours = numbers.get(session, me.tenant_id, existing.id) is not None
+                whose = numbers.owner_name(existing) if ours else "another company"
                 raise Conflict(f"{body.e164} already belongs to {whose}")
             row = Number(e164=body.e164, user_id=user_id, group_id=group_id)
             session.add(row)
@@ -99,7 +102,7 @@ def move_number(ctx: ApiContext, me: Principal, number_id: int, body: NumberUpda
         row.user_id, row.group_id = user_id, group_id
         session.flush()
         session.refresh(row)
-        cleared = admin.forget_presented(session, me.tenant_id, row.e164, keep=user_id)
+        cleared = users.forget_presented(session, me.tenant_id, row.e164, keep=user_id)
         audit.record(
             session,
             user_id=me.user_id,
@@ -125,7 +128,7 @@ def unassign_number(ctx: ApiContext, me: Principal, number_id: int) -> None:
     assert me.tenant_id is not None
     with ctx.sessions.begin() as session:
         row = _number(session, me, number_id)
-        cleared = admin.forget_presented(session, me.tenant_id, row.e164, keep=None)
+        cleared = users.forget_presented(session, me.tenant_id, row.e164, keep=None)
         audit.record(
             session,
             user_id=me.user_id,

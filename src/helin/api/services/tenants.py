@@ -17,7 +17,7 @@ from helin.api.schemas.tenants import AdminCreate, TenantCreate, TenantPublic, T
 from helin.api.schemas.users import NewUser
 from helin.api.services.errors import Conflict, NotFound
 from helin.api.services.security import Principal, operator
-from helin.store import accounts, admin, audit
+from helin.store import accounts, audit, tenants, users
 from helin.store.tables import Tenant, User
 
 
@@ -44,14 +44,14 @@ def _tenant(session: Session, tenant_id: int) -> Tenant:
 def list_tenants(ctx: ApiContext, me: Principal) -> list[TenantPublic]:
     operator(me)
     with ctx.sessions() as session:
-        return [tenant_public(tenant, users) for tenant, users in admin.tenants(session)]
+        return [tenant_public(tenant, users) for tenant, users in tenants.with_user_counts(session)]
 
 
 def create_tenant(ctx: ApiContext, me: Principal, body: TenantCreate) -> TenantPublic:
     operator(me)
     try:
         with ctx.sessions.begin() as session:
-            reason = admin.tenant_taken(session, body.name, body.sip_domain)
+            reason = tenants.taken(session, body.name, body.sip_domain)
             if reason is not None:
                 raise Conflict(reason)
             tenant = Tenant(**body.model_dump())
@@ -77,7 +77,7 @@ def get_tenant(ctx: ApiContext, me: Principal, tenant_id: int) -> TenantPublic:
     operator(me)
     with ctx.sessions() as session:
         tenant = _tenant(session, tenant_id)
-        return tenant_public(tenant, admin.user_count(session, tenant.id))
+        return tenant_public(tenant, users.count(session, tenant.id))
 
 
 def update_tenant(
@@ -104,7 +104,7 @@ def update_tenant(
                 at=ctx.clock(),
                 details=changes,
             )
-        result = tenant_public(tenant, admin.user_count(session, tenant.id))
+        result = tenant_public(tenant, users.count(session, tenant.id))
     if "call_center" in changes:
         ctx.live.directory_changed()
     return result
@@ -121,9 +121,9 @@ def create_first_admin(
     try:
         with ctx.sessions.begin() as session:
             tenant = _tenant(session, tenant_id)
-            if admin.has_tenant_admin(session, tenant.id):
+            if users.has_tenant_admin(session, tenant.id):
                 raise Conflict("the tenant has a tenant admin; they manage its users")
-            if admin.username_taken(session, body.username):
+            if users.name_taken(session, body.username):
                 raise Conflict(taken)
             user = User(
                 tenant_id=tenant.id,

@@ -18,7 +18,7 @@ from helin.api.context import ApiContext
 from helin.api.schemas.users import NewUser, UserCreate, UserPublic, UserUpdate
 from helin.api.services.errors import Conflict, Invalid, NotFound, NotSignedIn
 from helin.api.services.security import Principal, tenant_admin
-from helin.store import accounts, admin, audit
+from helin.store import accounts, audit, numbers, users
 from helin.store.tables import Tenant, User
 
 
@@ -28,7 +28,7 @@ def user_public(user: User) -> UserPublic:
         username=user.username,
         display_name=user.display_name,
         email=user.email,
-        rights=admin.rights_of(user),
+        rights=users.rights_of(user),
         disabled=user.disabled,
         presented_number=user.presented_number,
         numbers=sorted(n.e164 for n in user.numbers),
@@ -39,7 +39,7 @@ def user_public(user: User) -> UserPublic:
 def tenant_user(session: Session, me: Principal, user_id: int) -> User:
     """A user of the tenant admin ``me``'s company (``NotFound`` otherwise)."""
     assert me.tenant_id is not None
-    user = admin.user(session, me.tenant_id, user_id)
+    user = users.get(session, me.tenant_id, user_id)
     if user is None:
         raise NotFound("no such user")
     return user
@@ -54,12 +54,12 @@ def own_tenant(session: Session, me: Principal) -> Tenant:
 
 
 def check_rights(tenant: Tenant, rights: Sequence[str]) -> None:
-    if not tenant.call_center and admin.ADD_ON_RIGHTS & set(rights):
+    if not tenant.call_center and users.ADD_ON_RIGHTS & set(rights):
         raise Invalid.field("rights", "agent and manager need the company's call_center add-on")
 
 
 def _taken(session: Session, username: str) -> None:
-    if admin.username_taken(session, username):
+    if users.name_taken(session, username):
         raise Conflict(f"user name {username!r} is taken")
 
 
@@ -68,7 +68,7 @@ def list_users(ctx: ApiContext, me: Principal) -> list[UserPublic]:
     tenant_admin(me)
     assert me.tenant_id is not None
     with ctx.sessions() as session:
-        return [user_public(user) for user in admin.users(session, me.tenant_id)]
+        return [user_public(user) for user in users.in_tenant(session, me.tenant_id)]
 
 
 def create_user(ctx: ApiContext, me: Principal, body: UserCreate) -> NewUser:
@@ -86,7 +86,7 @@ def create_user(ctx: ApiContext, me: Principal, body: UserCreate) -> NewUser:
                 display_name=body.display_name,
                 email=body.email,
                 password_hash=accounts.hash_password(password),
-                **{right: right in body.rights for right in admin.RIGHTS},
+                **{right: right in body.rights for right in users.RIGHTS},
             )
             session.add(user)
             session.flush()
@@ -132,13 +132,13 @@ def update_user(ctx: ApiContext, me: Principal, user_id: int, body: UserUpdate) 
         changes: dict[str, Any] = {}
         if "rights" in sent:
             check_rights(tenant, body.rights)
-            changes.update({right: right in body.rights for right in admin.RIGHTS})
+            changes.update({right: right in body.rights for right in users.RIGHTS})
         for name in ("display_name", "email", "disabled"):
             if name in sent:
                 changes[name] = getattr(body, name)
         if "presented_number" in sent:
             number = body.presented_number
-            allowed = admin.group_numbers(session, tenant.id) | {n.e164 for n in user.numbers}
+            allowed = numbers.of_groups(session, tenant.id) | {n.e164 for n in user.numbers}
             if number is not None and number not in allowed:
                 raise Invalid.field(
                     "presented_number", "not a group number of the company or the user's own"

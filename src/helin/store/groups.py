@@ -1,4 +1,5 @@
-"""A manager's changes to one call-center group, by the same rules as provisioning.
+"""A tenant's call-center groups: finding them, and a manager's changes by the same rules as
+provisioning.
 
 Settings, calendars and overflow actions go through ``provision_groups.GroupSettings`` (the
 validation and storage a provisioning file gets): clip names, overflow targets and hours mean
@@ -13,9 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from helin.acd.events import DndChanged, Event, GroupConfigured, MemberAdded
 from helin.acd.model import OverflowKind
-from helin.store import repos
 from helin.store.provisioning.apply import Applier
 from helin.store.provisioning.file import ProvisionSummary
 from helin.store.provisioning.groups import GroupSettings
@@ -32,7 +31,7 @@ from helin.store.tables import (
 from helin.store.tables.enums import BUILTIN_CLIPS
 
 
-def tenant_groups(session: Session, tenant_id: int, group_id: int | None = None) -> list[Group]:
+def in_tenant(session: Session, tenant_id: int, group_id: int | None = None) -> list[Group]:
     """The call-center groups of a tenant with the add-on (or just ``group_id`` among them),
     by name, with everything a detail view shows loaded."""
     query = (
@@ -54,13 +53,16 @@ def tenant_groups(session: Session, tenant_id: int, group_id: int | None = None)
     return list(session.scalars(query))
 
 
-def tenant_group(session: Session, tenant_id: int, group_id: int) -> Group | None:
-    """One call-center group of the tenant, nothing else loaded (for changing it)."""
-    return session.scalar(
-        select(Group)
-        .join(Tenant, Group.tenant_id == Tenant.id)
-        .where(Tenant.call_center, Group.tenant_id == tenant_id, Group.id == group_id)
-    )
+def get(
+    session: Session, tenant_id: int, group_id: int, *, call_center: bool = True
+) -> Group | None:
+    """One group of the tenant, nothing else loaded (for changing it). Managers see groups
+    only while the tenant has the call-center add-on; ``call_center=False`` finds a group
+    regardless (a tenant admin giving it a number)."""
+    query = select(Group).where(Group.tenant_id == tenant_id, Group.id == group_id)
+    if call_center:
+        query = query.join(Tenant, Group.tenant_id == Tenant.id).where(Tenant.call_center)
+    return session.scalar(query)
 
 
 def apply_settings(session: Session, group: Group, fields: dict[str, Any]) -> list[Problem]:
@@ -107,9 +109,7 @@ def set_member(
 ) -> tuple[Membership, bool]:
     """Add ``user`` to ``group`` or change their order and weight; (row, created). A new
     member without an order goes last; with no weight, 1."""
-    row = session.scalar(
-        select(Membership).where(Membership.group_id == group.id, Membership.user_id == user.id)
-    )
+    row = member(session, group.id, user.id)
     created = row is None
     if row is None:
         if order is None:
@@ -131,34 +131,3 @@ def member(session: Session, group_id: int, user_id: int) -> Membership | None:
     return session.scalar(
         select(Membership).where(Membership.group_id == group_id, Membership.user_id == user_id)
     )
-
-
-def engine_events(session: Session, group_id: int, member_of: int | None = None) -> list[Event]:
-    """What tells a running engine about the stored group: its configuration, then (with
-    ``member_of``) that user's membership as ``load_acd_events`` would give it. Enabled
-    agents only; DND on is repeated (the engine ignores it when it knows)."""
-    group = session.scalar(
-        select(Group)
-        .where(Group.id == group_id)
-        .options(
-            selectinload(Group.weekly_hours),
-            selectinload(Group.exceptions).selectinload(CalendarException.ranges),
-        )
-    )
-    if group is None:
-        return []
-    events: list[Event] = [GroupConfigured(group=repos.group_config(group))]
-    row = None if member_of is None else member(session, group_id, member_of)
-    if row is not None and row.user.agent and not row.user.disabled:
-        events.append(
-            MemberAdded(
-                group_id=str(group_id),
-                agent_id=str(row.user_id),
-                order=row.ring_order,
-                weight=row.weight,
-                logged_in=row.logged_in,
-            )
-        )
-        if row.user.dnd:
-            events.append(DndChanged(agent_id=str(row.user_id), on=True))
-    return events

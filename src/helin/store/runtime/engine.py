@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from helin.acd.calendar import OpeningCalendar, Range
 from helin.acd.events import DndChanged, Event, GroupConfigured, GroupOverrideSet, MemberAdded
 from helin.acd.model import GroupConfig, OverflowAction, QueueSettings
+from helin.store import groups
 from helin.store.tables import (
     CalendarException,
     Group,
@@ -134,3 +135,34 @@ def holidays_for(country: str | None, timezone: str, today: date | None = None) 
         return frozenset()
     year = (today or datetime.now(ZoneInfo(timezone)).date()).year
     return frozenset(holiday_calendars.country_holidays(country, years=[year, year + 1]))
+
+
+def group_events(session: Session, group_id: int, member_of: int | None = None) -> list[Event]:
+    """What tells a running engine about the stored group: its configuration, then (with
+    ``member_of``) that user's membership as ``load_acd_events`` would give it. Enabled
+    agents only; DND on is repeated (the engine ignores it when it knows)."""
+    group = session.scalar(
+        select(Group)
+        .where(Group.id == group_id)
+        .options(
+            selectinload(Group.weekly_hours),
+            selectinload(Group.exceptions).selectinload(CalendarException.ranges),
+        )
+    )
+    if group is None:
+        return []
+    events: list[Event] = [GroupConfigured(group=group_config(group))]
+    row = None if member_of is None else groups.member(session, group_id, member_of)
+    if row is not None and row.user.agent and not row.user.disabled:
+        events.append(
+            MemberAdded(
+                group_id=str(group_id),
+                agent_id=str(row.user_id),
+                order=row.ring_order,
+                weight=row.weight,
+                logged_in=row.logged_in,
+            )
+        )
+        if row.user.dnd:
+            events.append(DndChanged(agent_id=str(row.user_id), on=True))
+    return events

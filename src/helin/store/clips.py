@@ -1,28 +1,31 @@
-"""A manager's uploaded clips in the store: finding them, names, and the groups using them.
-
-Nothing in this module commits; the audio files themselves are the API's (``clips_files``).
-"""
+"""A tenant's uploaded clips: finding them, names, the groups that play them, and the rows the
+media server loads. Nothing here commits; the audio files are written by the API's clips
+service under ``<data dir>/clips/``."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from helin.store.clipdata import CLIP_DIR
 from helin.store.tables import Clip, Group
 from helin.store.tables.callcenter import OVERFLOW_ACTIONS
+
+CLIP_DIR = "clips"
+"""Uploaded clips live under ``<data dir>/clips/<tenant id>/<clip id>.wav`` (8 kHz µ-law)."""
 
 CLIP_COLUMNS = ("greeting_clip", "comfort_clip", *(f"{action}_clip" for action in OVERFLOW_ACTIONS))
 """The ``groups`` columns naming a clip."""
 
 
-def tenant_clips(session: Session, tenant_id: int) -> list[Clip]:
+def in_tenant(session: Session, tenant_id: int) -> list[Clip]:
     """The tenant's clips by name."""
     query = select(Clip).where(Clip.tenant_id == tenant_id).order_by(Clip.name, Clip.id)
     return list(session.scalars(query))
 
 
-def tenant_clip(session: Session, tenant_id: int, clip_id: int) -> Clip | None:
+def get(session: Session, tenant_id: int, clip_id: int) -> Clip | None:
     """One clip of the tenant (None for another tenant's, as for a missing one)."""
     return session.scalar(select(Clip).where(Clip.tenant_id == tenant_id, Clip.id == clip_id))
 
@@ -52,3 +55,19 @@ def groups_using(session: Session, clip: Clip) -> list[str]:
         .order_by(Group.name)
     )
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class ClipRow:
+    id: str
+    tenant_id: str
+    name: str
+    path: str
+    """Relative to the data directory."""
+
+
+def load_clips(session: Session, tenant_id: int | None = None) -> list[ClipRow]:
+    query = select(Clip.id, Clip.tenant_id, Clip.name, Clip.path).order_by(Clip.id)
+    if tenant_id is not None:
+        query = query.where(Clip.tenant_id == tenant_id)
+    return [ClipRow(str(i), str(t), name, path) for i, t, name, path in session.execute(query)]
