@@ -10,7 +10,6 @@ import secrets
 import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,10 +21,10 @@ from helin.acd.events import DevicesReachable, Event, GroupConfigured
 from helin.acd.model import AgentState, GroupStatus
 from helin.api.context import ApiContext
 from helin.api.throttle import ThrottlePolicy
-from helin.clips.library import default_library
+from helin.clips.library import default_library, load_clip
 from helin.config import Settings
 from helin.http import create_app
-from helin.media.clip import Clip, ClipLibrary, load_clip
+from helin.media.clip import Clip, ClipLibrary
 from helin.records import CallLayerRecord, Record
 from helin.sip.digest import Algorithm
 from helin.sip.wire import Address
@@ -35,7 +34,7 @@ from helin.store.calls import records as store_records
 from helin.store.calls.writer import RecordWriter
 from helin.switch.authenticator import Device
 from helin.switch.calls import CallLayer, recording_made
-from helin.switch.calls.numbers import Directory, GroupEntry, UserEntry
+from helin.switch.calls.numbers import Directory
 from helin.switch.mediaserver import MediaServer
 from helin.switch.recording import finalise_orphans
 from helin.switch.registrar import Binding
@@ -281,8 +280,8 @@ class Helin:
         """Numbers, groups and users as the call layer routes them, from the store."""
         with self.sessions() as session:
             return Directory(
-                [GroupEntry(**asdict(row)) for row in runtime.routing.load_groups(session)],
-                [UserEntry(**asdict(row)) for row in runtime.routing.load_users(session)],
+                runtime.routing.load_groups(session),
+                runtime.routing.load_users(session),
                 outbound_uri=runtime.routing.load_outbound_uri(session),
             )
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from helin.switch.calls.numbers import Directory, GroupEntry, UserEntry, normalise
+from helin.directory import GroupEntry, UserEntry
+from helin.switch.calls.numbers import Directory, normalise
 
 SUPPORT = GroupEntry(id="1", name="Support", tenant_id="1", numbers=("+3726000100",), record=True)
 SALES = GroupEntry(id="2", name="Sales", tenant_id="1", numbers=("+3726000200",), record=True)

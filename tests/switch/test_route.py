@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from helin.acd import events as ev
-from helin.switch.calls.numbers import Directory, GroupEntry, UserEntry
+from helin.directory import GroupEntry, UserEntry
+from helin.switch.calls.numbers import Directory
 from helin.switch.calls.route import (
     UNKNOWN_CODE,
     CallOut,

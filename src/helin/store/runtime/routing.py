@@ -1,41 +1,20 @@
 """What the call layer needs to route numbers: groups and users with their numbers.
 
-Plain rows out (``app.py`` turns them into the switch's ``Directory``). Only tenants with the
-call-center add-on have groups here; every enabled user of any tenant is listed, for direct
-calls and calls out.
+Entries out (``helin.directory``), from which ``app.py`` builds the switch's ``Directory``.
+Only tenants with the call-center add-on have groups here; every enabled user of any tenant is
+listed, for direct calls and calls out.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from helin.directory import GroupEntry, UserEntry
 from helin.store.tables import Group, Membership, Tenant, Trunk, User
 
 
-@dataclass(frozen=True, slots=True)
-class GroupRow:
-    id: str
-    name: str
-    tenant_id: str
-    numbers: tuple[str, ...]
-    record: bool
-
-
-@dataclass(frozen=True, slots=True)
-class UserRow:
-    id: str
-    name: str
-    tenant_id: str
-    numbers: tuple[str, ...]
-    groups: tuple[str, ...]
-    presented_number: str | None
-    record: bool
-
-
-def load_groups(session: Session) -> list[GroupRow]:
+def load_groups(session: Session) -> list[GroupEntry]:
     groups = session.scalars(
         select(Group)
         .join(Group.tenant)
@@ -44,7 +23,7 @@ def load_groups(session: Session) -> list[GroupRow]:
         .order_by(Group.id)
     ).all()
     return [
-        GroupRow(
+        GroupEntry(
             id=str(group.id),
             name=group.name,
             tenant_id=str(group.tenant_id),
@@ -55,7 +34,7 @@ def load_groups(session: Session) -> list[GroupRow]:
     ]
 
 
-def load_users(session: Session) -> list[UserRow]:
+def load_users(session: Session) -> list[UserEntry]:
     users = session.scalars(
         select(User)
         .where(User.tenant_id.is_not(None), User.disabled.is_(False))
@@ -75,7 +54,7 @@ def load_users(session: Session) -> list[UserRow]:
             else ()
         )
         rows.append(
-            UserRow(
+            UserEntry(
                 id=str(user.id),
                 name=user.display_name or user.username,
                 tenant_id=str(user.tenant_id),

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 from helin.acd import commands as cmd
 from helin.acd import events as ev
 from helin.acd.model import OfferResult
+from helin.directory import GroupEntry
 from helin.media import sdp
 from helin.records import CallOpened
 from helin.sip.errors import RemoteProtocolError
 from helin.switch.calls.call import Call
 from helin.switch.calls.forking import ANSWERED_ELSEWHERE, Fork
-from helin.switch.calls.numbers import GroupEntry
 from helin.switch.legs import IncomingLeg, Leg, LegState, OutgoingLeg
 
 if TYPE_CHECKING:

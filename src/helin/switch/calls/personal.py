@@ -16,11 +16,11 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from helin.acd import events as ev
+from helin.directory import GroupEntry, UserEntry
 from helin.media import sdp
 from helin.records import CallOpened
 from helin.switch.calls.call import Call
 from helin.switch.calls.forking import Fork
-from helin.switch.calls.numbers import GroupEntry, UserEntry
 from helin.switch.legs import IncomingLeg, Leg, LegState, OutgoingLeg
 
 if TYPE_CHECKING:

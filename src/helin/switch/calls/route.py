@@ -22,8 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from helin.acd import events as ev
+from helin.directory import GroupEntry, UserEntry
 from helin.switch.calls import features
-from helin.switch.calls.numbers import Directory, GroupEntry, UserEntry, normalise
+from helin.switch.calls.numbers import Directory, normalise
 
 UNKNOWN_CODE = "feature_unknown"
 """The clip a feature code that is not valid for its user gets ("This code is not valid")."""
