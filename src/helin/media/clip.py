@@ -8,7 +8,6 @@ frames per codec, once, so that playing costs an index per tick.
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 from helin.media import g711
 from helin.media.rtp import FRAME_SAMPLES
@@ -99,11 +98,6 @@ def ulaw_from_wav(data: bytes) -> bytes:
     raise ClipFileError(f"clip files must be µ-law or 16-bit PCM, not format {tag}/{bits} bits")
 
 
-def load_clip(path: Path, name: str | None = None) -> Clip:
-    """A clip from a WAV file (named after the file unless ``name`` is given)."""
-    return Clip(name or path.stem, ulaw_from_wav(path.read_bytes()))
-
-
 class ClipLibrary:
     """Clips by name and language, with fallback to the default language.
 
@@ -139,12 +133,3 @@ class ClipLibrary:
 
     def languages(self) -> set[str]:
         return {lang for lang, _ in self._clips if lang is not None}
-
-    def load_directory(self, root: Path) -> int:
-        """Add ``root/<language>/<name>.wav`` (and ``root/<name>.wav`` without language)."""
-        count = 0
-        for path in sorted(root.rglob("*.wav")):
-            language = path.parent.name if path.parent != root else None
-            self.add(load_clip(path), language)
-            count += 1
-        return count
