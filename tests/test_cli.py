@@ -136,3 +136,49 @@ def test_calllog_prints_a_groups_calls_missed_marked(
     assert lines[1].startswith(" ") and "answered" in lines[1]
     assert main(["calllog", "--data-dir", str(tmp_path), "Nope"]) == 1
     assert "no group 'Nope'" in capsys.readouterr().err
+
+
+def test_stats_rebuild_recomputes_the_rollups(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy import delete, func, select
+
+    from helin.acd.commands import CallRecord
+    from helin.acd.model import Outcome
+    from helin.store import db
+    from helin.store.calls import records
+    from helin.store.tables import Group, group_days, group_intervals
+
+    example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "provision.yaml"
+    assert main(["setup", "--data-dir", str(tmp_path)]) == 0
+    assert main(["provision", "--data-dir", str(tmp_path), str(example)]) == 0
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'helin.db'}")
+    sessions = db.session_factory(engine)
+    with sessions.begin() as session:
+        group = session.scalar(select(Group.id).where(Group.name == "Support"))
+        calls = [
+            CallRecord(
+                call_id=f"c{n}",
+                segment=0,
+                group_id=str(group),
+                caller="+3725550000",
+                number="+3726001000",
+                outcome=Outcome.ANSWERED,
+                arrived_at=1_790_000_000.0 + 600 * n,
+                answered_at=1_790_000_010.0 + 600 * n,
+                ended_at=1_790_000_100.0 + 600 * n,
+            )
+            for n in range(4)
+        ]
+        records.write(session, calls)
+    with sessions.begin() as session:
+        before = session.scalar(select(func.sum(group_intervals.c.answered)))
+        session.execute(delete(group_intervals))
+        session.execute(delete(group_days))
+    capsys.readouterr()
+    assert main(["stats", "rebuild", "--data-dir", str(tmp_path)]) == 0
+    assert "from 4 call rows" in capsys.readouterr().out
+    with sessions() as session:
+        assert session.scalar(select(func.sum(group_intervals.c.answered))) == before == 4
+        assert session.scalar(select(func.sum(group_days.c.answered))) == 4
+    engine.dispose()

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("group", help="the group's name or id")
     log.add_argument("--limit", type=int, default=99, help="how many calls (default 99)")
 
+    stats = sub.add_parser("stats", help="statistics upkeep")
+    stats_sub = stats.add_subparsers(dest="stats_command", required=True)
+    rebuild = stats_sub.add_parser(
+        "rebuild", help="recompute the statistics rollups from the call rows"
+    )
+    _add_store_options(rebuild)
+    rebuild.add_argument("--tenant", type=int, help="only this tenant's groups (its id)")
+    rebuild.add_argument(
+        "--since", type=date.fromisoformat, help="from this local date on (YYYY-MM-DD)"
+    )
+
     sim = sub.add_parser("simulate", help="simulate Poisson traffic through the real ACD engine")
     sim.add_argument("--agents", type=int, required=True)
     sim.add_argument("--calls-per-hour", type=float, required=True)
@@ -110,18 +122,18 @@ def _print_figures(figures: dict[str, Any], as_json: bool) -> None:
 
 def _print_call_log(url: str, group: str, limit: int) -> int:
     """The group call log, newest first: ``!`` marks a missed call."""
-    from helin.store import db
+    from helin.store import db, groups
     from helin.store.calls import calllog
 
     engine = db.make_engine(url)
     try:
         with db.session_factory(engine)() as session:
-            found = calllog.find_group(session, group)
+            found = groups.find(session, group)
             if not isinstance(found, int):
                 print(f"helin calllog: {found}", file=sys.stderr)
                 return 1
             entries = calllog.group_call_log(session, found, limit=max(1, min(limit, 1000)))
-            name = calllog.group_name(session, found)
+            name = groups.name(session, found)
     finally:
         engine.dispose()
     print(f"{name} (group {found}): {len(entries)} calls, newest first, ! = missed")
@@ -132,6 +144,20 @@ def _print_call_log(url: str, group: str, limit: int) -> int:
         print(f"{mark} {when}  {e.direction.value:8}  {e.caller:>16} -> {e.number:<16} {outcome}")
     if not entries:
         print("no calls yet")
+    return 0
+
+
+def _rebuild_stats(url: str, tenant: int | None, since: date | None) -> int:
+    from helin.store import db
+    from helin.store.stats import rollups
+
+    engine = db.make_engine(url)
+    try:
+        with db.session_factory(engine).begin() as session:
+            added = rollups.rebuild(session, tenant_id=tenant, since=since)
+    finally:
+        engine.dispose()
+    print(f"statistics rebuilt from {added} call rows")
     return 0
 
 
@@ -195,6 +221,9 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "calllog":
         return _print_call_log(settings.effective_database_url, args.group, args.limit)
+
+    if args.command == "stats":
+        return _rebuild_stats(settings.effective_database_url, args.tenant, args.since)
 
     from helin import app
 

@@ -143,6 +143,9 @@ def beta(node: Node) -> httpx.Client:
     return signed_in(node, "beta-boss", "beta-password-1")
 
 
+DAY = {"since": "2026-10-25", "until": "2026-10-25"}
+
+
 def cases(a: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     """(method, path template, request keywords) for every operation on one of Alpha's objects."""
     json = "json"
@@ -150,6 +153,7 @@ def cases(a: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         ("DELETE", "/api/v1/auth/tokens/{token_id}", {}),
         ("PUT", "/api/v1/me/groups/{group_id}", {json: {"logged_in": True}}),
         ("GET", "/api/v1/groups/{group_id}/calllog", {}),
+        ("GET", "/api/v1/stats/groups", {"params": {"group_id": a["group_id"], **DAY}}),
         ("GET", "/api/v1/groups/{group_id}", {}),
         ("PATCH", "/api/v1/groups/{group_id}", {json: {"policy": "uniform"}}),
         ("PUT", "/api/v1/groups/{group_id}/override", {json: {"mode": "closed"}}),
@@ -237,3 +241,14 @@ def test_a_number_of_another_company_cannot_be_taken(
     # and another company's user cannot be made a member of my group
     member = beta.put(f"/api/v1/groups/{beta_group}/members/{alpha['user_id']}", json={})
     assert member.status_code in (404, 422) and "alpha" not in member.text.lower()
+
+
+def test_statistics_show_only_the_companys_own_groups(
+    node: Node, alpha: dict[str, Any], beta: httpx.Client
+) -> None:
+    answer = beta.get("/api/v1/stats/groups", params=DAY)
+    assert answer.status_code == 200, answer.text
+    names = [group["name"] for group in answer.json()["groups"]]
+    assert names == ["Beta support"]
+    csv = beta.get("/api/v1/stats/groups", params={**DAY, "format": "csv"}).text
+    assert "Alpha" not in csv and "Beta support" in csv

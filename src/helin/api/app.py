@@ -19,6 +19,7 @@ from helin.api.routes import (
     history,
     live,
     numbers,
+    stats,
     tenants,
     users,
 )
@@ -71,6 +72,7 @@ def create_api(context: ApiContext) -> FastAPI:
     app.state.context = context
     app.state.throttle = LoginThrottle(context.signin)
     app.add_exception_handler(ServiceError, _refused)
-    for resource in (auth, agent, groups, numbers, tenants, users, devices, live, clips, history):
+    resources = (auth, agent, groups, numbers, tenants, users, devices, live, clips, history, stats)
+    for resource in resources:
         app.include_router(resource.router)
     return app

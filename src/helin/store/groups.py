@@ -131,3 +131,19 @@ def member(session: Session, group_id: int, user_id: int) -> Membership | None:
     return session.scalar(
         select(Membership).where(Membership.group_id == group_id, Membership.user_id == user_id)
     )
+
+
+def find(session: Session, name_or_id: str) -> int | str:
+    """A group's id from its id or its name; otherwise why not (a message for the user)."""
+    if name_or_id.isdigit() and session.get(Group, int(name_or_id)) is not None:
+        return int(name_or_id)
+    ids = list(session.scalars(select(Group.id).where(Group.name == name_or_id)))
+    if len(ids) == 1:
+        return ids[0]
+    if ids:
+        return f"several groups are named {name_or_id!r}; give its id ({', '.join(map(str, ids))})"
+    return f"no group {name_or_id!r}"
+
+
+def name(session: Session, group_id: int) -> str:
+    return session.scalar(select(Group.name).where(Group.id == group_id)) or ""

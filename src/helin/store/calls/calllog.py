@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from helin.acd.model import Outcome
 from helin.store.calls import records
 from helin.store.calls.history import is_missed
-from helin.store.tables import Call, Group
+from helin.store.tables import Call
 from helin.store.tables.base import from_posix
 from helin.store.tables.enums import Direction
 
@@ -50,22 +50,6 @@ class LogEntry:
     agent_id: int | None
     missed: bool
     """See ``history.is_missed``."""
-
-
-def find_group(session: Session, name_or_id: str) -> int | str:
-    """A group's id from its id or its name; otherwise why not (a message for the user)."""
-    if name_or_id.isdigit() and session.get(Group, int(name_or_id)) is not None:
-        return int(name_or_id)
-    ids = list(session.scalars(select(Group.id).where(Group.name == name_or_id)))
-    if len(ids) == 1:
-        return ids[0]
-    if ids:
-        return f"several groups are named {name_or_id!r}; give its id ({', '.join(map(str, ids))})"
-    return f"no group {name_or_id!r}"
-
-
-def group_name(session: Session, group_id: int) -> str:
-    return session.scalar(select(Group.name).where(Group.id == group_id)) or ""
 
 
 def group_call_log(session: Session, group_id: int, limit: int = GROUP_LOG_SIZE) -> list[LogEntry]:

@@ -1,0 +1,78 @@
+"""Statistics: a group's figures per period, with the method that computed them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+
+class MethodPublic(BaseModel):
+    """How the figures were computed (print it beside them)."""
+
+    formula: str
+    """``offered``, ``answered`` or ``abandoned_positive``."""
+    service_level_formula: str
+    threshold_seconds: int
+    """T."""
+    short_abandon_seconds: float
+    target: float
+    """The service-level target ``agents_needed`` staffs for."""
+    formulas: dict[str, str]
+    """Every other figure's formula."""
+
+
+class FiguresPublic(BaseModel):
+    arrived: int
+    closed: int
+    offered: int
+    answered: int
+    abandoned: int
+    short_abandoned: int
+    overflowed_timeout: int
+    overflowed_full: int
+    overflowed_no_agents: int
+    failed: int
+    outbound: int
+    answered_within: int
+    """Answered within T."""
+    answer_rate: float | None
+    """None where nothing was offered (and so on for every rate)."""
+    abandon_rate: float | None
+    service_level: float | None
+    asa: float | None
+    """Seconds."""
+    average_abandon_time: float | None
+    longest_wait: float
+    aht: float | None
+    agents_needed: int | None
+    """Erlang C for the period's offered calls and AHT, at T and the target."""
+
+
+class PeriodPublic(FiguresPublic):
+    start: datetime
+    """The period's local start, with the group's UTC offset then."""
+    seconds: float
+    """Its length (23 or 25 hours on a day the clocks change)."""
+
+
+class GroupStatsPublic(BaseModel):
+    group_id: int
+    name: str
+    timezone: str
+    method: MethodPublic
+    periods: list[PeriodPublic]
+    total: FiguresPublic
+    """The whole range (summed from the counts, not averaged from the periods)."""
+
+
+class StatsPublic(BaseModel):
+    since: date
+    until: date
+    """Inclusive."""
+    interval: str
+    weekdays: list[int]
+    """ISO weekdays kept (1 is Monday)."""
+    hours: list[int]
+    """``[from, to)``: local hours kept."""
+    groups: list[GroupStatsPublic]
