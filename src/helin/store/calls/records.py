@@ -128,7 +128,7 @@ def _group_segment(session: Session, record: CallRecord) -> None:
     call.overflow_group_id = _opt_row_id(record.overflow_group, "group")
     call.offers = record.offers
     if group is not None and first_close:
-        rollups.add_segment(session, group, record)
+        rollups.add_segment(session, group, rollups.record_of(call))  # as stored: rebuild agrees
     if call.overflow_group_id is not None:
         _open_next_segment(session, call, call.overflow_group_id)
 

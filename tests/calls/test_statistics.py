@@ -1,0 +1,66 @@
+"""Statistics from real calls: sipp as the trunk places calls that are abandoned early and
+late, overflow on timeout and are answered by an agent's sipp phone; the group statistics a
+manager reads over HTTP show each of them where it belongs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from helin.store.stats import rollups
+from tests.api.test_agent_api import signed_in
+from tests.calls.company import SUPPORT, agent, company, password
+from tests.calls.conftest import Peers
+from tests.calls.node import Node
+from tests.calls.test_group_calls import finished, support
+
+MakeNode = Callable[[str], Node]
+MANAGER = "  - username: mara\n    password: mara-web-pass-1\n    rights: [manager]\n"
+
+
+def test_real_calls_show_up_in_the_group_statistics(make_node: MakeNode, peers: Peers) -> None:
+    users = agent("alice", "+3725000001") + MANAGER
+    group = support(members="[alice]", max_wait=9)
+    node = make_node(company(users, group))  # nobody logged in yet: callers wait
+    short = peers.call(node, SUPPORT, label="short", caller="+3725550001", talk_ms=1500)
+    late = peers.call(node, SUPPORT, label="late", caller="+3725550002", talk_ms=6500)
+    kept = peers.call(
+        node, SUPPORT, label="kept", caller="+3725550003", scenario="caller_until_bye"
+    )
+    for caller in (short, late, kept):
+        assert caller.wait() == 0, caller.report()
+    finished(node, 3)
+
+    phone = peers.sipp_phone(node, "alice-desk", password("alice-desk"), "device_answers")
+    node.until(lambda: node.device_count("alice") == 1, "alice's phone registered")
+    node.log_in("alice")
+    answered = peers.call(node, SUPPORT, label="answered", caller="+3725550004", talk_ms=2000)
+    assert answered.wait() == 0, answered.report()
+    assert phone.wait() == 0, phone.report()
+    finished(node, 4)
+
+    today = datetime.now(ZoneInfo("Europe/Tallinn")).date().isoformat()
+    mara = signed_in(node, "mara", "mara-web-pass-1")
+    answer = mara.get(
+        "/api/v1/stats/groups",
+        params={"since": today, "until": today, "interval": "day", "threshold": 20},
+    )
+    assert answer.status_code == 200, answer.text
+    [group] = answer.json()["groups"]
+    day = group["total"]
+    assert (day["arrived"], day["closed"], day["offered"]) == (4, 0, 4)
+    assert (day["answered"], day["abandoned"], day["short_abandoned"]) == (1, 2, 1)
+    assert day["overflowed_timeout"] == 1 and day["failed"] == 0
+    assert day["answer_rate"] == pytest.approx(1 / 4)
+    assert day["abandon_rate"] == pytest.approx((2 - 1) / (4 - 1))
+    assert day["service_level"] == pytest.approx(1 / (4 - 1))  # answered within 20 s
+    assert 9 <= day["longest_wait"] < 20  # the caller the timeout sent away
+    assert day["aht"] == pytest.approx(2.0, abs=1.5)  # the caller talked 2 s
+    assert day["asa"] is not None and day["asa"] < 20
+    # rebuilt from the call rows, the rollups give the very same answer
+    node.query(lambda session: (rollups.rebuild(session), session.commit()))
+    params = {"since": today, "until": today, "interval": "day", "threshold": 20}
+    assert mara.get("/api/v1/stats/groups", params=params).json() == answer.json()
