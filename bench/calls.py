@@ -378,6 +378,8 @@ class Run:
     settle: float = 0.0
     """Seconds after that until helin had no call, session or unfinished recording."""
     cpu: float = 0.0
+    store_cpu: float = 0.0
+    """CPU seconds of the records writer (the store's share of ``cpu``)."""
     """helin's CPU seconds from the first call until settled."""
     peak_calls: int = 0
     """Most calls helin held at once (sampled every 0.5 s)."""
@@ -423,14 +425,19 @@ class Run:
     def cpu_ms_per_call(self) -> float:
         return 1000 * self.cpu / max(1, self.caller_ok)
 
+    @property
+    def store_cpu_ms_per_call(self) -> float:
+        return 1000 * self.store_cpu / max(1, self.caller_ok)
+
     def summary(self) -> dict[str, Any]:
         out = asdict(self)
         out.pop("limit")
         out["passed"] = self.passed
         out["cpu_ms_per_call"] = round(self.cpu_ms_per_call, 2)
+        out["store_cpu_ms_per_call"] = round(self.store_cpu_ms_per_call, 2)
         out["loss"] = round(self.loss, 6)
         out["window_loss"] = round(self.window_loss, 6)
-        for key in ("wall", "settle", "cpu", "rss_peak_mb"):
+        for key in ("wall", "settle", "cpu", "store_cpu", "rss_peak_mb"):
             out[key] = round(out[key], 2)
         return out
 
@@ -441,7 +448,8 @@ class Run:
             f"  {self.kind:11} {self.target:4d}{unit} {verdict} "
             f"{self.caller_ok:5d}/{self.calls} ok "
             f"{self.caller_failed + self.agent_failed:4d} failed  {self.wall:5.1f} s  "
-            f"{self.cpu_ms_per_call:6.2f} ms/call  peak {self.peak_calls:4d} calls "
+            f"{self.cpu_ms_per_call:6.2f} ms/call (store {self.store_cpu_ms_per_call:5.2f})  "
+            f"peak {self.peak_calls:4d} calls "
             f"{self.rss_peak_mb:6.1f} MB"
         )
         if self.kind == "concurrency":
@@ -516,6 +524,7 @@ class Bench:
             sipps.append(caller)
             snmp0 = udp_snmp()
             cpu0, start = server.cpu(), time.monotonic()
+            store0 = server.stats()["store_cpu"]
             caller.start()
             window: dict[str, Any] | None = None
             window_at = start + (calls / rate + 3 if media else math.inf)
@@ -543,6 +552,7 @@ class Bench:
             agent.kill()  # no -m: it would wait for calls for ever
             result.settle, stats = self._settle(server, 5.0 if result.notes else SETTLE_LIMIT)
             result.cpu = server.cpu() - cpu0
+            result.store_cpu = stats["store_cpu"] - store0
             result.rcvbuf_errors = udp_snmp()["RcvbufErrors"] - snmp0["RcvbufErrors"]
             result.rss_peak_mb = stats["VmHWM"] / 1024
             result.send_errors = stats["send_errors"]
@@ -765,6 +775,9 @@ def report(
         "setup_cps": setup.target if setup else None,
         "concurrent_recorded_calls": concurrency.target if concurrency else None,
         "cpu_ms_per_call": round(setup.cpu_ms_per_call, 2) if setup else None,
+        "store_cpu_ms_per_call": round(setup.store_cpu_ms_per_call, 2) if setup else None,
+        "store_cpu_measured": "CPU time of helin's records writer thread (time.thread_time), "
+        "which writes every call row, offer, agent event and statistics rollup off the loop",
         "rtp_loss": round(concurrency.loss, 6) if concurrency else None,
         "rss_mb": round(concurrency.rss_peak_mb, 1) if concurrency else None,
         "goals": {"setup_cps": SETUP_GOAL, "concurrent_recorded_calls": CONCURRENCY_GOAL},
@@ -802,6 +815,7 @@ def report(
     rows = [
         ("setup_cps (goal 300)", show(results["setup_cps"], " calls/s")),
         ("cpu_ms_per_call", show(results["cpu_ms_per_call"], " ms")),
+        ("store_cpu_ms_per_call", show(results["store_cpu_ms_per_call"], " ms")),
         ("concurrent_recorded_calls (goal 500)", show(results["concurrent_recorded_calls"])),
         ("rtp_loss", "—" if loss is None else f"{100 * loss:.4f}%"),
         ("rss_mb", show(results["rss_mb"], " MB")),

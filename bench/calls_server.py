@@ -107,6 +107,7 @@ async def serve(args: argparse.Namespace) -> None:
             "transactions": sip.stack.layer.transactions if sip is not None else 0,
             "sip_dropped": sip.stack.dropped if sip is not None else 0,
             "rtp": sampler.totals(),
+            "store_cpu": node.writer.cpu_seconds,
         }
 
     def command() -> None:

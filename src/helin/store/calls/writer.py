@@ -64,6 +64,8 @@ class RecordWriter:
         """Transactions committed so far."""
         self.dropped = 0
         """Records refused by the database and dropped (each logged)."""
+        self.cpu_seconds = 0.0
+        """CPU time the writer thread spent writing (what the store costs, off the loop)."""
         self._thread = threading.Thread(target=self._run, name="helin-records", daemon=True)
         self._thread.start()
 
@@ -102,7 +104,9 @@ class RecordWriter:
                     stop = True
                     break
                 batch.append(item)
+            began = time.thread_time()
             self._write(batch)
+            self.cpu_seconds += time.thread_time() - began
             with self._done:
                 self._committed += len(batch)
                 self._done.notify_all()
