@@ -17,14 +17,19 @@ sends which). It does not commit: the caller writes a batch in one transaction.
 
 Commands mixed in with the records are ignored. The engine and the call layer name rows by
 the string form of their integer ids; anything else is a ValueError.
+
+Everything is Core statements (no ORM objects): the groups a batch names are read once,
+offers and agent events are inserted with one ``executemany`` each, and the rollups get one
+upsert per row the batch touches (``rollups.Pending``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from helin.acd.commands import AgentEventRecord, CallRecord, OfferRecord, Output
@@ -44,29 +49,72 @@ from helin.store.tables.base import from_posix, from_posix_opt
 from helin.store.tables.enums import AgentEventKind, Direction
 
 DEFAULT_RETENTION_DAYS = 30
+CALLS = cast(Table, Call.__table__)
+"""Call rows as a Core table (statements without ORM objects)."""
+GROUP_COLUMNS = (Group.id, Group.tenant_id, Group.timezone, Group.short_abandon)
+
+
+class _Batch:
+    """One call of ``write``: the groups it names, the rows it appends, its rollups."""
+
+    def __init__(self, session: Session, items: list[Record | Output]) -> None:
+        self.session = session
+        ids = set()
+        for item in items:
+            if isinstance(item, CallRecord):
+                ids.add(row_id(item.group_id, "group"))
+                if item.overflow_group is not None:
+                    ids.add(row_id(item.overflow_group, "group"))
+        self.groups: dict[int, Row[int, int, str, float]] = {}
+        """The batch's groups by id (id, tenant, time zone, short-abandon threshold)."""
+        if ids:
+            found = session.execute(select(*GROUP_COLUMNS).where(Group.id.in_(ids)))
+            self.groups = {row.id: row for row in found.all()}
+        self.offers: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+        self.rollups = rollups.Pending()
+
+    def group(self, group_id: int | None) -> Row[int, int, str, float] | None:
+        if group_id is None:
+            return None
+        if group_id not in self.groups:
+            row = self.session.execute(select(*GROUP_COLUMNS).where(Group.id == group_id)).first()
+            if row is None:
+                return None
+            self.groups[group_id] = row
+        return self.groups[group_id]
+
+    def finish(self) -> None:
+        if self.offers:
+            self.session.execute(insert(Offer), self.offers)
+        if self.events:
+            self.session.execute(insert(AgentEvent), self.events)
+        self.rollups.flush(self.session)
 
 
 def write(session: Session, records: Iterable[Record | Output]) -> None:
-    """Turn ``records`` into rows, in order; flushes, does not commit."""
-    for record in records:
+    """Turn ``records`` into rows, in order; does not commit."""
+    items = list(records)
+    batch = _Batch(session, items)
+    for record in items:
         if isinstance(record, CallRecord):
-            _group_segment(session, record)
+            _group_segment(batch, record)
         elif isinstance(record, OfferRecord):
-            _offer(session, record)
+            batch.offers.append(_offer(record))
         elif isinstance(record, AgentEventRecord):
-            _agent_event(session, record)
+            _agent_event(batch, record)
         elif isinstance(record, CallOpened):
             _opened(session, record)
         elif isinstance(record, CallClosed):
-            _closed(session, record)
+            _closed(batch, record)
         elif isinstance(record, RecordingMade):
             _recording(session, record)
-    session.flush()
+    batch.finish()
 
 
 def _opened(session: Session, record: CallOpened) -> None:
-    session.add(
-        Call(
+    session.execute(
+        insert(CALLS).values(
             call_id=record.call_id,
             segment=0,
             direction=Direction(record.direction),
@@ -81,91 +129,127 @@ def _opened(session: Session, record: CallOpened) -> None:
     )
 
 
-def _closed(session: Session, record: CallClosed) -> None:
-    call = session.scalar(select(Call).where(Call.call_id == record.call_id, Call.segment == 0))
-    if call is None:
+def _closed(batch: _Batch, record: CallClosed) -> None:
+    session = batch.session
+    row = session.execute(
+        select(Call.id, Call.direction, Call.group_id, Call.arrived_at).where(
+            Call.call_id == record.call_id, Call.segment == 0
+        )
+    ).first()
+    if row is None:
         return
-    call.ended_at = from_posix(record.ended_at)
-    call.answered_at = from_posix_opt(record.answered_at)
-    call.outcome = record.outcome
-    counted(session, call)
+    session.execute(
+        update(CALLS)
+        .where(CALLS.c.id == row.id)
+        .values(
+            ended_at=from_posix(record.ended_at),
+            answered_at=from_posix_opt(record.answered_at),
+            outcome=record.outcome,
+        )
+    )
+    group = batch.group(row.group_id)
+    if group is not None and row.direction is Direction.OUTBOUND:
+        batch.rollups.outbound(group, row.arrived_at.timestamp())
 
 
 def counted(session: Session, call: Call) -> None:
-    """Add a call row that has just been closed to its group's rollups."""
+    """Add a call row that has just been closed (outside ``write``) to its group's rollups."""
     group = session.get(Group, call.group_id) if call.group_id is not None else None
     if group is None:
         return
+    pending = rollups.Pending()
     if call.direction is Direction.INBOUND:
-        rollups.add_segment(session, group, rollups.record_of(call))
+        pending.segment(group, rollups.record_of(call))
     elif call.direction is Direction.OUTBOUND:
-        rollups.add_outbound(session, group, call.arrived_at.timestamp())
+        pending.outbound(group, call.arrived_at.timestamp())
+    pending.flush(session)
 
 
-def _group_segment(session: Session, record: CallRecord) -> None:
+def _group_segment(batch: _Batch, record: CallRecord) -> None:
+    session = batch.session
     group_id = row_id(record.group_id, "group")
-    group = session.get(Group, group_id)
-    call = session.scalar(
-        select(Call).where(Call.call_id == record.call_id, Call.segment == record.segment)
+    group = batch.group(group_id)
+    overflow_group = _opt_row_id(record.overflow_group, "group")
+    values = {
+        "group_id": group_id,
+        "tenant_id": group.tenant_id if group is not None else None,
+        "agent_id": _opt_row_id(record.agent_id, "agent"),
+        "caller": record.caller,
+        "number": record.number,
+        "arrived_at": from_posix(record.arrived_at),
+        "queued_at": from_posix_opt(record.queued_at),
+        "first_offered_at": from_posix_opt(record.first_offered_at),
+        "answered_at": from_posix_opt(record.answered_at),
+        "ended_at": from_posix(record.ended_at),
+        "outcome": record.outcome,
+        "overflow_reason": record.overflow_reason,
+        "forwarded_to": record.forwarded_to,
+        "overflow_group_id": overflow_group,
+        "offers": record.offers,
+    }
+    segment = (CALLS.c.call_id == record.call_id) & (CALLS.c.segment == record.segment)
+    closed = session.execute(
+        update(CALLS).where(segment, CALLS.c.outcome.is_(None)).values(**values)
     )
-    first_close = call is None or call.outcome is None
-    if call is None:
-        call = Call(call_id=record.call_id, segment=record.segment, direction=Direction.INBOUND)
-        session.add(call)
-    call.group_id = group_id
-    call.tenant_id = group.tenant_id if group is not None else None
-    call.agent_id = _opt_row_id(record.agent_id, "agent")
-    call.caller = record.caller
-    call.number = record.number
-    call.arrived_at = from_posix(record.arrived_at)
-    call.queued_at = from_posix_opt(record.queued_at)
-    call.first_offered_at = from_posix_opt(record.first_offered_at)
-    call.answered_at = from_posix_opt(record.answered_at)
-    call.ended_at = from_posix(record.ended_at)
-    call.outcome = record.outcome
-    call.overflow_reason = record.overflow_reason
-    call.forwarded_to = record.forwarded_to
-    call.overflow_group_id = _opt_row_id(record.overflow_group, "group")
-    call.offers = record.offers
-    if group is not None and first_close:
-        rollups.add_segment(session, group, rollups.record_of(call))  # as stored: rebuild agrees
-    if call.overflow_group_id is not None:
-        _open_next_segment(session, call, call.overflow_group_id)
-
-
-def _open_next_segment(session: Session, call: Call, group_id: int) -> None:
-    """The row of the segment an overflow to a group starts, open until the engine closes it."""
-    exists = session.scalar(
-        select(Call.id).where(Call.call_id == call.call_id, Call.segment == call.segment + 1)
-    )
-    if exists is None:
-        group = session.get(Group, group_id)
-        session.add(
-            Call(
-                call_id=call.call_id,
-                segment=call.segment + 1,
-                direction=call.direction,
-                tenant_id=group.tenant_id if group is not None else call.tenant_id,
-                group_id=group_id,
-                caller=call.caller,
-                number=call.number,
-                arrived_at=call.ended_at,
-                offers=0,
+    first_close = bool(closed.rowcount)  # type: ignore[attr-defined]
+    if not first_close:
+        again = session.execute(update(CALLS).where(segment).values(**values))
+        if not again.rowcount:  # type: ignore[attr-defined]
+            session.execute(
+                insert(CALLS).values(
+                    call_id=record.call_id,
+                    segment=record.segment,
+                    direction=Direction.INBOUND,
+                    **values,
+                )
             )
+            first_close = True
+    if group is not None and first_close:
+        batch.rollups.segment(group, record)
+    if overflow_group is not None:
+        _open_next_segment(batch, record, overflow_group)
+
+
+def _open_next_segment(batch: _Batch, record: CallRecord, group_id: int) -> None:
+    """The row of the segment an overflow to a group starts, open until the engine closes it."""
+    session = batch.session
+    exists = session.scalar(
+        select(Call.id).where(Call.call_id == record.call_id, Call.segment == record.segment + 1)
+    )
+    if exists is not None:
+        return
+    previous = session.execute(
+        select(Call.direction, Call.tenant_id).where(
+            Call.call_id == record.call_id, Call.segment == record.segment
         )
+    ).one()
+    group = batch.group(group_id)
+    session.execute(
+        insert(CALLS).values(
+            call_id=record.call_id,
+            segment=record.segment + 1,
+            direction=previous.direction,
+            tenant_id=group.tenant_id if group is not None else previous.tenant_id,
+            group_id=group_id,
+            caller=record.caller,
+            number=record.number,
+            arrived_at=from_posix(record.ended_at),
+            offers=0,
+        )
+    )
 
 
 def _recording(session: Session, record: RecordingMade) -> None:
     tenant_id = row_id(record.tenant_id, "tenant")
-    call = session.scalar(
-        select(Call).where(Call.call_id == record.call_id).order_by(Call.segment.desc()).limit(1)
+    call_row = session.scalar(
+        select(Call.id).where(Call.call_id == record.call_id).order_by(Call.segment.desc()).limit(1)
     )
     days = session.scalar(select(Tenant.recording_retention_days).where(Tenant.id == tenant_id))
     made = from_posix(record.made_at)
-    session.add(
-        Recording(
+    session.execute(
+        insert(Recording).values(
             tenant_id=tenant_id,
-            call_row_id=call.id if call is not None else None,
+            call_row_id=call_row,
             path=record.path,
             size_bytes=record.size,
             sha256=record.sha256,
@@ -176,40 +260,38 @@ def _recording(session: Session, record: RecordingMade) -> None:
     )
 
 
-def _offer(session: Session, record: OfferRecord) -> None:
-    session.add(
-        Offer(
-            call_id=record.call_id,
-            segment=record.segment,
-            group_id=row_id(record.group_id, "group"),
-            agent_id=row_id(record.agent_id, "agent"),
-            started_at=from_posix(record.started_at),
-            ended_at=from_posix(record.ended_at),
-            result=record.result,
-        )
-    )
+def _offer(record: OfferRecord) -> dict[str, Any]:
+    return {
+        "call_id": record.call_id,
+        "segment": record.segment,
+        "group_id": row_id(record.group_id, "group"),
+        "agent_id": row_id(record.agent_id, "agent"),
+        "started_at": from_posix(record.started_at),
+        "ended_at": from_posix(record.ended_at),
+        "result": record.result,
+    }
 
 
-def _agent_event(session: Session, record: AgentEventRecord) -> None:
+def _agent_event(batch: _Batch, record: AgentEventRecord) -> None:
     kind = AgentEventKind(record.kind)
     agent_id = row_id(record.agent_id, "agent")
     group_id = _opt_row_id(record.group_id, "group")
-    session.add(
-        AgentEvent(
-            agent_id=agent_id,
-            at=from_posix(record.at),
-            kind=kind,
-            group_id=group_id,
-            reason=record.reason,
-        )
+    batch.events.append(
+        {
+            "agent_id": agent_id,
+            "at": from_posix(record.at),
+            "kind": kind,
+            "group_id": group_id,
+            "reason": record.reason,
+        }
     )
     if kind in (AgentEventKind.LOGIN, AgentEventKind.LOGOUT, AgentEventKind.BOUNCED):
         change = update(Membership).where(Membership.user_id == agent_id)
         if group_id is not None:
             change = change.where(Membership.group_id == group_id)
-        session.execute(change.values(logged_in=kind is AgentEventKind.LOGIN))
+        batch.session.execute(change.values(logged_in=kind is AgentEventKind.LOGIN))
     elif kind in (AgentEventKind.DND_ON, AgentEventKind.DND_OFF):
-        session.execute(
+        batch.session.execute(
             update(User).where(User.id == agent_id).values(dnd=kind is AgentEventKind.DND_ON)
         )
 

@@ -1,17 +1,17 @@
 """Keeping the rollups: adding a segment's counts, and rebuilding them from the raw rows.
 
-``add`` adds one ``GroupCounts`` to a group's 15-minute row and to its local day's row with
-one upsert each (``INSERT ... ON CONFLICT DO UPDATE``, on SQLite and PostgreSQL alike): sums
-add up, maxima keep the larger. ``rebuild`` throws a tenant's rows away (from a date on) and
-adds every finished segment again through the very same contribution function, so the two
-ways cannot disagree.
+``Pending`` gathers the contributions of a batch of segments and adds them to each group's
+15-minute rows and local-day rows with one upsert per row (``INSERT ... ON CONFLICT DO
+UPDATE``, on SQLite and PostgreSQL alike): sums add up, maxima keep the larger. ``rebuild``
+throws a tenant's rows away (from a date on) and adds every finished segment again through the
+very same contribution function, so the two ways cannot disagree.
 """
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, delete, func, select
@@ -22,6 +22,7 @@ from helin.acd.commands import CallRecord
 from helin.stats.metrics import GroupCounts
 from helin.stats.rollup import group_contribution, outbound_contribution
 from helin.store.tables import Call, Group, group_days, group_intervals
+from helin.store.tables.base import from_posix
 from helin.store.tables.enums import Direction
 from helin.store.tables.statistics import bucket_columns
 
@@ -73,40 +74,78 @@ def _upsert(session: Session, table: Table, key: dict[str, Any], counts: GroupCo
     )
 
 
-def add(
-    session: Session,
-    *,
-    tenant_id: int,
-    group_id: int,
-    start: int,
-    day: date,
-    counts: GroupCounts,
-) -> None:
-    """Add ``counts`` to the group's interval starting at ``start`` and to its ``day``."""
-    _upsert(
-        session,
-        group_intervals,
-        {"group_id": group_id, "start": start, "tenant_id": tenant_id},
-        counts,
+class GroupLike(Protocol):
+    """What a contribution needs of its group (a ``Group`` row or a Core row of it)."""
+
+    id: int
+    tenant_id: int
+    timezone: str
+    short_abandon: float
+
+
+class Pending:
+    """Contributions gathered over a batch of records, added with one upsert per row."""
+
+    def __init__(self) -> None:
+        self._intervals: dict[tuple[int, int], tuple[int, GroupCounts]] = {}
+        self._days: dict[tuple[int, date], tuple[int, GroupCounts]] = {}
+
+    def segment(self, group: GroupLike, record: CallRecord) -> None:
+        """What one finished segment of a call in ``group`` adds (its times as stored)."""
+        stored = as_stored(record)
+        start, counts = group_contribution(stored, group.short_abandon)
+        self._add(group, stored.arrived_at, start, counts)
+
+    def outbound(self, group: GroupLike, at: float) -> None:
+        """A call out presenting the group's number, placed at ``at``."""
+        at = from_posix(at).timestamp()
+        start, counts = outbound_contribution(at)
+        self._add(group, at, start, counts)
+
+    def _add(self, group: GroupLike, at: float, start: int, counts: GroupCounts) -> None:
+        day = datetime.fromtimestamp(at, ZoneInfo(group.timezone)).date()
+        interval = self._intervals.get((group.id, start))
+        self._intervals[(group.id, start)] = (
+            group.tenant_id,
+            counts if interval is None else interval[1] + counts,
+        )
+        daily = self._days.get((group.id, day))
+        self._days[(group.id, day)] = (
+            group.tenant_id,
+            counts if daily is None else daily[1] + counts,
+        )
+
+    def flush(self, session: Session) -> None:
+        """Upsert what was gathered; starts over."""
+        for (group_id, start), (tenant_id, counts) in self._intervals.items():
+            key = {"group_id": group_id, "start": start, "tenant_id": tenant_id}
+            _upsert(session, group_intervals, key, counts)
+        for (group_id, day), (tenant_id, counts) in self._days.items():
+            _upsert(
+                session,
+                group_days,
+                {"group_id": group_id, "day": day, "tenant_id": tenant_id},
+                counts,
+            )
+        self._intervals.clear()
+        self._days.clear()
+
+
+def as_stored(record: CallRecord) -> CallRecord:
+    """``record`` with its times as the database keeps them (microseconds), so a contribution
+    made as the record is written equals the one a rebuild makes from the row."""
+
+    def stored(t: float | None) -> float | None:
+        return None if t is None else from_posix(t).timestamp()
+
+    return replace(
+        record,
+        arrived_at=from_posix(record.arrived_at).timestamp(),
+        ended_at=from_posix(record.ended_at).timestamp(),
+        queued_at=stored(record.queued_at),
+        first_offered_at=stored(record.first_offered_at),
+        answered_at=stored(record.answered_at),
     )
-    _upsert(session, group_days, {"group_id": group_id, "day": day, "tenant_id": tenant_id}, counts)
-
-
-def add_segment(session: Session, group: Group, record: CallRecord) -> None:
-    """What one finished segment of a call in ``group`` adds to the group's rollups."""
-    start, counts = group_contribution(record, group.short_abandon)
-    _add_at(session, group, record.arrived_at, start, counts)
-
-
-def add_outbound(session: Session, group: Group, at: float) -> None:
-    """A call out presenting the group's number, placed at ``at``."""
-    start, counts = outbound_contribution(at)
-    _add_at(session, group, at, start, counts)
-
-
-def _add_at(session: Session, group: Group, at: float, start: int, counts: GroupCounts) -> None:
-    day = datetime.fromtimestamp(at, ZoneInfo(group.timezone)).date()
-    add(session, tenant_id=group.tenant_id, group_id=group.id, start=start, day=day, counts=counts)
 
 
 def rebuild(session: Session, *, tenant_id: int | None = None, since: date | None = None) -> int:
@@ -123,12 +162,14 @@ def rebuild(session: Session, *, tenant_id: int | None = None, since: date | Non
         query = select(Call).where(Call.group_id == group.id, Call.outcome.is_not(None))
         if cutoff is not None:
             query = query.where(Call.arrived_at >= cutoff)
+        pending = Pending()
         for call in session.scalars(query.order_by(Call.id)):
             if call.direction is Direction.INBOUND:
-                add_segment(session, group, record_of(call))
+                pending.segment(group, record_of(call))
             elif call.direction is Direction.OUTBOUND:
-                add_outbound(session, group, call.arrived_at.timestamp())
+                pending.outbound(group, call.arrived_at.timestamp())
             added += 1
+        pending.flush(session)
     return added
 
 
