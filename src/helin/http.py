@@ -8,10 +8,12 @@ from fastapi import FastAPI
 from helin.api.app import create_api
 from helin.api.context import ApiContext
 from helin.web.routes import router as pages
+from helin.web.stats import router as stats_pages
 
 
 def create_app(context: ApiContext) -> FastAPI:
     """The API (with its OpenAPI description) and the pages, served by one uvicorn."""
     app = create_api(context)
     app.include_router(pages)
+    app.include_router(stats_pages)
     return app
