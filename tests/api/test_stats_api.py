@@ -205,3 +205,30 @@ def test_bad_requests_name_the_field(node: Node) -> None:
     assert mart.get("/api/v1/stats/groups", params={**day, "group_id": 999_999}).status_code == 404
     with httpx.Client(base_url=node.http) as anonymous:
         assert anonymous.get("/api/v1/stats/groups", params=day).status_code == 401
+
+
+def test_a_group_sets_its_own_threshold_target_and_short_abandons(node: Node) -> None:
+    support = node.group_id("Support")
+    write(node, [segment(support, 1, Outcome.ABANDONED, TEN, wait=8)])
+    mart = signed_in(node, "mart", "mart-password-1")
+    wrong = mart.patch(f"/api/v1/groups/{support}", json={"queue": {"service_level_threshold": 25}})
+    assert wrong.status_code == 422 and "service_level_threshold" in wrong.text
+    changed = mart.patch(
+        f"/api/v1/groups/{support}",
+        json={
+            "queue": {
+                "service_level_threshold": 30,
+                "service_level_target": 0.9,
+                "short_abandon": 10,
+            }
+        },
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["queue"]["service_level_threshold"] == 30
+    write(node, [segment(support, 2, Outcome.ABANDONED, TEN + 60, wait=8)])
+    day = {"group_id": support, "since": "2026-10-26", "until": "2026-10-26", "interval": "day"}
+    [group] = mart.get("/api/v1/stats/groups", params=day).json()["groups"]
+    assert group["method"]["threshold_seconds"] == 30
+    assert group["method"]["target"] == 0.9 and group["method"]["short_abandon_seconds"] == 10
+    # each abandon was judged by the threshold in force when it ended: 8 s was long, then short
+    assert (group["total"]["abandoned"], group["total"]["short_abandoned"]) == (2, 1)

@@ -111,6 +111,9 @@ QUEUE_SETTINGS = (
     Setting("announce_position", "check"),
     Setting("announce_wait", "check"),
     Setting("announce_interval", "number", "any"),
+    Setting("service_level_threshold", "number"),
+    Setting("service_level_target", "number", "any"),
+    Setting("short_abandon", "number", "any"),
 )
 NO_AGENTS = ("queue", "overflow")
 OVERFLOW_KEYS = ("closed", "timeout", "full", "no_agents")

@@ -19,6 +19,7 @@ from pydantic_core import ErrorDetails
 
 from helin.acd.calendar import MINUTES_PER_DAY, Range, format_range, parse_hhmm
 from helin.acd.model import NoAgentsAction, OverflowKind, Policy, QueueSettings
+from helin.stats.metrics import DEFAULT_SHORT_ABANDON, DEFAULT_THRESHOLD, THRESHOLDS
 from helin.store.tables.enums import DeviceKind, OverrideMode
 
 _Q = QueueSettings()
@@ -197,6 +198,19 @@ class QueueSpec(Spec):
     announce_wait: bool = _Q.announce_wait
     announce_interval: float = Field(default=_Q.announce_interval, gt=0, le=3600)
     bounce_after_missed: int = Field(default=_Q.bounce_after_missed, ge=0, le=100)
+    service_level_threshold: int = DEFAULT_THRESHOLD
+    """T of the group's service level, seconds (one of ``metrics.THRESHOLDS``)."""
+    service_level_target: float = Field(default=0.8, gt=0, lt=1)
+    """The share of calls to answer within T ("agents needed" staffs for it)."""
+    short_abandon: float = Field(default=DEFAULT_SHORT_ABANDON, ge=0, le=60)
+    """Seconds: a caller who hangs up sooner is a short abandon (left out of the rates)."""
+
+    @field_validator("service_level_threshold")
+    @classmethod
+    def _threshold(cls, value: int) -> int:
+        if value not in THRESHOLDS:
+            raise ValueError(f"one of {', '.join(map(str, THRESHOLDS))} seconds")
+        return value
 
 
 class ActionSpec(Spec):
