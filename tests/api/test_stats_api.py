@@ -232,3 +232,36 @@ def test_a_group_sets_its_own_threshold_target_and_short_abandons(node: Node) ->
     assert group["method"]["target"] == 0.9 and group["method"]["short_abandon_seconds"] == 10
     # each abandon was judged by the threshold in force when it ended: 8 s was long, then short
     assert (group["total"]["abandoned"], group["total"]["short_abandoned"]) == (2, 1)
+
+
+def test_the_xlsx_export_has_typed_cells_and_the_method(node: Node) -> None:
+    from datetime import timedelta
+
+    from openpyxl import load_workbook
+
+    support = node.group_id("Support")
+    write(node, [segment(support, 1, Outcome.ANSWERED, TEN + 60, wait=10, talk=100)])
+    mart = signed_in(node, "mart", "mart-password-1")
+    day = {"group_id": support, "since": "2026-10-26", "until": "2026-10-26", "format": "xlsx"}
+    answer = mart.get("/api/v1/stats/groups", params=day)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(io.BytesIO(answer.content))
+    sheet = book["Support"]
+    assert sheet.freeze_panes == "A2"
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["start", "utc_offset", "seconds", "arrived"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    ten = next(r for r in rows if isinstance(r[0], datetime) and r[0].hour == 10)
+    assert ten[1] == "+0200" and ten[2] == 3600
+    values = dict(zip(header, ten, strict=True))
+    assert values["answered"] == 1 and isinstance(values["answered"], int)
+    assert values["service_level"] == 1.0
+    assert values["asa"] == timedelta(seconds=10)  # a duration, not text
+    total = next(r for r in rows if r[0] == "total")
+    assert dict(zip(header, total, strict=True))["aht"] == timedelta(seconds=100)
+    method = {r[0]: r[1] for r in rows if r and r[0] in ("service level", "T (seconds)")}
+    assert method == {
+        "service level": "answered within T / (offered − short abandons)",
+        "T (seconds)": 20,
+    }

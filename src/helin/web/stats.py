@@ -77,6 +77,7 @@ def stats_page(
     values["query"] = query
     values["api"] = "/api/v1/stats/groups?" + urlencode(query)
     values["csv"] = "/api/v1/stats/groups?" + urlencode({**query, "format": "csv"})
+    values["xlsx"] = "/api/v1/stats/groups?" + urlencode({**query, "format": "xlsx"})
     try:
         values["result"] = stats.group_stats(
             ctx,

@@ -1,4 +1,4 @@
-"""Statistics: ``/api/v1/stats/groups`` (JSON, or CSV with ``format=csv``)."""
+"""Statistics: ``/api/v1/stats/groups`` (JSON, or ``format=csv`` or ``format=xlsx``)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ from helin.stats.metrics import SlFormula
 from helin.store.stats.series import Period
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get(
     "/groups",
     response_model=StatsPublic,
-    responses={403: {}, 404: {}, 422: {}, 200: {"content": {"text/csv": {}}}},
+    responses={403: {}, 404: {}, 422: {}, 200: {"content": {"text/csv": {}, XLSX: {}}}},
 )
 def group_stats(
     me: CurrentUser,
@@ -35,7 +36,7 @@ def group_stats(
     weekday: Annotated[list[int], Query(description="ISO weekdays kept, 1 is Monday")] = [],  # noqa: B006
     from_hour: Annotated[int, Query(ge=0, le=23)] = 0,
     to_hour: Annotated[int, Query(ge=1, le=24)] = 24,
-    format: Literal["json", "csv"] = "json",
+    format: Literal["json", "csv", "xlsx"] = "json",
 ) -> StatsPublic | Response:
     """Each group's figures per period of its own time zone (``until`` inclusive), and over
     the whole range; the method used (service-level formula, T, short-abandon threshold,
@@ -53,11 +54,12 @@ def group_stats(
         hours=(from_hour, to_hour),
     )
     result = stats.group_stats(ctx, me, query)
+    name = f"group-stats-{since.isoformat()}-{until.isoformat()}.{format}"
+    attachment = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "csv":
-        name = f"group-stats-{since.isoformat()}-{until.isoformat()}.csv"
         return Response(
-            stats.as_csv(result),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            stats.as_csv(result), media_type="text/csv; charset=utf-8", headers=attachment
         )
+    if format == "xlsx":
+        return Response(stats.as_xlsx(result), media_type=XLSX, headers=attachment)
     return result

@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, timedelta
+
+from openpyxl import Workbook
 
 from helin.api.context import ApiContext
 from helin.api.schemas.stats import (
@@ -172,3 +174,63 @@ def as_csv(stats: StatsPublic) -> str:
 
 def _cell(value: object) -> object:
     return "" if value is None else value
+
+
+RATES = {"answer_rate", "abandon_rate", "service_level"}
+SECONDS = {"asa", "average_abandon_time", "longest_wait", "aht"}
+"""Figures written as durations (a spreadsheet's time of day: days, shown as h:mm:ss)."""
+
+
+def as_xlsx(stats: StatsPublic) -> bytes:
+    """A workbook with a sheet per group: a frozen header row, then a row per period and the
+    total, with typed cells (numbers as numbers, rates as percentages, waits and handle
+    times as durations, the period's start as a date and time), and the method below."""
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for group in stats.groups:
+        sheet = book.create_sheet(_sheet_name(group.name, book.sheetnames))
+        sheet.append(["start", "utc_offset", "seconds", *FIGURE_COLUMNS])
+        sheet.freeze_panes = "A2"
+        rows: list[tuple[object, str | None, float | None, dict[str, object]]] = [
+            (p.start.replace(tzinfo=None), p.start.strftime("%z"), p.seconds, p.model_dump())
+            for p in group.periods
+        ]
+        rows.append(("total", None, None, group.total.model_dump()))
+        for start, offset, seconds, values in rows:
+            figures = [_xlsx_value(n, values[n]) for n in FIGURE_COLUMNS]
+            sheet.append([start, offset, seconds, *figures])
+            row = sheet.max_row
+            sheet.cell(row, 1).number_format = "yyyy-mm-dd hh:mm"
+            for index, name in enumerate(FIGURE_COLUMNS, start=4):
+                if name in RATES:
+                    sheet.cell(row, index).number_format = "0.0%"
+                elif name in SECONDS:
+                    sheet.cell(row, index).number_format = "[h]:mm:ss"
+        m = group.method
+        sheet.append([])
+        sheet.append(["service level", m.service_level_formula])
+        sheet.append(["T (seconds)", m.threshold_seconds])
+        sheet.append(["short abandon under (seconds)", m.short_abandon_seconds])
+        sheet.append(["target", m.target])
+        sheet.append(["time zone", group.timezone])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_value(name: str, value: object) -> object:
+    if value is None:
+        return None
+    if name in SECONDS and isinstance(value, int | float):
+        return timedelta(seconds=float(value))
+    return value
+
+
+def _sheet_name(name: str, taken: list[str]) -> str:
+    r"""A sheet name Excel accepts: at most 31 characters, none of []:*?/\, unique."""
+    clean = "".join("_" if c in "[]:*?/\\" else c for c in name)[:31] or "group"
+    candidate, n = clean, 2
+    while candidate in taken:
+        suffix = f" ({n})"
+        candidate, n = clean[: 31 - len(suffix)] + suffix, n + 1
+    return candidate
