@@ -9,10 +9,22 @@ raw rows, so both give the same numbers.
 from __future__ import annotations
 
 from dataclasses import replace
+from enum import StrEnum
 
 from helin.acd.commands import CallRecord
 from helin.acd.model import Outcome, OverflowReason
 from helin.stats.metrics import BUCKETS, DEFAULT_SHORT_ABANDON, GroupCounts, bucket_of
+
+
+class Period(StrEnum):
+    """The periods a view adds intervals up to, in the group's local calendar."""
+
+    QUARTER = "15min"
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
 
 INTERVAL_SECONDS = 900
 """The rollups' interval: 15 minutes, aligned to UTC (so also to every time zone's hours)."""

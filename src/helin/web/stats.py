@@ -19,7 +19,7 @@ from helin.api.deps import context
 from helin.api.services import groups, stats
 from helin.api.services.errors import Invalid, NotFound
 from helin.stats.metrics import SL_FORMULAS, THRESHOLDS, SlFormula
-from helin.store.stats.series import Period
+from helin.stats.rollup import Period
 from helin.web import render
 
 router = APIRouter(include_in_schema=False)

@@ -13,7 +13,7 @@ from helin.api.schemas.common import MAX_ROW_ID
 from helin.api.schemas.stats import StatsPublic
 from helin.api.services import stats
 from helin.stats.metrics import SlFormula
-from helin.store.stats.series import Period
+from helin.stats.rollup import Period
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -28,8 +28,9 @@ from helin.api.services.groups import managed_group
 from helin.api.services.security import Principal, may_manage
 from helin.stats.figures import GroupFigures, Method, group_figures
 from helin.stats.metrics import THRESHOLDS, GroupCounts, SlFormula
+from helin.stats.rollup import Period
 from helin.store import groups
-from helin.store.stats.series import Period, Slice, series
+from helin.store.stats.series import Slice, series
 
 MAX_DAYS = {
     Period.QUARTER: 31,

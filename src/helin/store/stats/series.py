@@ -14,25 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helin.stats.metrics import GroupCounts
-from helin.stats.rollup import INTERVAL_SECONDS
+from helin.stats.rollup import INTERVAL_SECONDS, Period
 from helin.store.stats.rollups import counts_of
 from helin.store.tables import group_days, group_intervals
-
-
-class Period(StrEnum):
-    QUARTER = "15min"
-    HOUR = "hour"
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
-
 
 _SECONDS = {Period.QUARTER: INTERVAL_SECONDS, Period.HOUR: 3600}
 
