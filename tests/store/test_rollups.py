@@ -189,3 +189,45 @@ def test_a_dst_day_has_its_hours_in_local_days(session: Session, migrated_url: s
     days = [row.day for row in session.execute(select(group_days.c.day).order_by("day"))]
     assert days == [date(2026, 10, 24), date(2026, 10, 25)]
     assert THRESHOLDS[0] == 5
+
+
+def test_weeks_months_and_days_sum_alike_on_both_databases(
+    session: Session, migrated_url: str
+) -> None:
+    from helin.stats.rollup import Period
+    from helin.store.stats.series import Slice, series_of
+
+    _, support, sales = _groups(session, migrated_url)
+    base = _random_segments(random.Random(3), support, 1)[0]
+    monday = datetime(2026, 10, 26, 8, 0, tzinfo=UTC).timestamp()  # 10:00 in Tallinn
+    made = [
+        replace(
+            base,
+            call_id=f"w{n}-{g.id}",
+            group_id=str(g.id),
+            arrived_at=monday + n * 86400,
+            queued_at=monday + n * 86400,
+            answered_at=None,
+            outcome=Outcome.ABANDONED,
+            ended_at=monday + n * 86400 + 30,
+            overflow_reason=None,
+        )
+        for n in range(14)
+        for g in (support, sales)
+    ]
+    records.write(session, made)
+    session.commit()
+    view = Slice(date(2026, 10, 26), date(2026, 11, 8))
+    groups = [(support.id, support.timezone), (sales.id, sales.timezone)]
+    for period, expected in (
+        (Period.WEEK, [7, 7]),
+        (Period.MONTH, [6, 8]),
+        (Period.DAY, [1] * 14),
+    ):
+        found = series_of(session, groups, view, period)
+        assert [r.counts.abandoned for r in found[support.id]] == expected, period
+        assert sum(r.counts.abandoned for r in found[sales.id]) == 14, period
+    kept = Slice(date(2026, 10, 26), date(2026, 11, 8), weekdays=frozenset({0}))
+    assert [
+        r.counts.abandoned for r in series_of(session, groups, kept, Period.WEEK)[support.id]
+    ] == [1, 1]

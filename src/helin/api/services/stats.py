@@ -30,7 +30,7 @@ from helin.stats.figures import GroupFigures, Method, group_figures
 from helin.stats.metrics import THRESHOLDS, GroupCounts, SlFormula
 from helin.stats.rollup import Period
 from helin.store import groups
-from helin.store.stats.series import Slice, series
+from helin.store.stats.series import Slice, series_of
 
 MAX_DAYS = {
     Period.QUARTER: 31,
@@ -104,6 +104,7 @@ def group_stats(ctx: ApiContext, me: Principal, query: StatsQuery) -> StatsPubli
             if query.group_ids
             else groups.in_tenant(session, me.tenant_id)
         )
+        found = series_of(session, [(g.id, g.timezone) for g in chosen], view, query.interval)
         for group in chosen:
             method = Method(
                 threshold=query.threshold or group.service_level_threshold,
@@ -111,10 +112,9 @@ def group_stats(ctx: ApiContext, me: Principal, query: StatsQuery) -> StatsPubli
                 short_abandon=group.short_abandon,
                 target=group.service_level_target,
             )
-            rows = series(session, group.id, group.timezone, view, query.interval)
             total, seconds = GroupCounts(), 0.0
             periods = []
-            for row in rows:
+            for row in found[group.id]:
                 total, seconds = total + row.counts, seconds + row.seconds
                 figures = group_figures(row.counts, row.seconds, method)
                 periods.append(

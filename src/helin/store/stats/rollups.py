@@ -9,6 +9,7 @@ very same contribution function, so the two ways cannot disagree.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import fields, replace
 from datetime import date, datetime, time
 from typing import Any, Protocol
@@ -24,7 +25,7 @@ from helin.stats.rollup import group_contribution, outbound_contribution
 from helin.store.tables import Call, Group, group_days, group_intervals
 from helin.store.tables.base import from_posix
 from helin.store.tables.enums import Direction
-from helin.store.tables.statistics import bucket_columns
+from helin.store.tables.statistics import bucket_columns, count_columns
 
 _TUPLES = {f.name for f in fields(GroupCounts) if f.name.endswith("_waits")}
 _MAXIMA = {f.name for f in fields(GroupCounts) if f.name.endswith("_max")}
@@ -54,24 +55,22 @@ def counts_of(row: Any) -> GroupCounts:
     return GroupCounts(**values)
 
 
-def _upsert(session: Session, table: Table, key: dict[str, Any], counts: GroupCounts) -> None:
-    dialect = session.get_bind().dialect.name
+@functools.cache
+def _upsert(dialect: str, table: Table) -> Any:
+    """``INSERT ... ON CONFLICT DO UPDATE`` adding a row's counts to ``table``'s: built once
+    per dialect and table, executed with many rows at a time."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     larger = func.greatest if dialect == "postgresql" else func.max
-    values = counts_row(counts)
-    statement = insert(table).values(**key, **values)
+    statement = insert(table)
     excluded = statement.excluded
-    change: dict[str, Any] = {}
-    for column in values:
-        if column in _MAXIMA:
-            change[column] = larger(table.c[column], excluded[column])
-        else:
-            change[column] = table.c[column] + excluded[column]
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[c for c in table.primary_key.columns], set_=change
-        )
-    )
+    change = {
+        column: larger(table.c[column], excluded[column])
+        if column in _MAXIMA
+        else table.c[column] + excluded[column]
+        for column, _ in count_columns()
+    }
+    keys = [c for c in table.primary_key.columns]
+    return statement.on_conflict_do_update(index_elements=keys, set_=change)
 
 
 class GroupLike(Protocol):
@@ -116,17 +115,19 @@ class Pending:
         )
 
     def flush(self, session: Session) -> None:
-        """Upsert what was gathered; starts over."""
-        for (group_id, start), (tenant_id, counts) in self._intervals.items():
-            key = {"group_id": group_id, "start": start, "tenant_id": tenant_id}
-            _upsert(session, group_intervals, key, counts)
-        for (group_id, day), (tenant_id, counts) in self._days.items():
-            _upsert(
-                session,
-                group_days,
-                {"group_id": group_id, "day": day, "tenant_id": tenant_id},
-                counts,
-            )
+        """Upsert what was gathered, one statement per table; starts over."""
+        dialect = session.get_bind().dialect.name
+        intervals = [
+            {"group_id": g, "start": start, "tenant_id": tenant, **counts_row(counts)}
+            for (g, start), (tenant, counts) in self._intervals.items()
+        ]
+        days = [
+            {"group_id": g, "day": day, "tenant_id": tenant, **counts_row(counts)}
+            for (g, day), (tenant, counts) in self._days.items()
+        ]
+        for table, rows in ((group_intervals, intervals), (group_days, days)):
+            if rows:
+                session.execute(_upsert(dialect, table), rows)
         self._intervals.clear()
         self._days.clear()
 

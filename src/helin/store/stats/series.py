@@ -7,22 +7,28 @@ has 23 or 25 hourly periods, the repeated hour told apart by its UTC offset. Day
 months are sums of local-day rows (``group_days``) — unless the view keeps only some hours of
 the day, which only the 15-minute rows can tell. Every period of the range is listed, also
 those without calls.
+
+Each table is read once for all the groups of a view, and the rows are summed into periods
+with numpy (``np.add.reduceat``; the maxima with ``np.maximum.reduceat``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+import numpy as np
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from helin.stats.metrics import GroupCounts
 from helin.stats.rollup import INTERVAL_SECONDS, Period
-from helin.store.stats.rollups import counts_of
 from helin.store.tables import group_days, group_intervals
+from helin.store.tables.statistics import count_columns
 
 _SECONDS = {Period.QUARTER: INTERVAL_SECONDS, Period.HOUR: 3600}
 
@@ -57,77 +63,188 @@ def midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), zone)
 
 
+COLUMNS = [column for column, _ in count_columns()]
+_FIELD = dict(count_columns())
+_MAXIMA = np.array([_FIELD[c].endswith("_max") for c in COLUMNS])
+_INTS = {f.name for f in fields(GroupCounts) if f.type in ("int", int)}
+EMPTY = GroupCounts()
+
+
 def series(
     session: Session, group_id: int, timezone: str, view: Slice, period: Period
 ) -> list[Row]:
-    """Every period of ``view`` for the group, with its counts."""
-    zone = ZoneInfo(timezone)
+    """Every period of ``view`` for one group, with its counts."""
+    return series_of(session, [(group_id, timezone)], view, period)[group_id]
+
+
+def series_of(
+    session: Session, groups: Sequence[tuple[int, str]], view: Slice, period: Period
+) -> dict[int, list[Row]]:
+    """Every period of ``view`` for each ``(group id, time zone)``, with its counts."""
+    zones = {group_id: ZoneInfo(timezone) for group_id, timezone in groups}
     if period in _SECONDS:
-        return _short(session, group_id, zone, view, _SECONDS[period])
+        stored = _read(session, group_intervals, "start", zones, view)
+        return {
+            g: _short(stored.get(g, ([], None)), zone, view, _SECONDS[period])
+            for g, zone in zones.items()
+        }
+    if view.whole_days and len(view.weekdays) == 7:
+        summed = _summed_days(session, zones, view, period)
+        return {
+            g: [
+                Row(midnight(key, zone), span, summed.get((g, key), EMPTY))
+                for key, span in _spans(zone, view, period).items()
+            ]
+            for g, zone in zones.items()
+        }
     if view.whole_days:
-        days = _days_from_days(session, group_id, view)
+        days = {
+            g: _kept_days(keys, matrix, view)
+            for g, (keys, matrix) in _read(session, group_days, "day", zones, view).items()
+        }
     else:
-        days = _days_from_intervals(session, group_id, zone, view)
-    return _long(days, zone, view, period)
+        days = {
+            g: _days_of_intervals(keys, matrix, zones[g], view)
+            for g, (keys, matrix) in _read(session, group_intervals, "start", zones, view).items()
+        }
+    return {g: _long(days.get(g, ([], None)), zone, view, period) for g, zone in zones.items()}
 
 
-def _interval_rows(
-    session: Session, group_id: int, zone: ZoneInfo, view: Slice
-) -> dict[int, GroupCounts]:
-    begin = int(midnight(view.first, zone).timestamp())
-    end = int(midnight(view.last + timedelta(days=1), zone).timestamp())
-    rows = session.execute(
-        select(group_intervals).where(
-            group_intervals.c.group_id == group_id,
-            group_intervals.c.start >= begin,
-            group_intervals.c.start < end,
-        )
+def _read(
+    session: Session, table: Table, key: str, zones: dict[int, ZoneInfo], view: Slice
+) -> dict[int, tuple[list[Any], np.ndarray]]:
+    """Each group's rows of ``table`` in the view's range: (keys in order, counts matrix)."""
+    if not zones:
+        return {}
+    column = table.c[key]
+    query = select(table.c.group_id, column, *(table.c[c] for c in COLUMNS)).where(
+        table.c.group_id.in_(list(zones))
     )
-    return {row.start: counts_of(row) for row in rows}
+    if key == "day":
+        query = query.where(column >= view.first, column <= view.last)
+    else:
+        begins = [midnight(view.first, zone).timestamp() for zone in zones.values()]
+        ends = [
+            midnight(view.last + timedelta(days=1), zone).timestamp() for zone in zones.values()
+        ]
+        query = query.where(column >= int(min(begins)), column < int(max(ends)))
+    found: dict[int, tuple[list[Any], list[tuple[float, ...]]]] = {}
+    for row in session.execute(query.order_by(table.c.group_id, column)):
+        keys, values = found.setdefault(row[0], ([], []))
+        keys.append(row[1])
+        values.append(tuple(row[2:]))
+    return {g: (keys, np.array(values, dtype=float)) for g, (keys, values) in found.items()}
+
+
+def _period_key(dialect: str, period: Period) -> Any:
+    """The local day a day row's period starts on, as SQL (a day, its Monday, the 1st)."""
+    day = group_days.c.day
+    if period is Period.DAY:
+        return day
+    if dialect == "postgresql":
+        return func.date_trunc("week" if period is Period.WEEK else "month", day)
+    if period is Period.WEEK:
+        return func.date(day, func.printf("-%d days", (func.strftime("%w", day) + 6) % 7))
+    return func.date(day, "start of month")
+
+
+def _summed_days(
+    session: Session, zones: dict[int, ZoneInfo], view: Slice, period: Period
+) -> dict[tuple[int, date], GroupCounts]:
+    """Day rows summed per group and period by the database (the periods of whole days)."""
+    dialect = session.get_bind().dialect.name
+    key = _period_key(dialect, period).label("period")
+    table = group_days
+    measures = [
+        (func.max if _FIELD[c].endswith("_max") else func.sum)(table.c[c]).label(c) for c in COLUMNS
+    ]
+    query = (
+        select(table.c.group_id, key, *measures)
+        .where(
+            table.c.group_id.in_(list(zones)),
+            table.c.day >= view.first,
+            table.c.day <= view.last,
+        )
+        .group_by(table.c.group_id, key)
+    )
+    out: dict[tuple[int, date], GroupCounts] = {}
+    for row in session.execute(query):
+        start = row[1]
+        if isinstance(start, datetime):
+            start = start.date()
+        elif isinstance(start, str):
+            start = date.fromisoformat(start)
+        out[(row[0], start)] = _counts(np.array(row[2:], dtype=float))
+    return out
+
+
+def _counts(vector: np.ndarray) -> GroupCounts:
+    values: dict[str, Any] = {}
+    for column, value in zip(COLUMNS, vector.tolist(), strict=True):
+        name = _FIELD[column]
+        if name.endswith("_waits"):
+            values[name] = (*values.get(name, ()), int(value))
+        else:
+            values[name] = int(value) if name in _INTS else float(value)
+    return GroupCounts(**values)
+
+
+def _sums(matrix: np.ndarray, groups: list[int]) -> np.ndarray:
+    """Rows of ``matrix`` summed between the row indices ``groups`` (their starts)."""
+    index = np.array(groups)
+    return np.where(
+        _MAXIMA,
+        np.maximum.reduceat(matrix, index, axis=0),
+        np.add.reduceat(matrix, index, axis=0),
+    )
+
+
+def _by_key(keys: list[Any], matrix: np.ndarray | None) -> dict[Any, GroupCounts]:
+    """Rows with equal (consecutive) keys summed."""
+    if matrix is None or not keys:
+        return {}
+    starts = [i for i in range(len(keys)) if i == 0 or keys[i] != keys[i - 1]]
+    return {keys[i]: _counts(v) for i, v in zip(starts, _sums(matrix, starts), strict=True)}
 
 
 def _kept(local: datetime, view: Slice) -> bool:
     return local.weekday() in view.weekdays and view.hours[0] <= local.hour < view.hours[1]
 
 
-def _short(session: Session, group_id: int, zone: ZoneInfo, view: Slice, step: int) -> list[Row]:
-    stored = _interval_rows(session, group_id, zone, view)
+def _short(
+    stored: tuple[list[Any], np.ndarray | None], zone: ZoneInfo, view: Slice, step: int
+) -> list[Row]:
     begin = int(midnight(view.first, zone).timestamp())
     end = int(midnight(view.last + timedelta(days=1), zone).timestamp())
+    keys, matrix = stored
+    inside = [i for i, k in enumerate(keys) if begin <= int(k) < end]
+    periods = [begin + (int(keys[i]) - begin) // step * step for i in inside]
+    counts = _by_key(periods, matrix[inside] if matrix is not None and inside else None)
     out = []
     for start in range(begin, end, step):
         local = datetime.fromtimestamp(start, UTC).astimezone(zone)
-        if not _kept(local, view):
-            continue
-        counts = GroupCounts()
-        for quarter in range(start, start + step, INTERVAL_SECONDS):
-            found = stored.get(quarter)
-            if found is not None:
-                counts = counts + found
-        out.append(Row(local, step, counts))
+        if _kept(local, view):
+            out.append(Row(local, step, counts.get(start, EMPTY)))
     return out
 
 
-def _days_from_days(session: Session, group_id: int, view: Slice) -> dict[date, GroupCounts]:
-    rows = session.execute(
-        select(group_days).where(
-            group_days.c.group_id == group_id,
-            group_days.c.day >= view.first,
-            group_days.c.day <= view.last,
-        )
-    )
-    return {row.day: counts_of(row) for row in rows}
+def _kept_days(
+    keys: list[Any], matrix: np.ndarray, view: Slice
+) -> tuple[list[Any], np.ndarray | None]:
+    kept = [i for i, day in enumerate(keys) if day.weekday() in view.weekdays]
+    return [keys[i] for i in kept], matrix[kept] if kept else None
 
 
-def _days_from_intervals(
-    session: Session, group_id: int, zone: ZoneInfo, view: Slice
-) -> dict[date, GroupCounts]:
-    days: dict[date, GroupCounts] = {}
-    for start, counts in _interval_rows(session, group_id, zone, view).items():
-        local = datetime.fromtimestamp(start, UTC).astimezone(zone)
-        if _kept(local, view):
-            days[local.date()] = days.get(local.date(), GroupCounts()) + counts
-    return days
+def _days_of_intervals(
+    keys: list[Any], matrix: np.ndarray, zone: ZoneInfo, view: Slice
+) -> tuple[list[Any], np.ndarray | None]:
+    days, kept = [], []
+    for i, start in enumerate(keys):
+        local = datetime.fromtimestamp(int(start), UTC).astimezone(zone)
+        if view.first <= local.date() <= view.last and _kept(local, view):
+            days.append(local.date())
+            kept.append(i)
+    return list(days), matrix[kept] if kept else None
 
 
 def _period_start(day: date, period: Period) -> date:
@@ -138,17 +255,46 @@ def _period_start(day: date, period: Period) -> date:
     return day
 
 
-def _long(days: dict[date, GroupCounts], zone: ZoneInfo, view: Slice, period: Period) -> list[Row]:
-    buckets: dict[date, GroupCounts] = {}
+def _long(
+    days: tuple[list[Any], np.ndarray | None], zone: ZoneInfo, view: Slice, period: Period
+) -> list[Row]:
+    keys, matrix = days
+    counts = _by_key([_period_start(d, period) for d in keys], matrix)
+    return [
+        Row(midnight(key, zone), span, counts.get(key, EMPTY))
+        for key, span in _spans(zone, view, period).items()
+    ]
+
+
+@functools.lru_cache(maxsize=256)
+def _spans(zone: ZoneInfo, view: Slice, period: Period) -> dict[date, float]:
+    """Each period's start and length in seconds (only the kept weekdays and hours): one
+    computation per time zone and view, whatever the number of groups."""
+    share = (view.hours[1] - view.hours[0]) / 24
     spans: dict[date, float] = {}
+    if len(view.weekdays) == 7:
+        key = _period_start(view.first, period)
+        while key <= view.last:
+            following = _period_start(_next(key, period), period)
+            first, after = max(key, view.first), min(following, view.last + timedelta(days=1))
+            length = (midnight(after, zone) - midnight(first, zone)).total_seconds()
+            spans[key] = length * share
+            key = following
+        return spans
     for day in _dates(view.first, view.last):
-        if day.weekday() not in view.weekdays:
-            continue
-        key = _period_start(day, period)
-        buckets[key] = buckets.get(key, GroupCounts()) + days.get(day, GroupCounts())
-        length = (midnight(day + timedelta(days=1), zone) - midnight(day, zone)).total_seconds()
-        spans[key] = spans.get(key, 0.0) + length * (view.hours[1] - view.hours[0]) / 24
-    return [Row(midnight(key, zone), spans[key], counts) for key, counts in buckets.items()]
+        if day.weekday() in view.weekdays:
+            key = _period_start(day, period)
+            length = (midnight(day + timedelta(days=1), zone) - midnight(day, zone)).total_seconds()
+            spans[key] = spans.get(key, 0.0) + length * share
+    return spans
+
+
+def _next(start: date, period: Period) -> date:
+    if period is Period.WEEK:
+        return start + timedelta(days=7)
+    if period is Period.MONTH:
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return start + timedelta(days=1)
 
 
 def _dates(first: date, last: date) -> Iterable[date]:
