@@ -39,7 +39,7 @@ def test_downgrade_to_base_and_upgrade_again(migrated_url: str) -> None:
         inspector = inspect(engine)
         assert set(inspector.get_table_names()) == TABLES | {"alembic_version"}
         with engine.connect() as connection:
-            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0006"
+            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0007"
     finally:
         engine.dispose()
 
@@ -199,5 +199,45 @@ def test_revision_0005_moves_group_overflows_out_of_forwarded_to(migrated_url: s
             )
         # a group that no longer exists becomes NULL (the foreign key could not hold it)
         assert rows == {"g": (None, group), "n": ("+3728000000", None), "x": (None, None)}
+    finally:
+        engine.dispose()
+
+
+def test_revision_0007_sums_the_days_kept_so_far_into_months(migrated_url: str) -> None:
+    from datetime import date
+
+    from sqlalchemy import insert, select
+
+    from helin.store.provisioning.file import provision_file
+    from helin.store.tables import group_days, group_months
+    from helin.store.tables.statistics import count_columns
+    from tests.store.conftest import EXAMPLE
+
+    provision_file(migrated_url, EXAMPLE)
+    downgrade(migrated_url, "0006")
+    engine = make_engine(migrated_url)
+    try:
+        with engine.begin() as connection:
+            group = connection.scalar(text("SELECT min(id) FROM groups"))
+            tenant = connection.scalar(text("SELECT min(id) FROM tenants"))
+            zero = {column: 0 for column, _ in count_columns()}
+            for day, answered, longest in (
+                (date(2026, 3, 2), 2, 40.0),
+                (date(2026, 3, 30), 3, 90.0),
+            ):
+                connection.execute(
+                    insert(group_days).values(
+                        group_id=group,
+                        day=day,
+                        tenant_id=tenant,
+                        **{**zero, "answered": answered, "wait_max": longest},
+                    )
+                )
+        migrate(migrated_url)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(group_months.c.month, group_months.c.answered, group_months.c.wait_max)
+            ).all()
+        assert [tuple(r) for r in rows] == [(date(2026, 3, 1), 5, 90.0)]
     finally:
         engine.dispose()

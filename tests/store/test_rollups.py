@@ -24,7 +24,7 @@ from helin.stats.simulator import SimulationParams, simulated_records
 from helin.store.calls import calllog, records
 from helin.store.provisioning.file import provision_file
 from helin.store.stats import rollups
-from helin.store.tables import Group, Tenant, group_days, group_intervals
+from helin.store.tables import Group, Tenant, group_days, group_intervals, group_months
 from tests.store.conftest import EXAMPLE
 
 DST_END = datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
@@ -90,7 +90,7 @@ def _snapshot(session: Session) -> dict[str, list[dict[str, Any]]]:
             dict(row._mapping)
             for row in session.execute(select(table).order_by(*table.primary_key.columns))
         ]
-        for table in (group_intervals, group_days)
+        for table in (group_intervals, group_days, group_months)
     }
 
 

@@ -22,11 +22,14 @@ from sqlalchemy.orm import Session
 from helin.acd.commands import CallRecord
 from helin.stats.metrics import GroupCounts
 from helin.stats.rollup import group_contribution, outbound_contribution
-from helin.store.tables import Call, Group, group_days, group_intervals
+from helin.store.tables import Call, Group, group_days, group_intervals, group_months
 from helin.store.tables.base import from_posix
 from helin.store.tables.enums import Direction
 from helin.store.tables.statistics import bucket_columns, count_columns
 
+TABLES = (group_intervals, group_days, group_months)
+KEYS = {"group_intervals": "start", "group_days": "day", "group_months": "month"}
+"""Each rollup table's key column besides the group."""
 _TUPLES = {f.name for f in fields(GroupCounts) if f.name.endswith("_waits")}
 _MAXIMA = {f.name for f in fields(GroupCounts) if f.name.endswith("_max")}
 
@@ -86,8 +89,8 @@ class Pending:
     """Contributions gathered over a batch of records, added with one upsert per row."""
 
     def __init__(self) -> None:
-        self._intervals: dict[tuple[int, int], tuple[int, GroupCounts]] = {}
-        self._days: dict[tuple[int, date], tuple[int, GroupCounts]] = {}
+        self._rows: dict[tuple[str, int, Any], tuple[int, GroupCounts]] = {}
+        """(table, group, interval start / day / month) -> (tenant, counts)."""
 
     def segment(self, group: GroupLike, record: CallRecord) -> None:
         """What one finished segment of a call in ``group`` adds (its times as stored)."""
@@ -103,33 +106,27 @@ class Pending:
 
     def _add(self, group: GroupLike, at: float, start: int, counts: GroupCounts) -> None:
         day = datetime.fromtimestamp(at, ZoneInfo(group.timezone)).date()
-        interval = self._intervals.get((group.id, start))
-        self._intervals[(group.id, start)] = (
-            group.tenant_id,
-            counts if interval is None else interval[1] + counts,
-        )
-        daily = self._days.get((group.id, day))
-        self._days[(group.id, day)] = (
-            group.tenant_id,
-            counts if daily is None else daily[1] + counts,
-        )
+        for table, key in (
+            (group_intervals, start),
+            (group_days, day),
+            (group_months, day.replace(day=1)),
+        ):
+            found = self._rows.get((table.name, group.id, key))
+            total = counts if found is None else found[1] + counts
+            self._rows[(table.name, group.id, key)] = (group.tenant_id, total)
 
     def flush(self, session: Session) -> None:
         """Upsert what was gathered, one statement per table; starts over."""
         dialect = session.get_bind().dialect.name
-        intervals = [
-            {"group_id": g, "start": start, "tenant_id": tenant, **counts_row(counts)}
-            for (g, start), (tenant, counts) in self._intervals.items()
-        ]
-        days = [
-            {"group_id": g, "day": day, "tenant_id": tenant, **counts_row(counts)}
-            for (g, day), (tenant, counts) in self._days.items()
-        ]
-        for table, rows in ((group_intervals, intervals), (group_days, days)):
+        for table in TABLES:
+            rows = [
+                {"group_id": g, KEYS[table.name]: key, "tenant_id": tenant, **counts_row(counts)}
+                for (name, g, key), (tenant, counts) in self._rows.items()
+                if name == table.name
+            ]
             if rows:
                 session.execute(_upsert(dialect, table), rows)
-        self._intervals.clear()
-        self._days.clear()
+        self._rows.clear()
 
 
 def as_stored(record: CallRecord) -> CallRecord:
@@ -151,12 +148,15 @@ def as_stored(record: CallRecord) -> CallRecord:
 
 def rebuild(session: Session, *, tenant_id: int | None = None, since: date | None = None) -> int:
     """Recompute the rollups of every group (of one tenant) from its call rows, from its local
-    midnight of ``since`` on (all of them without); how many rows were added. A deleted
+    midnight of the first of ``since``'s month on (all of them without); how many rows were
+    added. A deleted
     group's rows are left as they are. Does not commit."""
     groups = select(Group).order_by(Group.id)
     if tenant_id is not None:
         groups = groups.where(Group.tenant_id == tenant_id)
     added = 0
+    if since is not None:
+        since = since.replace(day=1)  # a month's row is rebuilt whole
     for group in session.scalars(groups).all():
         cutoff = _midnight(since, group.timezone) if since is not None else None
         _forget(session, group.id, since, cutoff)
@@ -179,13 +179,14 @@ def _midnight(day: date, timezone: str) -> datetime:
 
 
 def _forget(session: Session, group_id: int, since: date | None, cutoff: datetime | None) -> None:
-    intervals = delete(group_intervals).where(group_intervals.c.group_id == group_id)
-    days = delete(group_days).where(group_days.c.group_id == group_id)
-    if since is not None and cutoff is not None:
-        intervals = intervals.where(group_intervals.c.start >= int(cutoff.timestamp()))
-        days = days.where(group_days.c.day >= since)
-    session.execute(intervals)
-    session.execute(days)
+    for table in TABLES:
+        change = delete(table).where(table.c.group_id == group_id)
+        if since is not None and cutoff is not None:
+            key = table.c[KEYS[table.name]]
+            change = change.where(
+                key >= int(cutoff.timestamp()) if table is group_intervals else key >= since
+            )
+        session.execute(change)
 
 
 def record_of(call: Call) -> CallRecord:

@@ -4,8 +4,9 @@ A period is 15 minutes, an hour, a day, a week (Monday to Sunday) or a month of 
 local calendar. Periods of up to an hour are sums of 15-minute rows (``group_intervals``),
 stepped through in UTC from the group's local midnight, so a day on which the clocks change
 has 23 or 25 hourly periods, the repeated hour told apart by its UTC offset. Days, weeks and
-months are sums of local-day rows (``group_days``) — unless the view keeps only some hours of
-the day, which only the 15-minute rows can tell. Every period of the range is listed, also
+months are sums of local-day rows (``group_days``), whole months read from ``group_months``
+— unless the view keeps only some weekdays or hours of the day, which only the day or
+15-minute rows can tell. Every period of the range is listed, also
 those without calls.
 
 Each table is read once for all the groups of a view, and the rows are summed into periods
@@ -27,8 +28,8 @@ from sqlalchemy.orm import Session
 
 from helin.stats.metrics import GroupCounts
 from helin.stats.rollup import INTERVAL_SECONDS, Period
-from helin.store.tables import group_days, group_intervals
-from helin.store.tables.statistics import count_columns
+from helin.store.tables import group_days, group_intervals, group_months
+from helin.store.tables.statistics import bucket_columns, count_columns
 
 _SECONDS = {Period.QUARTER: INTERVAL_SECONDS, Period.HOUR: 3600}
 
@@ -89,7 +90,10 @@ def series_of(
             for g, zone in zones.items()
         }
     if view.whole_days and len(view.weekdays) == 7:
-        summed = _summed_days(session, zones, view, period)
+        if period is Period.MONTH and view.first.day == 1 and _month_end(view.last):
+            summed = _months(session, zones, view)
+        else:
+            summed = _summed_days(session, zones, view, period)
         return {
             g: [
                 Row(midnight(key, zone), span, summed.get((g, key), EMPTY))
@@ -148,6 +152,25 @@ def _period_key(dialect: str, period: Period) -> Any:
     return func.date(day, "start of month")
 
 
+def _month_end(day: date) -> bool:
+    return (day + timedelta(days=1)).day == 1
+
+
+def _months(
+    session: Session, zones: dict[int, ZoneInfo], view: Slice
+) -> dict[tuple[int, date], GroupCounts]:
+    """Whole months straight from the month rows (a year is 12 rows a group)."""
+    table = group_months
+    query = select(table.c.group_id, table.c.month, *(table.c[c] for c in COLUMNS)).where(
+        table.c.group_id.in_(list(zones)),
+        table.c.month >= view.first,
+        table.c.month <= view.last,
+    )
+    return {
+        (row[0], row[1]): _counts(np.array(row[2:], dtype=float)) for row in session.execute(query)
+    }
+
+
 def _summed_days(
     session: Session, zones: dict[int, ZoneInfo], view: Slice, period: Period
 ) -> dict[tuple[int, date], GroupCounts]:
@@ -178,15 +201,28 @@ def _summed_days(
     return out
 
 
+def _plan() -> list[tuple[bool, int, int, bool]]:
+    """For each ``GroupCounts`` field in order: (bucketed?, first column, end, integer?)."""
+    plan, at = [], 0
+    for f in fields(GroupCounts):
+        width = len(bucket_columns(f.name)) if f.name.endswith("_waits") else 1
+        plan.append((width > 1, at, at + width, f.name in _INTS))
+        at += width
+    return plan
+
+
+_PLAN = _plan()
+
+
 def _counts(vector: np.ndarray) -> GroupCounts:
-    values: dict[str, Any] = {}
-    for column, value in zip(COLUMNS, vector.tolist(), strict=True):
-        name = _FIELD[column]
-        if name.endswith("_waits"):
-            values[name] = (*values.get(name, ()), int(value))
+    values = vector.tolist()
+    args: list[Any] = []
+    for bucketed, a, b, whole in _PLAN:
+        if bucketed:
+            args.append(tuple(int(v) for v in values[a:b]))
         else:
-            values[name] = int(value) if name in _INTS else float(value)
-    return GroupCounts(**values)
+            args.append(int(values[a]) if whole else values[a])
+    return GroupCounts(*args)
 
 
 def _sums(matrix: np.ndarray, groups: list[int]) -> np.ndarray:
@@ -220,11 +256,19 @@ def _short(
     inside = [i for i, k in enumerate(keys) if begin <= int(k) < end]
     periods = [begin + (int(keys[i]) - begin) // step * step for i in inside]
     counts = _by_key(periods, matrix[inside] if matrix is not None and inside else None)
+    return [Row(local, step, counts.get(start, EMPTY)) for start, local in _steps(zone, view, step)]
+
+
+@functools.lru_cache(maxsize=256)
+def _steps(zone: ZoneInfo, view: Slice, step: int) -> list[tuple[int, datetime]]:
+    """The kept periods' starts (POSIX seconds and local): once per time zone and view."""
+    begin = int(midnight(view.first, zone).timestamp())
+    end = int(midnight(view.last + timedelta(days=1), zone).timestamp())
     out = []
     for start in range(begin, end, step):
         local = datetime.fromtimestamp(start, UTC).astimezone(zone)
         if _kept(local, view):
-            out.append(Row(local, step, counts.get(start, EMPTY)))
+            out.append((start, local))
     return out
 
 

@@ -31,7 +31,7 @@ from helin.store.tables.company import (
     TrunkPeer,
     User,
 )
-from helin.store.tables.statistics import group_days, group_intervals
+from helin.store.tables.statistics import group_days, group_intervals, group_months
 
 __all__ = [
     "AgentEvent",
@@ -57,5 +57,6 @@ __all__ = [
     "WeeklyHours",
     "group_days",
     "group_intervals",
+    "group_months",
     "metadata",
 ]

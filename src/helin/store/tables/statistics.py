@@ -1,4 +1,4 @@
-"""The statistics rollups: a group's counts per 15-minute interval and per local day.
+"""The statistics rollups: a group's counts per 15-minute interval, per local day and month.
 
 Both tables have one column per field of ``helin.stats.metrics.GroupCounts`` (a bucketed
 field becomes one column per bucket: ``answered_le_5`` ... ``answered_le_300``,
@@ -65,5 +65,16 @@ group_days = Table(
 )
 """A group's counts on one day of its own time zone (for views of weeks, months, a year)."""
 
+group_months = Table(
+    "group_months",
+    metadata,
+    Column("group_id", Integer(), primary_key=True),
+    Column("month", Date(), primary_key=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    *_counts(),
+)
+"""A group's counts in one month of its own time zone (``month``: the 1st), for year views."""
+
 Index("ix_group_intervals_tenant_start", group_intervals.c.tenant_id, group_intervals.c.start)
 Index("ix_group_days_tenant_day", group_days.c.tenant_id, group_days.c.day)
+Index("ix_group_months_tenant_month", group_months.c.tenant_id, group_months.c.month)
