@@ -10,6 +10,7 @@ figures stay in its tenant's totals.
 from __future__ import annotations
 
 from dataclasses import fields
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Date, Double, ForeignKey, Index, Integer, Table
 
@@ -45,36 +46,23 @@ def _counts() -> list[Column[int] | Column[float]]:
     return columns
 
 
-group_intervals = Table(
-    "group_intervals",
-    metadata,
-    Column("group_id", Integer(), primary_key=True),
-    Column("start", BigInteger(), primary_key=True),
-    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
-    *_counts(),
-)
+def _rollup(name: str, key: Column[Any]) -> Table:
+    """A rollup table: the group, ``key`` (when), the tenant and the count columns."""
+    table = Table(
+        name,
+        metadata,
+        Column("group_id", Integer(), primary_key=True),
+        key,
+        Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+        *_counts(),
+    )
+    Index(f"ix_{name}_tenant_{key.name}", table.c.tenant_id, table.c[key.name])
+    return table
+
+
+group_intervals = _rollup("group_intervals", Column("start", BigInteger(), primary_key=True))
 """A group's counts in the 15 minutes from ``start`` (POSIX seconds, UTC-aligned)."""
-
-group_days = Table(
-    "group_days",
-    metadata,
-    Column("group_id", Integer(), primary_key=True),
-    Column("day", Date(), primary_key=True),
-    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
-    *_counts(),
-)
-"""A group's counts on one day of its own time zone (for views of weeks, months, a year)."""
-
-group_months = Table(
-    "group_months",
-    metadata,
-    Column("group_id", Integer(), primary_key=True),
-    Column("month", Date(), primary_key=True),
-    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
-    *_counts(),
-)
+group_days = _rollup("group_days", Column("day", Date(), primary_key=True))
+"""A group's counts on one day of its own time zone (for views of days and weeks)."""
+group_months = _rollup("group_months", Column("month", Date(), primary_key=True))
 """A group's counts in one month of its own time zone (``month``: the 1st), for year views."""
-
-Index("ix_group_intervals_tenant_start", group_intervals.c.tenant_id, group_intervals.c.start)
-Index("ix_group_days_tenant_day", group_days.c.tenant_id, group_days.c.day)
-Index("ix_group_months_tenant_month", group_months.c.tenant_id, group_months.c.month)
