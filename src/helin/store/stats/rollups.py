@@ -46,18 +46,6 @@ def counts_row(counts: GroupCounts) -> dict[str, float]:
     return row
 
 
-def counts_of(row: Any) -> GroupCounts:
-    """``GroupCounts`` from a row (or any mapping) holding the count columns."""
-    mapping = row._mapping if hasattr(row, "_mapping") else row
-    values: dict[str, Any] = {}
-    for f in fields(GroupCounts):
-        if f.name in _TUPLES:
-            values[f.name] = tuple(int(mapping[c] or 0) for c in bucket_columns(f.name))
-        else:
-            values[f.name] = mapping[f.name] or 0
-    return GroupCounts(**values)
-
-
 @functools.cache
 def _upsert(dialect: str, table: Table) -> Any:
     """``INSERT ... ON CONFLICT DO UPDATE`` adding a row's counts to ``table``'s: built once
