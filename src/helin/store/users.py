@@ -6,9 +6,12 @@ reach another company's users by id.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from helin.store.accounts import hash_password
 from helin.store.tables import (
     User,
 )
@@ -74,3 +77,28 @@ def has_tenant_admin(session: Session, tenant_id: int) -> bool:
         User.tenant_id == tenant_id, User.tenant_admin, User.disabled.is_(False)
     )
     return session.scalar(found.limit(1)) is not None
+
+
+def add(
+    session: Session,
+    tenant_id: int,
+    *,
+    username: str,
+    display_name: str,
+    email: str | None,
+    password: str,
+    rights: Iterable[str],
+) -> User:
+    """A new user of the tenant with ``rights`` (only the argon2 hash of ``password`` kept)."""
+    given = set(rights)
+    user = User(
+        tenant_id=tenant_id,
+        username=username,
+        display_name=display_name,
+        email=email,
+        password_hash=hash_password(password),
+        **{right: right in given for right in RIGHTS},
+    )
+    session.add(user)
+    session.flush()
+    return user

@@ -18,7 +18,7 @@ from helin.api.schemas.users import NewUser
 from helin.api.services.errors import Conflict, NotFound
 from helin.api.services.security import Principal, operator
 from helin.store import accounts, audit, tenants, users
-from helin.store.tables import Tenant, User
+from helin.store.tables import Tenant
 
 
 def tenant_public(tenant: Tenant, users: int) -> TenantPublic:
@@ -125,16 +125,15 @@ def create_first_admin(
                 raise Conflict("the tenant has a tenant admin; they manage its users")
             if users.name_taken(session, body.username):
                 raise Conflict(taken)
-            user = User(
-                tenant_id=tenant.id,
+            user = users.add(
+                session,
+                tenant.id,
                 username=body.username,
                 display_name=body.display_name,
                 email=body.email,
-                password_hash=accounts.hash_password(password),
-                tenant_admin=True,
+                password=password,
+                rights=["tenant_admin"],
             )
-            session.add(user)
-            session.flush()
             audit.record(
                 session,
                 user_id=me.user_id,

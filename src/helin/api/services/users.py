@@ -80,16 +80,15 @@ def create_user(ctx: ApiContext, me: Principal, body: UserCreate) -> NewUser:
             tenant = own_tenant(session, me)
             check_rights(tenant, body.rights)
             _taken(session, body.username)
-            user = User(
-                tenant_id=tenant.id,
+            user = users.add(
+                session,
+                tenant.id,
                 username=body.username,
                 display_name=body.display_name,
                 email=body.email,
-                password_hash=accounts.hash_password(password),
-                **{right: right in body.rights for right in users.RIGHTS},
+                password=password,
+                rights=body.rights,
             )
-            session.add(user)
-            session.flush()
             audit.record(
                 session,
                 user_id=me.user_id,
