@@ -149,15 +149,15 @@ def _print_call_log(url: str, group: str, limit: int) -> int:
 
 def _rebuild_stats(url: str, tenant: int | None, since: date | None) -> int:
     from helin.store import db
-    from helin.store.stats import rollups
+    from helin.store.stats.rebuild import rebuild
 
     engine = db.make_engine(url)
     try:
         with db.session_factory(engine).begin() as session:
-            added = rollups.rebuild(session, tenant_id=tenant, since=since)
+            done = rebuild(session, tenant_id=tenant, since=since)
     finally:
         engine.dispose()
-    print(f"statistics rebuilt from {added} call rows")
+    print(f"statistics rebuilt from {done.segments} call rows and {done.agents} agents' records")
     return 0
 
 

@@ -2,10 +2,11 @@
 
 Two parts of helin know what happens to a call. The ACD engine knows a group call's stay in
 each group (``CallRecord``), its offers (``OfferRecord``) and agents' log-ins, DND and wrap-up
-(``AgentEventRecord``). The call layer knows when a call really starts, when a personal
-(direct or outbound) call ends, and when a recording is finished: ``CallOpened``,
-``CallClosed`` and ``RecordingMade`` below. Both hand their records to the same writer
-(``helin.store.calls.records.write``), which alone turns them into rows.
+(``AgentEventRecord``), and every change of an agent's state (``AgentStateRecord``). The
+call layer knows when a call really starts, when a personal (direct or outbound) call ends,
+and when a recording is finished: ``CallOpened``, ``CallClosed`` and ``RecordingMade`` below.
+Both hand their records to the same writer (``helin.store.calls.records.write``), which alone
+turns them into rows.
 
 A call's row is opened at its first moment (``CallOpened``), so a crash leaves an open row
 that the next start closes as ``failed``; a group call's row is filled and closed by the
@@ -19,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from helin.acd.commands import AgentEventRecord, CallRecord, OfferRecord
+from helin.acd.commands import AgentEventRecord, AgentStateRecord, CallRecord, OfferRecord
 from helin.acd.model import Outcome
 
 Direction = Literal["inbound", "direct", "outbound"]
@@ -68,4 +69,4 @@ class RecordingMade:
 
 
 CallLayerRecord = CallOpened | CallClosed | RecordingMade
-Record = CallRecord | OfferRecord | AgentEventRecord | CallLayerRecord
+Record = CallRecord | OfferRecord | AgentEventRecord | AgentStateRecord | CallLayerRecord

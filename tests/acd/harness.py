@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from helin.acd import events as ev
-from helin.acd.commands import CallRecord, OfferCall, Output, PlayClip
+from helin.acd.commands import AgentStateRecord, CallRecord, OfferCall, Output, PlayClip
 from helin.acd.engine import AcdEngine
 from helin.acd.model import GroupConfig, Policy, QueueSettings
 
@@ -21,17 +21,23 @@ QUIET = QueueSettings(
 """Queue settings with no clips, wrap-up or bouncing, so tests see only what they set."""
 
 
+def _without_states(out: list[Output]) -> list[Output]:
+    return [o for o in out if not isinstance(o, AgentStateRecord)]
+
+
 class Harness:
     def __init__(self, *, seed: int = 0, start: float = 1_700_000_000.0) -> None:
         self.engine = AcdEngine(seed=seed)
         self.now = start
         self.log: list[Output] = []
+        """Every output, state records included."""
 
     def send(self, event: ev.Event) -> list[Output]:
+        """The event's outputs, without the agents' state records (they are in ``log``)."""
         out = self.engine.handle(event, self.now)
         self.log.extend(out)
         self.engine.check_invariants()
-        return out
+        return _without_states(out)
 
     def advance(self, seconds: float) -> list[Output]:
         """Move the clock, firing every timer due on the way, in order."""
@@ -43,7 +49,7 @@ class Harness:
         self.now = end
         self.log.extend(out)
         self.engine.check_invariants()
-        return out
+        return _without_states(out)
 
     def clip_done(self, call_id: str) -> list[Output]:
         """Report the end of the last clip the engine asked to hear about for this call."""

@@ -89,6 +89,7 @@ from helin.acd import events as ev
 from helin.acd.calendar import OpeningCalendar
 from helin.acd.commands import (
     AgentEventRecord,
+    AgentStateRecord,
     AnnouncePosition,
     AnnounceWait,
     AnswerCaller,
@@ -170,6 +171,7 @@ class SAgent:
     personal: set[str] = field(default_factory=set)
     wrap_up_until: float | None = None
     wrap_up_length: float = 0.0
+    wrap_up_group: str | None = None
     idle_since: float = float("-inf")
     missed: int = 0
 
@@ -260,6 +262,8 @@ class World:
         self.expect: deque[Exp] = deque()
         self.dispatching = False
         self.staffed_before: dict[str, int] = {}
+        self.reported: dict[str, tuple[AgentState, str | None]] = {}
+        """Each agent's state as its last ``AgentStateRecord`` gave it."""
 
     # -- driving ----------------------------------------------------------------------------
 
@@ -410,6 +414,14 @@ class World:
         if a.wrap_up_until is not None:
             return AgentState.WRAP_UP
         return AgentState.DND if a.dnd else AgentState.AVAILABLE
+
+    def state_group(self, a: SAgent, state: AgentState) -> str | None:
+        """The group an agent's state concerns, as ``AgentStateRecord`` names it."""
+        if state is AgentState.ON_CALL and a.call is not None:
+            return self.calls[a.call].group.id
+        if state is AgentState.RINGING and a.offer is not None:
+            return self.calls[a.offer].group.id
+        return a.wrap_up_group if state is AgentState.WRAP_UP else None
 
     def live_calls(self) -> list[SCall]:
         return [c for c in self.calls.values() if c.phase != "done"]
@@ -677,6 +689,12 @@ class World:
     # -- checking outputs -----------------------------------------------------------------
 
     def _process(self, out: list[Output]) -> None:
+        for o in out:
+            if isinstance(o, AgentStateRecord):
+                assert o.at == self.now, o
+                assert self.reported.get(o.agent_id) != (o.state, o.group_id), f"repeated {o!r}"
+                self.reported[o.agent_id] = (o.state, o.group_id)
+        out = [o for o in out if not isinstance(o, AgentStateRecord)]
         i = 0
         while i < len(out):
             output = out[i]
@@ -963,9 +981,10 @@ class World:
         elif o.kind == "wrap_up_start":
             assert agent.wrap_up_until is None and agent.call is None, o
             agent.wrap_up_until = self.now + agent.wrap_up_length
+            agent.wrap_up_group = o.group_id
         elif o.kind == "wrap_up_end":
             assert agent.wrap_up_until == self.now, o
-            agent.wrap_up_until = None
+            agent.wrap_up_until = agent.wrap_up_group = None
         else:
             assert o.kind == "bounced", o
 
@@ -995,6 +1014,8 @@ class World:
         self.engine.check_invariants()
         for aid, agent in self.agents.items():
             assert self.engine.agent_state(aid) == self.state_of(agent), aid
+            state = self.state_of(agent)
+            assert self.reported.get(aid) == (state, self.state_group(agent, state)), aid
             if agent.offer is not None:
                 assert aid in self.calls[agent.offer].offers
             if agent.wrap_up_until is not None:

@@ -96,6 +96,6 @@ def personal_ended(engine: AcdEngine, event: ev.PersonalCallEnded) -> None:
 
 def wrap_up_over(engine: AcdEngine, agent_id: str) -> None:
     agent = engine._agents[agent_id]
-    agent.wrap_up = False
+    agent.wrap_up, agent.wrap_up_group = False, None
     engine._agent_event(agent, "wrap_up_end")
     engine._refresh(agent)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from helin.acd.model import OfferResult, Outcome, OverflowReason
+from helin.acd.model import AgentState, OfferResult, Outcome, OverflowReason
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -191,5 +191,17 @@ class AgentEventRecord:
     reason: str | None = None
 
 
-Record = CallRecord | OfferRecord | AgentEventRecord
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AgentStateRecord:
+    """The agent's state (``helin.acd.views.agent_state``) changed: statistics add up the time
+    in each state from these. Emitted whenever the state, or the group it concerns, changes."""
+
+    agent_id: str
+    at: float
+    state: AgentState
+    group_id: str | None = None
+    """The group whose call the agent is ringing with, on or wrapping up; None otherwise."""
+
+
+Record = CallRecord | OfferRecord | AgentEventRecord | AgentStateRecord
 Output = Command | Record

@@ -44,6 +44,7 @@ from helin.acd import agents, callers, configure, invariants, offers, views
 from helin.acd import events as ev
 from helin.acd.commands import (
     AgentEventRecord,
+    AgentStateRecord,
     AnswerCaller,
     CallRecord,
     EndCall,
@@ -199,9 +200,11 @@ class AcdEngine:
     def _refresh(self, agent: Agent) -> None:
         for member in agent.members.values():
             self._refresh_member(member)
+        self._report_state(agent)
 
     def _refresh_member(self, member: Member) -> None:
         agent, group = member.agent, member.group
+        self._report_state(agent)
         staffed = member.logged_in and agent.serving
         if staffed != member.staffed:
             self._set_staffed(member, staffed)
@@ -213,6 +216,15 @@ class AcdEngine:
                 self._dirty.add(group)
         else:
             group.pool.discard(agent.id)
+
+    def _report_state(self, agent: Agent) -> None:
+        state = views.agent_state(agent)
+        now = (state, views.state_group(agent, state))
+        if now != agent.reported:
+            agent.reported = now
+            self._emit(
+                AgentStateRecord(agent_id=agent.id, at=self._now, state=now[0], group_id=now[1])
+            )
 
     def _set_staffed(self, member: Member, staffed: bool) -> None:
         member.staffed = staffed
@@ -288,7 +300,7 @@ class AcdEngine:
         agent.idle_since = self._now
         wrap_up = call.group.config.queue.wrap_up
         if wrap_up > 0:
-            agent.wrap_up = True
+            agent.wrap_up, agent.wrap_up_group = True, call.group.id
             self._timers.set(("wrap_up", agent.id), self._now + wrap_up)
             self._agent_event(agent, "wrap_up_start", call.group.id)
         self._refresh(agent)

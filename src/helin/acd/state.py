@@ -34,7 +34,7 @@ from enum import Enum, auto
 from sortedcontainers import SortedList
 
 from helin.acd.errors import PhaseError
-from helin.acd.model import GroupConfig
+from helin.acd.model import AgentState, GroupConfig
 from helin.acd.policies import Pool, make_pool
 
 
@@ -124,6 +124,10 @@ class Agent:
     personal: set[str] = field(default_factory=set)
     """Direct and outbound calls in progress."""
     wrap_up: bool = False
+    wrap_up_group: str | None = None
+    """The group of the call being wrapped up."""
+    reported: tuple[AgentState, str | None] | None = None
+    """The state (and its group) last reported in an ``AgentStateRecord``."""
     idle_since: float = float("-inf")
     missed: int = 0
 

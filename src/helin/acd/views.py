@@ -36,3 +36,14 @@ def agent_state(agent: Agent | None) -> AgentState:
     if agent.wrap_up:
         return AgentState.WRAP_UP
     return AgentState.DND if agent.dnd else AgentState.AVAILABLE
+
+
+def state_group(agent: Agent, state: AgentState) -> str | None:
+    """The group whose call ``state`` concerns (ringing, on a call, wrapping up), else None."""
+    if state is AgentState.ON_CALL and agent.call is not None:
+        return agent.call.group.id
+    if state is AgentState.RINGING and agent.offer is not None:
+        return agent.offer.call.group.id
+    if state is AgentState.WRAP_UP:
+        return agent.wrap_up_group
+    return None

@@ -164,6 +164,85 @@ def aht(c: GroupCounts) -> float | None:
     return _ratio(c.talk_sum + c.wrap_up_sum, c.answered)
 
 
+@dataclass(frozen=True, slots=True)
+class AgentCounts:
+    """What one agent did for one group in one interval (or, summed, any longer period).
+
+    Times are whole microseconds, so sums are exact however they are grouped. Every state
+    time lies within the agent's log-in to the group: ``logged_in_us`` is the sum of the eight
+    states (``STATE_FIELDS``), one at a time, taken from ``helin.acd.views.agent_state``. In
+    a group's row, ringing, on a call and wrap-up count only that group's calls; the agent's
+    calls of another group count as ``other_group_us``. The row of ``ALL_GROUPS`` is the agent
+    over every group at once: logged in to any, and each state whichever group's call it was.
+    """
+
+    logged_in_us: int = 0
+    available_us: int = 0
+    ringing_us: int = 0
+    on_call_us: int = 0
+    wrap_up_us: int = 0
+    busy_us: int = 0
+    """On a direct or outbound call of the agent's own."""
+    dnd_us: int = 0
+    unreachable_us: int = 0
+    """No phone of the agent could ring."""
+    other_group_us: int = 0
+    offers: int = 0
+    """Rings of the agent with a call, counted when the ring began."""
+    offers_answered: int = 0
+    offers_no_answer: int = 0
+    offers_declined: int = 0
+    offers_unreachable: int = 0
+    offers_answered_elsewhere: int = 0
+    offers_caller_gone: int = 0
+    offers_withdrawn: int = 0
+    answered: int = 0
+    """Calls the agent talked on, counted when answered."""
+    talk_us: int = 0
+    """Talk of those calls (answer to hang-up)."""
+    outbound: int = 0
+    """Calls out presenting the group's number."""
+
+    def __add__(self, other: AgentCounts) -> AgentCounts:
+        return AgentCounts(
+            *(getattr(self, f.name) + getattr(other, f.name) for f in fields(AgentCounts))
+        )
+
+    @property
+    def missed(self) -> int:
+        """Offers the agent let ring out or declined (what bounces an agent)."""
+        return self.offers_no_answer + self.offers_declined
+
+
+STATE_FIELDS = (
+    "available_us",
+    "ringing_us",
+    "on_call_us",
+    "wrap_up_us",
+    "busy_us",
+    "dnd_us",
+    "unreachable_us",
+    "other_group_us",
+)
+"""The states that make up an agent's logged-in time, one at a time."""
+ALL_GROUPS = 0
+"""The group id of an agent's figures over all its groups at once."""
+
+
+def occupancy(c: AgentCounts) -> float | None:
+    busy = c.ringing_us + c.on_call_us + c.wrap_up_us
+    return _ratio(busy, busy + c.available_us)
+
+
+def agent_answer_rate(c: AgentCounts) -> float | None:
+    return _ratio(c.offers_answered, c.offers)
+
+
+def agent_aht(c: AgentCounts) -> float | None:
+    """Seconds: the agent's talk and wrap-up per call answered."""
+    return _ratio((c.talk_us + c.wrap_up_us) / 1e6, c.answered)
+
+
 FORMULAS: dict[str, str] = {
     "offered": "arrived − closed",
     "answered": "offered calls an agent answered",
@@ -177,6 +256,9 @@ FORMULAS: dict[str, str] = {
     "aht": "(Σ talk + Σ wrap-up) / answered",
     "occupancy": "(ringing + on call + wrap-up) / (ringing + on call + wrap-up + available)",
     "agent_answer_rate": "offers answered / offers",
+    "missed": "offers not answered in time or declined",
+    "agent_aht": "(Σ talk + wrap-up time) / calls answered",
+    "logged_in": "available + ringing + on call + wrap-up + busy + DND + unreachable + other group",
     "agents_needed": "Erlang C: fewest agents whose service level at T reaches the target, "
     "for the interval's offered calls and AHT",
 }

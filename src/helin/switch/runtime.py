@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
-from helin.acd.commands import AgentEventRecord, CallRecord, Command, OfferRecord, Output, Record
+from helin.acd.commands import Command, Output, Record
 from helin.acd.engine import AcdEngine
 from helin.acd.events import Event
 
@@ -46,10 +46,13 @@ class AcdRuntime:
         self._deliver(self.engine.on_timer(self._clock()))
 
     def _deliver(self, outputs: list[Output]) -> None:
-        commands = [
-            o for o in outputs if not isinstance(o, CallRecord | OfferRecord | AgentEventRecord)
-        ]
-        records = [o for o in outputs if isinstance(o, CallRecord | OfferRecord | AgentEventRecord)]
+        commands: list[Command] = []
+        records: list[Record] = []
+        for o in outputs:
+            if isinstance(o, Record):
+                records.append(o)
+            else:
+                commands.append(o)
         if records:
             self._on_records(records)
         if commands:

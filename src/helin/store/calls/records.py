@@ -32,9 +32,16 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from helin.acd.commands import AgentEventRecord, CallRecord, OfferRecord, Output
+from helin.acd.commands import (
+    AgentEventRecord,
+    AgentStateRecord,
+    CallRecord,
+    OfferRecord,
+    Output,
+)
+from helin.acd.model import Outcome
 from helin.records import CallClosed, CallOpened, Record, RecordingMade
-from helin.store.stats import rollups
+from helin.store.stats import agent_rollups, rollups
 from helin.store.tables import (
     AgentEvent,
     Call,
@@ -73,6 +80,8 @@ class _Batch:
         self.offers: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
         self.rollups = rollups.Pending()
+        self.agents = agent_rollups.AgentFold(session, agent_rollups.Zones(session))
+        self.agents.load(_agents_named(items))
 
     def group(self, group_id: int | None) -> Row[int, int, str, float] | None:
         if group_id is None:
@@ -89,7 +98,17 @@ class _Batch:
             self.session.execute(insert(Offer), self.offers)
         if self.events:
             self.session.execute(insert(AgentEvent), self.events)
+        self.agents.flush(self.rollups)
         self.rollups.flush(self.session)
+
+
+def _agents_named(items: list[Record | Output]) -> set[int]:
+    """The agents whose tracks a batch changes."""
+    return {
+        int(item.agent_id)
+        for item in items
+        if isinstance(item, AgentStateRecord | AgentEventRecord) and item.agent_id.isdigit()
+    }
 
 
 def write(session: Session, records: Iterable[Record | Output]) -> None:
@@ -100,11 +119,13 @@ def write(session: Session, records: Iterable[Record | Output]) -> None:
         if isinstance(record, CallRecord):
             _group_segment(batch, record)
         elif isinstance(record, OfferRecord):
-            batch.offers.append(_offer(record))
+            _offer(batch, record)
         elif isinstance(record, AgentEventRecord):
             _agent_event(batch, record)
+        elif isinstance(record, AgentStateRecord):
+            _agent_state(batch, record)
         elif isinstance(record, CallOpened):
-            _opened(session, record)
+            _opened(batch, record)
         elif isinstance(record, CallClosed):
             _closed(batch, record)
         elif isinstance(record, RecordingMade):
@@ -112,8 +133,8 @@ def write(session: Session, records: Iterable[Record | Output]) -> None:
     batch.finish()
 
 
-def _opened(session: Session, record: CallOpened) -> None:
-    session.execute(
+def _opened(batch: _Batch, record: CallOpened) -> None:
+    batch.session.execute(
         insert(CALLS).values(
             call_id=record.call_id,
             segment=0,
@@ -132,7 +153,7 @@ def _opened(session: Session, record: CallOpened) -> None:
 def _closed(batch: _Batch, record: CallClosed) -> None:
     session = batch.session
     row = session.execute(
-        select(Call.id, Call.direction, Call.group_id, Call.arrived_at).where(
+        select(Call.id, Call.direction, Call.group_id, Call.agent_id, Call.arrived_at).where(
             Call.call_id == record.call_id, Call.segment == 0
         )
     ).first()
@@ -150,6 +171,8 @@ def _closed(batch: _Batch, record: CallClosed) -> None:
     group = batch.group(row.group_id)
     if group is not None and row.direction is Direction.OUTBOUND:
         batch.rollups.outbound(group, row.arrived_at.timestamp())
+        if row.agent_id is not None:
+            batch.agents.called_out(row.agent_id, group.id, agent_rollups.us_of(row.arrived_at))
 
 
 def counted(session: Session, call: Call) -> None:
@@ -206,6 +229,14 @@ def _group_segment(batch: _Batch, record: CallRecord) -> None:
             first_close = True
     if group is not None and first_close:
         batch.rollups.segment(group, record)
+        answered_at, agent_id = record.answered_at, _opt_row_id(record.agent_id, "agent")
+        if record.outcome is Outcome.ANSWERED and agent_id is not None and answered_at:
+            batch.agents.answered(
+                agent_id,
+                group_id,
+                agent_rollups.us_of(from_posix(answered_at)),
+                agent_rollups.us_of(from_posix(record.ended_at)),
+            )
     if overflow_group is not None:
         _open_next_segment(batch, record, overflow_group)
 
@@ -260,31 +291,59 @@ def _recording(session: Session, record: RecordingMade) -> None:
     )
 
 
-def _offer(record: OfferRecord) -> dict[str, Any]:
-    return {
-        "call_id": record.call_id,
-        "segment": record.segment,
-        "group_id": row_id(record.group_id, "group"),
-        "agent_id": row_id(record.agent_id, "agent"),
-        "started_at": from_posix(record.started_at),
-        "ended_at": from_posix(record.ended_at),
-        "result": record.result,
-    }
+def _offer(batch: _Batch, record: OfferRecord) -> None:
+    group_id, agent_id = row_id(record.group_id, "group"), row_id(record.agent_id, "agent")
+    started = from_posix(record.started_at)
+    batch.offers.append(
+        {
+            "call_id": record.call_id,
+            "segment": record.segment,
+            "group_id": group_id,
+            "agent_id": agent_id,
+            "started_at": started,
+            "ended_at": from_posix(record.ended_at),
+            "result": record.result,
+        }
+    )
+    batch.agents.offered(agent_id, group_id, agent_rollups.us_of(started), record.result)
+
+
+def _agent_state(batch: _Batch, record: AgentStateRecord) -> None:
+    agent_id = row_id(record.agent_id, "agent")
+    group_id = _opt_row_id(record.group_id, "group")
+    at = from_posix(record.at)
+    batch.events.append(
+        {
+            "agent_id": agent_id,
+            "at": at,
+            "kind": AgentEventKind.STATE,
+            "group_id": group_id,
+            "reason": None,
+            "state": record.state,
+        }
+    )
+    batch.agents.state(agent_id, agent_rollups.us_of(at), record.state, group_id)
 
 
 def _agent_event(batch: _Batch, record: AgentEventRecord) -> None:
     kind = AgentEventKind(record.kind)
     agent_id = row_id(record.agent_id, "agent")
     group_id = _opt_row_id(record.group_id, "group")
+    at = from_posix(record.at)
     batch.events.append(
         {
             "agent_id": agent_id,
-            "at": from_posix(record.at),
+            "at": at,
             "kind": kind,
             "group_id": group_id,
             "reason": record.reason,
+            "state": None,
         }
     )
+    if group_id is not None and kind in (AgentEventKind.LOGIN, AgentEventKind.LOGOUT):
+        batch.agents.logged(
+            agent_id, agent_rollups.us_of(at), group_id, kind is AgentEventKind.LOGIN
+        )
     if kind in (AgentEventKind.LOGIN, AgentEventKind.LOGOUT, AgentEventKind.BOUNCED):
         change = update(Membership).where(Membership.user_id == agent_id)
         if group_id is not None:

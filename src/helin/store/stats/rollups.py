@@ -21,17 +21,16 @@ from sqlalchemy.orm import Session
 
 from helin.acd.commands import CallRecord
 from helin.stats.metrics import GroupCounts
-from helin.stats.rollup import group_contribution, outbound_contribution
+from helin.stats.rollup import group_contribution, interval_of, outbound_contribution
 from helin.store.tables import Call, Group, group_days, group_intervals, group_months
 from helin.store.tables.base import from_posix
 from helin.store.tables.enums import Direction
-from helin.store.tables.statistics import bucket_columns, count_columns
+from helin.store.tables.statistics import bucket_columns
 
 TABLES = (group_intervals, group_days, group_months)
 KEYS = {"group_intervals": "start", "group_days": "day", "group_months": "month"}
 """Each rollup table's key column besides the group."""
 _TUPLES = {f.name for f in fields(GroupCounts) if f.name.endswith("_waits")}
-_MAXIMA = {f.name for f in fields(GroupCounts) if f.name.endswith("_max")}
 
 
 def counts_row(counts: GroupCounts) -> dict[str, float]:
@@ -47,20 +46,22 @@ def counts_row(counts: GroupCounts) -> dict[str, float]:
 
 
 @functools.cache
-def _upsert(dialect: str, table: Table) -> Any:
-    """``INSERT ... ON CONFLICT DO UPDATE`` adding a row's counts to ``table``'s: built once
-    per dialect and table, executed with many rows at a time."""
+def counts_upsert(dialect: str, table: Table) -> Any:
+    """``INSERT ... ON CONFLICT DO UPDATE`` adding a row's counts to ``table``'s (a group or
+    an agent rollup): sums add up, ``*_max`` columns keep the larger. Built once per dialect
+    and table, executed with many rows at a time."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     larger = func.greatest if dialect == "postgresql" else func.max
     statement = insert(table)
     excluded = statement.excluded
+    keys = [c for c in table.primary_key.columns]
+    counts = [c.name for c in table.columns if c not in keys and c.name != "tenant_id"]
     change = {
         column: larger(table.c[column], excluded[column])
-        if column in _MAXIMA
+        if column.endswith("_max")
         else table.c[column] + excluded[column]
-        for column, _ in count_columns()
+        for column in counts
     }
-    keys = [c for c in table.primary_key.columns]
     return statement.on_conflict_do_update(index_elements=keys, set_=change)
 
 
@@ -92,6 +93,10 @@ class Pending:
         start, counts = outbound_contribution(at)
         self._add(group, at, start, counts)
 
+    def wrap_up(self, group: GroupLike, began: float, seconds: float) -> None:
+        """An agent's wrap-up after a call of ``group``, begun at ``began``."""
+        self._add(group, began, interval_of(began), GroupCounts(wrap_up_sum=seconds))
+
     def _add(self, group: GroupLike, at: float, start: int, counts: GroupCounts) -> None:
         day = datetime.fromtimestamp(at, ZoneInfo(group.timezone)).date()
         for table, key in (
@@ -113,7 +118,7 @@ class Pending:
                 if name == table.name
             ]
             if rows:
-                session.execute(_upsert(dialect, table), rows)
+                session.execute(counts_upsert(dialect, table), rows)
         self._rows.clear()
 
 

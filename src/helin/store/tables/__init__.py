@@ -31,7 +31,14 @@ from helin.store.tables.company import (
     TrunkPeer,
     User,
 )
-from helin.store.tables.statistics import group_days, group_intervals, group_months
+from helin.store.tables.statistics import (
+    agent_days,
+    agent_intervals,
+    agent_tracks,
+    group_days,
+    group_intervals,
+    group_months,
+)
 
 __all__ = [
     "AgentEvent",
@@ -55,6 +62,9 @@ __all__ = [
     "TrunkPeer",
     "User",
     "WeeklyHours",
+    "agent_days",
+    "agent_intervals",
+    "agent_tracks",
     "group_days",
     "group_intervals",
     "group_months",

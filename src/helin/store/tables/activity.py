@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from helin.acd.model import OfferResult, Outcome, OverflowReason
+from helin.acd.model import AgentState, OfferResult, Outcome, OverflowReason
 from helin.store.tables.base import Base, UtcDateTime, str_enum, utcnow
 from helin.store.tables.enums import AgentEventKind, Direction, Schedule
 
@@ -96,7 +96,7 @@ Index("ix_offers_group_started", Offer.group_id, Offer.started_at)
 
 
 class AgentEvent(Base):
-    """An agent logged in or out, went DND, wrapped up or was bounced."""
+    """An agent logged in or out, went DND, wrapped up, was bounced, or changed state."""
 
     __tablename__ = "agent_events"
 
@@ -107,6 +107,8 @@ class AgentEvent(Base):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
     """The group concerned; None for every group of the agent."""
     reason: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[AgentState | None] = mapped_column(str_enum(AgentState, "state"))
+    """For ``kind`` state: the state the agent went into."""
 
 
 Index("ix_agent_events_agent_at", AgentEvent.agent_id, AgentEvent.at)

@@ -44,6 +44,8 @@ class AgentEventKind(StrEnum):
     WRAP_UP_END = "wrap_up_end"
     BOUNCED = "bounced"
     """Logged out by the engine after too many missed offers in a row."""
+    STATE = "state"
+    """The agent's state changed (``AgentEvent.state``): what statistics count time from."""
 
 
 class ClipKind(StrEnum):

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, Double, ForeignKey, Index, Integer, Table
+from sqlalchemy import BigInteger, Column, Date, Double, ForeignKey, Index, Integer, String, Table
 
-from helin.stats.metrics import THRESHOLDS, GroupCounts
+from helin.stats.metrics import THRESHOLDS, AgentCounts, GroupCounts
 from helin.store.tables.base import metadata
 
 
@@ -66,3 +66,39 @@ group_days = _rollup("group_days", Column("day", Date(), primary_key=True))
 """A group's counts on one day of its own time zone (for views of days and weeks)."""
 group_months = _rollup("group_months", Column("month", Date(), primary_key=True))
 """A group's counts in one month of its own time zone (``month``: the 1st), for year views."""
+
+
+def _agent_rollup(name: str, key: Column[Any]) -> Table:
+    """An agent rollup: the agent, the group (``ALL_GROUPS`` for all of them), ``key``, the
+    tenant and one whole-number column per field of ``AgentCounts``."""
+    table = Table(
+        name,
+        metadata,
+        Column("agent_id", Integer(), primary_key=True),
+        Column("group_id", Integer(), primary_key=True),
+        key,
+        Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+        *(Column(f.name, BigInteger(), nullable=False, default=0) for f in fields(AgentCounts)),
+    )
+    Index(f"ix_{name}_tenant_{key.name}", table.c.tenant_id, table.c[key.name])
+    return table
+
+
+agent_intervals = _agent_rollup("agent_intervals", Column("start", BigInteger(), primary_key=True))
+"""An agent's counts for a group in the 15 minutes from ``start`` (POSIX seconds)."""
+agent_days = _agent_rollup("agent_days", Column("day", Date(), primary_key=True))
+"""An agent's counts for a group on one day of the group's time zone (for ``ALL_GROUPS``: of
+the time zone of the tenant's first group)."""
+
+agent_tracks = Table(
+    "agent_tracks",
+    metadata,
+    Column("agent_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("at", BigInteger(), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("state_group", Integer(), nullable=True),
+    Column("since", BigInteger(), nullable=False),
+    Column("groups", String(1000), nullable=False, default=""),
+)
+"""Each agent as far as the rollups have counted it (``helin.stats.agent_time.Track``): times
+in microseconds, ``groups`` the ids it is logged in to, comma-separated."""
