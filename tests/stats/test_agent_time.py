@@ -41,14 +41,20 @@ def run(steps: list[tuple[float, str, object]]) -> tuple[list[Contribution], lis
     out: list[Contribution] = []
     ended: list[object] = []
     for minute, what, arg in steps:
+        more: list[Contribution] = []
         if what == "login" or what == "logout":
             assert isinstance(arg, int)
             track, more = agent_time.logged(track, at(minute), arg, what == "login")
+        elif what == "wrap_up_start":
+            assert isinstance(arg, int)
+            track = agent_time.wrap_up_began(track, at(minute), arg)
+        elif what == "wrap_up_end":
+            track, wrap_up = agent_time.wrap_up_ended(track, at(minute))
+            ended.append(wrap_up)
         else:
-            state, group = arg  # type: ignore[misc]
-            track, more, wrap_up = agent_time.changed_state(track, at(minute), state, group)
-            if wrap_up is not None:
-                ended.append(wrap_up)
+            assert isinstance(arg, tuple)
+            state, group = arg
+            track, more = agent_time.changed_state(track, at(minute), state, group)
         out += more
     return out, ended
 
@@ -61,6 +67,8 @@ def test_a_call_across_an_interval_edge_is_split_at_the_edge() -> None:
             (14.5, "state", (AgentState.RINGING, 7)),  # 09:14:30, rings 40 s
             (15 + 10 / 60, "state", (AgentState.ON_CALL, 7)),  # answered 09:15:10
             (20, "state", (AgentState.WRAP_UP, 7)),
+            (20, "wrap_up_start", 7),
+            (21, "wrap_up_end", None),
             (21, "state", (AgentState.AVAILABLE, None)),
             (25, "logout", 7),
         ]

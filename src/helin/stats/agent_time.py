@@ -10,8 +10,9 @@ and adds the contributions to its rollups; ``helin stats rebuild`` replays the s
 through the same functions, so both give the same whole-microsecond sums.
 
 Offers, answered calls and calls out are counted in the interval they began (``offered``,
-``answered``, ``called_out``). A finished wrap-up also adds its length to its group's
-``wrap_up_sum`` (for the group's AHT), in the interval where it began.
+``answered``, ``called_out``). A finished wrap-up (from its start and end events, whatever
+state it was hidden under) also adds its length to its group's ``wrap_up_sum`` (for the
+group's AHT), in the interval where it began.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class Track:
     """Microseconds: when ``state`` began."""
     groups: frozenset[int]
     """The groups the agent is logged in to."""
+    wrap_up: tuple[int, int] | None = None
+    """(group, began µs) of the wrap-up in progress."""
 
     @classmethod
     def new(cls, at: int) -> Track:
@@ -110,13 +113,23 @@ def elapse(track: Track, until: int) -> tuple[Track, list[Contribution]]:
 
 def changed_state(
     track: Track, at: int, state: AgentState, group: int | None
-) -> tuple[Track, list[Contribution], WrapUp | None]:
+) -> tuple[Track, list[Contribution]]:
     """The agent's state became ``state`` (concerning ``group``) at ``at``."""
     track, out = elapse(track, at)
-    ended = None
-    if track.state is AgentState.WRAP_UP and track.state_group is not None:
-        ended = WrapUp(track.state_group, track.since, max(track.at, at) - track.since)
-    return replace(track, state=state, state_group=group, since=max(track.at, at)), out, ended
+    return replace(track, state=state, state_group=group, since=track.at), out
+
+
+def wrap_up_began(track: Track, at: int, group: int) -> Track:
+    """A wrap-up after a call of ``group`` began (whatever state it is hidden under)."""
+    return replace(track, wrap_up=(group, at))
+
+
+def wrap_up_ended(track: Track, at: int) -> tuple[Track, WrapUp | None]:
+    """The wrap-up in progress ended: what it adds to its group's wrap-up time."""
+    if track.wrap_up is None:
+        return track, None
+    group, began = track.wrap_up
+    return replace(track, wrap_up=None), WrapUp(group, began, max(0, at - began))
 
 
 def logged(track: Track, at: int, group: int, logged_in: bool) -> tuple[Track, list[Contribution]]:

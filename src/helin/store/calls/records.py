@@ -322,7 +322,9 @@ def _agent_state(batch: _Batch, record: AgentStateRecord) -> None:
             "state": record.state,
         }
     )
-    batch.agents.state(agent_id, agent_rollups.us_of(at), record.state, group_id)
+    batch.agents.event(
+        agent_id, agent_rollups.us_of(at), AgentEventKind.STATE, group_id, record.state
+    )
 
 
 def _agent_event(batch: _Batch, record: AgentEventRecord) -> None:
@@ -340,10 +342,7 @@ def _agent_event(batch: _Batch, record: AgentEventRecord) -> None:
             "state": None,
         }
     )
-    if group_id is not None and kind in (AgentEventKind.LOGIN, AgentEventKind.LOGOUT):
-        batch.agents.logged(
-            agent_id, agent_rollups.us_of(at), group_id, kind is AgentEventKind.LOGIN
-        )
+    batch.agents.event(agent_id, agent_rollups.us_of(at), kind, group_id)
     if kind in (AgentEventKind.LOGIN, AgentEventKind.LOGOUT, AgentEventKind.BOUNCED):
         change = update(Membership).where(Membership.user_id == agent_id)
         if group_id is not None:

@@ -36,6 +36,14 @@ from helin.store.tables import (
 from helin.store.tables.enums import AgentEventKind, Direction
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FOLDED = (
+    AgentEventKind.STATE,
+    AgentEventKind.LOGIN,
+    AgentEventKind.LOGOUT,
+    AgentEventKind.WRAP_UP_START,
+    AgentEventKind.WRAP_UP_END,
+)
+"""The agent events the fold reads."""
 _FIELDS = [name for name in AgentCounts.__dataclass_fields__]
 
 
@@ -101,8 +109,11 @@ class AgentFold:
             select(agent_tracks).where(agent_tracks.c.agent_id.in_(wanted))
         ):
             groups = frozenset(int(g) for g in row.groups.split(",") if g)
+            wrap_up = None
+            if row.wrap_up_group is not None and row.wrap_up_began is not None:
+                wrap_up = (row.wrap_up_group, row.wrap_up_began)
             self.tracks[row.agent_id] = Track(
-                row.at, AgentState(row.state), row.state_group, row.since, groups
+                row.at, AgentState(row.state), row.state_group, row.since, groups, wrap_up
             )
         self._loaded |= wanted
 
@@ -111,9 +122,17 @@ class AgentFold:
         return self.tracks.get(agent) or Track.new(at)
 
     def state(self, agent: int, at: int, state: AgentState, group: int | None) -> None:
-        track, out, ended = agent_time.changed_state(self._track(agent, at), at, state, group)
+        track, out = agent_time.changed_state(self._track(agent, at), at, state, group)
         self.tracks[agent] = track
         self._add(agent, out)
+
+    def wrap_up(self, agent: int, at: int, group: int | None) -> None:
+        """A wrap-up began after a call of ``group`` (None: the wrap-up in progress ended)."""
+        track = self._track(agent, at)
+        if group is not None:
+            self.tracks[agent] = agent_time.wrap_up_began(track, at, group)
+            return
+        self.tracks[agent], ended = agent_time.wrap_up_ended(track, at)
         if ended is not None:
             self.wrap_ups.append(ended)
 
@@ -121,6 +140,24 @@ class AgentFold:
         track, out = agent_time.logged(self._track(agent, at), at, group, logged_in)
         self.tracks[agent] = track
         self._add(agent, out)
+
+    def event(
+        self,
+        agent: int,
+        at: int,
+        kind: AgentEventKind,
+        group: int | None,
+        state: AgentState | None = None,
+    ) -> None:
+        """One agent event as stored (kinds outside ``FOLDED`` change nothing)."""
+        if kind is AgentEventKind.STATE and state is not None:
+            self.state(agent, at, state, group)
+        elif kind in (AgentEventKind.LOGIN, AgentEventKind.LOGOUT) and group is not None:
+            self.logged(agent, at, group, kind is AgentEventKind.LOGIN)
+        elif kind is AgentEventKind.WRAP_UP_START and group is not None:
+            self.wrap_up(agent, at, group)
+        elif kind is AgentEventKind.WRAP_UP_END:
+            self.wrap_up(agent, at, None)
 
     def offered(self, agent: int, group: int, started: int, result: OfferResult) -> None:
         self._add(agent, agent_time.offered(group, started, result))
@@ -183,13 +220,15 @@ def _track_row(agent: int, track: Track) -> dict[str, Any]:
         "state_group": track.state_group,
         "since": track.since,
         "groups": ",".join(str(g) for g in sorted(track.groups)),
+        "wrap_up_group": track.wrap_up[0] if track.wrap_up else None,
+        "wrap_up_began": track.wrap_up[1] if track.wrap_up else None,
     }
 
 
 def _track_upsert(dialect: str) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(agent_tracks)
-    columns = ("at", "state", "state_group", "since", "groups")
+    columns = ("at", "state", "state_group", "since", "groups", "wrap_up_group", "wrap_up_began")
     return statement.on_conflict_do_update(
         index_elements=[agent_tracks.c.agent_id],
         set_={c: statement.excluded[c] for c in columns},
@@ -203,17 +242,11 @@ def replay(fold: AgentFold, session: Session, agent: int) -> None:
         select(AgentEvent)
         .where(
             AgentEvent.agent_id == agent,
-            AgentEvent.kind.in_(
-                [AgentEventKind.STATE, AgentEventKind.LOGIN, AgentEventKind.LOGOUT]
-            ),
+            AgentEvent.kind.in_(FOLDED),
         )
         .order_by(AgentEvent.id)
     ):
-        at = us_of(event.at)
-        if event.kind is AgentEventKind.STATE and event.state is not None:
-            fold.state(agent, at, event.state, event.group_id)
-        elif event.group_id is not None:
-            fold.logged(agent, at, event.group_id, event.kind is AgentEventKind.LOGIN)
+        fold.event(agent, us_of(event.at), event.kind, event.group_id, event.state)
     for offer in session.execute(
         select(Offer.group_id, Offer.started_at, Offer.result).where(
             Offer.agent_id == agent, Offer.group_id.is_not(None)

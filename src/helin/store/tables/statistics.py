@@ -99,6 +99,9 @@ agent_tracks = Table(
     Column("state_group", Integer(), nullable=True),
     Column("since", BigInteger(), nullable=False),
     Column("groups", String(1000), nullable=False, default=""),
+    Column("wrap_up_group", Integer(), nullable=True),
+    Column("wrap_up_began", BigInteger(), nullable=True),
 )
 """Each agent as far as the rollups have counted it (``helin.stats.agent_time.Track``): times
-in microseconds, ``groups`` the ids it is logged in to, comma-separated."""
+in microseconds, ``groups`` the ids it is logged in to, comma-separated, and the wrap-up in
+progress."""

@@ -84,6 +84,8 @@ def upgrade() -> None:
         sa.Column("state_group", sa.Integer(), nullable=True),
         sa.Column("since", sa.BigInteger(), nullable=False),
         sa.Column("groups", sa.String(length=1000), nullable=False),
+        sa.Column("wrap_up_group", sa.Integer(), nullable=True),
+        sa.Column("wrap_up_began", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["agent_id"],
             ["users.id"],
