@@ -103,3 +103,75 @@ def group_figures(counts: m.GroupCounts, seconds: float, method: Method) -> Grou
         aht=aht,
         agents_needed=agents_needed(counts.offered, aht, seconds, method),
     )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AgentFigures:
+    """One agent's figures for a period: state times in seconds, counts, and rates."""
+
+    logged_in: float
+    available: float
+    ringing: float
+    on_call: float
+    wrap_up: float
+    busy: float
+    """On a direct or outbound call of the agent's own."""
+    dnd: float
+    unreachable: float
+    other_group: float
+    """Ringing, on a call or wrapping up for another group (in one group's figures)."""
+    offers: int
+    offers_answered: int
+    missed: int
+    """Offers not answered in time, or declined."""
+    offers_no_answer: int
+    offers_declined: int
+    offers_unreachable: int
+    offers_answered_elsewhere: int
+    offers_caller_gone: int
+    offers_withdrawn: int
+    answered: int
+    talk: float
+    outbound: int
+    occupancy: float | None
+    agent_answer_rate: float | None
+    aht: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+AGENT_STATES = ("available", "ringing", "on_call", "wrap_up", "busy", "dnd", "unreachable")
+"""The state times a chart stacks (with ``other_group``), which add up to ``logged_in``."""
+
+
+def agent_figures(counts: m.AgentCounts) -> AgentFigures:
+    def seconds(us: int) -> float:
+        return us / 1_000_000
+
+    return AgentFigures(
+        logged_in=seconds(counts.logged_in_us),
+        available=seconds(counts.available_us),
+        ringing=seconds(counts.ringing_us),
+        on_call=seconds(counts.on_call_us),
+        wrap_up=seconds(counts.wrap_up_us),
+        busy=seconds(counts.busy_us),
+        dnd=seconds(counts.dnd_us),
+        unreachable=seconds(counts.unreachable_us),
+        other_group=seconds(counts.other_group_us),
+        offers=counts.offers,
+        offers_answered=counts.offers_answered,
+        missed=counts.missed,
+        offers_no_answer=counts.offers_no_answer,
+        offers_declined=counts.offers_declined,
+        offers_unreachable=counts.offers_unreachable,
+        offers_answered_elsewhere=counts.offers_answered_elsewhere,
+        offers_caller_gone=counts.offers_caller_gone,
+        offers_withdrawn=counts.offers_withdrawn,
+        answered=counts.answered,
+        talk=seconds(counts.talk_us),
+        outbound=counts.outbound,
+        occupancy=m.occupancy(counts),
+        agent_answer_rate=m.agent_answer_rate(counts),
+        aht=m.agent_aht(counts),
+    )

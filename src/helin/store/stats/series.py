@@ -1,4 +1,4 @@
-"""Reading the rollups: one group's counts per period of its own time zone.
+"""Reading the rollups: a group's (or an agent's) counts per period of its own time zone.
 
 A period is 15 minutes, an hour, a day, a week (Monday to Sunday) or a month of the group's
 local calendar. Periods of up to an hour are sums of 15-minute rows (``group_intervals``),
@@ -11,13 +11,17 @@ those without calls.
 
 Each table is read once for all the groups of a view, and the rows are summed into periods
 with numpy (``np.add.reduceat``; the maxima with ``np.maximum.reduceat``).
+
+``Rollup`` says which tables a view reads and whose rows they are: ``GROUPS`` (the rows of
+groups), or ``agents_in(group)`` (the rows of agents for one group, or for ``ALL_GROUPS``;
+agents have no month rows, so their months are summed from days).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,9 +30,15 @@ import numpy as np
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from helin.stats.metrics import GroupCounts
+from helin.stats.metrics import AgentCounts, GroupCounts
 from helin.stats.rollup import INTERVAL_SECONDS, Period
-from helin.store.tables import group_days, group_intervals, group_months
+from helin.store.tables import (
+    agent_days,
+    agent_intervals,
+    group_days,
+    group_intervals,
+    group_months,
+)
 from helin.store.tables.statistics import bucket_columns, count_columns
 
 _SECONDS = {Period.QUARTER: INTERVAL_SECONDS, Period.HOUR: 3600}
@@ -57,7 +67,8 @@ class Row:
     """The period's local start, with its UTC offset."""
     seconds: float
     """The period's length (a day with a clock change has 23 or 25 hours)."""
-    counts: GroupCounts
+    counts: Any
+    """``GroupCounts`` or ``AgentCounts``, as the ``Rollup`` read."""
 
 
 def midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -66,9 +77,31 @@ def midnight(day: date, zone: ZoneInfo) -> datetime:
 
 COLUMNS = [column for column, _ in count_columns()]
 _FIELD = dict(count_columns())
-_MAXIMA = np.array([_FIELD[c].endswith("_max") for c in COLUMNS])
 _INTS = {f.name for f in fields(GroupCounts) if f.type in ("int", int)}
 EMPTY = GroupCounts()
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """Which rollup tables a view reads, whose rows they are, and how a row becomes counts."""
+
+    intervals: Table
+    days: Table
+    months: Table | None
+    owner: str
+    """The column naming whose rows they are (the entity a series is per)."""
+    columns: tuple[str, ...]
+    maxima: tuple[bool, ...]
+    """Per column: a maximum (``*_max``) rather than a sum."""
+    counts: Callable[[np.ndarray], Any]
+    empty: Any
+    fixed: tuple[tuple[str, int], ...] = ()
+    """More ``column == value`` conditions (an agent rollup's group)."""
+
+    def where(self, table: Table, owners: Sequence[int]) -> list[Any]:
+        return [table.c[self.owner].in_(list(owners))] + [
+            table.c[column] == value for column, value in self.fixed
+        ]
 
 
 def series(
@@ -79,24 +112,31 @@ def series(
 
 
 def series_of(
-    session: Session, groups: Sequence[tuple[int, str]], view: Slice, period: Period
+    session: Session,
+    owners: Sequence[tuple[int, str]],
+    view: Slice,
+    period: Period,
+    rollup: Rollup | None = None,
 ) -> dict[int, list[Row]]:
-    """Every period of ``view`` for each ``(group id, time zone)``, with its counts."""
-    zones = {group_id: ZoneInfo(timezone) for group_id, timezone in groups}
+    """Every period of ``view`` for each ``(group id, time zone)`` (or agent id, with an agent
+    ``rollup``), with its counts."""
+    kind = rollup or GROUPS
+    zones = {owner: ZoneInfo(timezone) for owner, timezone in owners}
     if period in _SECONDS:
-        stored = _read(session, group_intervals, "start", zones, view)
+        stored = _read(session, kind, kind.intervals, "start", zones, view)
         return {
-            g: _short(stored.get(g, ([], None)), zone, view, _SECONDS[period])
+            g: _short(kind, stored.get(g, ([], None)), zone, view, _SECONDS[period])
             for g, zone in zones.items()
         }
     if view.whole_days and len(view.weekdays) == 7:
-        if period is Period.MONTH and view.first.day == 1 and _month_end(view.last):
-            summed = _months(session, zones, view)
+        whole_months = period is Period.MONTH and view.first.day == 1 and _month_end(view.last)
+        if whole_months and kind.months is not None:
+            summed = _months(session, kind, kind.months, zones, view)
         else:
-            summed = _summed_days(session, zones, view, period)
+            summed = _summed_days(session, kind, zones, view, period)
         return {
             g: [
-                Row(midnight(key, zone), span, summed.get((g, key), EMPTY))
+                Row(midnight(key, zone), span, summed.get((g, key), kind.empty))
                 for key, span in _spans(zone, view, period).items()
             ]
             for g, zone in zones.items()
@@ -104,25 +144,35 @@ def series_of(
     if view.whole_days:
         days = {
             g: _kept_days(keys, matrix, view)
-            for g, (keys, matrix) in _read(session, group_days, "day", zones, view).items()
+            for g, (keys, matrix) in _read(session, kind, kind.days, "day", zones, view).items()
         }
     else:
         days = {
             g: _days_of_intervals(keys, matrix, zones[g], view)
-            for g, (keys, matrix) in _read(session, group_intervals, "start", zones, view).items()
+            for g, (keys, matrix) in _read(
+                session, kind, kind.intervals, "start", zones, view
+            ).items()
         }
-    return {g: _long(days.get(g, ([], None)), zone, view, period) for g, zone in zones.items()}
+    return {
+        g: _long(kind, days.get(g, ([], None)), zone, view, period) for g, zone in zones.items()
+    }
 
 
 def _read(
-    session: Session, table: Table, key: str, zones: dict[int, ZoneInfo], view: Slice
+    session: Session,
+    kind: Rollup,
+    table: Table,
+    key: str,
+    zones: dict[int, ZoneInfo],
+    view: Slice,
 ) -> dict[int, tuple[list[Any], np.ndarray]]:
-    """Each group's rows of ``table`` in the view's range: (keys in order, counts matrix)."""
+    """Each owner's rows of ``table`` in the view's range: (keys in order, counts matrix)."""
     if not zones:
         return {}
     column = table.c[key]
-    query = select(table.c.group_id, column, *(table.c[c] for c in COLUMNS)).where(
-        table.c.group_id.in_(list(zones))
+    owner = table.c[kind.owner]
+    query = select(owner, column, *(table.c[c] for c in kind.columns)).where(
+        *kind.where(table, list(zones))
     )
     if key == "day":
         query = query.where(column >= view.first, column <= view.last)
@@ -133,16 +183,16 @@ def _read(
         ]
         query = query.where(column >= int(min(begins)), column < int(max(ends)))
     found: dict[int, tuple[list[Any], list[tuple[float, ...]]]] = {}
-    for row in session.execute(query.order_by(table.c.group_id, column)):
+    for row in session.execute(query.order_by(owner, column)):
         keys, values = found.setdefault(row[0], ([], []))
         keys.append(row[1])
         values.append(tuple(row[2:]))
     return {g: (keys, np.array(values, dtype=float)) for g, (keys, values) in found.items()}
 
 
-def _period_key(dialect: str, period: Period) -> Any:
+def _period_key(dialect: str, table: Table, period: Period) -> Any:
     """The local day a day row's period starts on, as SQL (a day, its Monday, the 1st)."""
-    day = group_days.c.day
+    day = table.c.day
     if period is Period.DAY:
         return day
     if dialect == "postgresql":
@@ -157,47 +207,49 @@ def _month_end(day: date) -> bool:
 
 
 def _months(
-    session: Session, zones: dict[int, ZoneInfo], view: Slice
-) -> dict[tuple[int, date], GroupCounts]:
+    session: Session, kind: Rollup, table: Table, zones: dict[int, ZoneInfo], view: Slice
+) -> dict[tuple[int, date], Any]:
     """Whole months straight from the month rows (a year is 12 rows a group)."""
-    table = group_months
-    query = select(table.c.group_id, table.c.month, *(table.c[c] for c in COLUMNS)).where(
-        table.c.group_id.in_(list(zones)),
+    query = select(table.c[kind.owner], table.c.month, *(table.c[c] for c in kind.columns)).where(
+        *kind.where(table, list(zones)),
         table.c.month >= view.first,
         table.c.month <= view.last,
     )
     return {
-        (row[0], row[1]): _counts(np.array(row[2:], dtype=float)) for row in session.execute(query)
+        (row[0], row[1]): kind.counts(np.array(row[2:], dtype=float))
+        for row in session.execute(query)
     }
 
 
 def _summed_days(
-    session: Session, zones: dict[int, ZoneInfo], view: Slice, period: Period
-) -> dict[tuple[int, date], GroupCounts]:
-    """Day rows summed per group and period by the database (the periods of whole days)."""
+    session: Session, kind: Rollup, zones: dict[int, ZoneInfo], view: Slice, period: Period
+) -> dict[tuple[int, date], Any]:
+    """Day rows summed per owner and period by the database (the periods of whole days)."""
     dialect = session.get_bind().dialect.name
-    key = _period_key(dialect, period).label("period")
-    table = group_days
+    table = kind.days
+    key = _period_key(dialect, table, period).label("period")
     measures = [
-        (func.max if _FIELD[c].endswith("_max") else func.sum)(table.c[c]).label(c) for c in COLUMNS
+        (func.max if largest else func.sum)(table.c[c]).label(c)
+        for c, largest in zip(kind.columns, kind.maxima, strict=True)
     ]
+    owner = table.c[kind.owner]
     query = (
-        select(table.c.group_id, key, *measures)
+        select(owner, key, *measures)
         .where(
-            table.c.group_id.in_(list(zones)),
+            *kind.where(table, list(zones)),
             table.c.day >= view.first,
             table.c.day <= view.last,
         )
-        .group_by(table.c.group_id, key)
+        .group_by(owner, key)
     )
-    out: dict[tuple[int, date], GroupCounts] = {}
+    out: dict[tuple[int, date], Any] = {}
     for row in session.execute(query):
         start = row[1]
         if isinstance(start, datetime):
             start = start.date()
         elif isinstance(start, str):
             start = date.fromisoformat(start)
-        out[(row[0], start)] = _counts(np.array(row[2:], dtype=float))
+        out[(row[0], start)] = kind.counts(np.array(row[2:], dtype=float))
     return out
 
 
@@ -225,22 +277,56 @@ def _counts(vector: np.ndarray) -> GroupCounts:
     return GroupCounts(*args)
 
 
-def _sums(matrix: np.ndarray, groups: list[int]) -> np.ndarray:
+def _agent_counts(vector: np.ndarray) -> AgentCounts:
+    return AgentCounts(*(int(v) for v in vector.tolist()))
+
+
+GROUPS = Rollup(
+    group_intervals,
+    group_days,
+    group_months,
+    "group_id",
+    tuple(COLUMNS),
+    tuple(_FIELD[c].endswith("_max") for c in COLUMNS),
+    _counts,
+    EMPTY,
+)
+"""Groups' rows."""
+_AGENT_COLUMNS = tuple(f.name for f in fields(AgentCounts))
+_AGENTS = Rollup(
+    agent_intervals,
+    agent_days,
+    None,
+    "agent_id",
+    _AGENT_COLUMNS,
+    (False,) * len(_AGENT_COLUMNS),
+    _agent_counts,
+    AgentCounts(),
+)
+
+
+def agents_in(group_id: int) -> Rollup:
+    """Agents' rows for one group (``ALL_GROUPS``: over all their groups)."""
+    return replace(_AGENTS, fixed=(("group_id", group_id),))
+
+
+def _sums(kind: Rollup, matrix: np.ndarray, groups: list[int]) -> np.ndarray:
     """Rows of ``matrix`` summed between the row indices ``groups`` (their starts)."""
     index = np.array(groups)
     return np.where(
-        _MAXIMA,
+        np.array(kind.maxima),
         np.maximum.reduceat(matrix, index, axis=0),
         np.add.reduceat(matrix, index, axis=0),
     )
 
 
-def _by_key(keys: list[Any], matrix: np.ndarray | None) -> dict[Any, GroupCounts]:
+def _by_key(kind: Rollup, keys: list[Any], matrix: np.ndarray | None) -> dict[Any, Any]:
     """Rows with equal (consecutive) keys summed."""
     if matrix is None or not keys:
         return {}
     starts = [i for i in range(len(keys)) if i == 0 or keys[i] != keys[i - 1]]
-    return {keys[i]: _counts(v) for i, v in zip(starts, _sums(matrix, starts), strict=True)}
+    sums = _sums(kind, matrix, starts)
+    return {keys[i]: kind.counts(v) for i, v in zip(starts, sums, strict=True)}
 
 
 def _kept(local: datetime, view: Slice) -> bool:
@@ -248,15 +334,21 @@ def _kept(local: datetime, view: Slice) -> bool:
 
 
 def _short(
-    stored: tuple[list[Any], np.ndarray | None], zone: ZoneInfo, view: Slice, step: int
+    kind: Rollup,
+    stored: tuple[list[Any], np.ndarray | None],
+    zone: ZoneInfo,
+    view: Slice,
+    step: int,
 ) -> list[Row]:
     begin = int(midnight(view.first, zone).timestamp())
     end = int(midnight(view.last + timedelta(days=1), zone).timestamp())
     keys, matrix = stored
     inside = [i for i, k in enumerate(keys) if begin <= int(k) < end]
     periods = [begin + (int(keys[i]) - begin) // step * step for i in inside]
-    counts = _by_key(periods, matrix[inside] if matrix is not None and inside else None)
-    return [Row(local, step, counts.get(start, EMPTY)) for start, local in _steps(zone, view, step)]
+    counts = _by_key(kind, periods, matrix[inside] if matrix is not None and inside else None)
+    return [
+        Row(local, step, counts.get(start, kind.empty)) for start, local in _steps(zone, view, step)
+    ]
 
 
 @functools.lru_cache(maxsize=256)
@@ -300,12 +392,16 @@ def _period_start(day: date, period: Period) -> date:
 
 
 def _long(
-    days: tuple[list[Any], np.ndarray | None], zone: ZoneInfo, view: Slice, period: Period
+    kind: Rollup,
+    days: tuple[list[Any], np.ndarray | None],
+    zone: ZoneInfo,
+    view: Slice,
+    period: Period,
 ) -> list[Row]:
     keys, matrix = days
-    counts = _by_key([_period_start(d, period) for d in keys], matrix)
+    counts = _by_key(kind, [_period_start(d, period) for d in keys], matrix)
     return [
-        Row(midnight(key, zone), span, counts.get(key, EMPTY))
+        Row(midnight(key, zone), span, counts.get(key, kind.empty))
         for key, span in _spans(zone, view, period).items()
     ]
 
