@@ -86,9 +86,7 @@ def test_pages_cover_every_call_once_in_order_both_ways(
     make_calls(session, tenant, [support, sales], agents)
     calls = list(session.scalars(select(Call).where(Call.tenant_id == tenant)))
     key = expected_key(session, sort)
-    want = [
-        c.id for c in sorted(calls, key=lambda c: (key(c), c.id), reverse=descending)
-    ]
+    want = [c.id for c in sorted(calls, key=lambda c: (key(c), c.id), reverse=descending)]
     where = history.CallFilter()
 
     def fetch(cursor: Cursor | None) -> history.CallRows:

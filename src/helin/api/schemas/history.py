@@ -35,6 +35,8 @@ class CallPublic(BaseModel):
     missed: bool
     recording_id: int | None
     group_name: str | None = None
+    timezone: str | None = None
+    """The group's time zone (times are UTC; the web app shows them in this zone)."""
     agent_name: str | None = None
     """The answering (inbound) or calling (outbound) agent's name."""
     wait: float | None = None

@@ -26,9 +26,17 @@ from helin.api.services.export import Column, Kind
 from helin.api.services.security import Principal, may_manage
 from helin.store.calls import detail, history
 from helin.store.calls.keyset import CallSort, Cursor
-
-__all__ = ["CallQuery", "CallSort", "call_detail", "calls_table", "list_agent_events", "list_calls"]
 from helin.store.tables.enums import AgentEventKind, Direction
+
+__all__ = [
+    "CallQuery",
+    "CallSort",
+    "call_detail",
+    "calls_table",
+    "list_agent_events",
+    "list_calls",
+    "log_zone",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +102,7 @@ def call_public(row: history.CallRow) -> CallPublic:
         missed=history.is_missed(c),
         recording_id=row.recording_id,
         group_name=row.group_name,
+        timezone=row.group_timezone,
         agent_name=row.agent_name,
         wait=_seconds(c.answered_at or c.ended_at, c.arrived_at),
         talk=_seconds(c.ended_at, c.answered_at),
@@ -243,7 +252,7 @@ def call_detail(ctx: ApiContext, me: Principal, row_id: int) -> CallDetailPublic
             row = history.CallRow(
                 s.call,
                 s.group_name,
-                None,
+                s.group_timezone,
                 s.agent_name,
                 None if s.recording is None or s.recording.deleted_at else s.recording.id,
             )
@@ -311,3 +320,10 @@ def list_agent_events(
             for e in page
         ]
     return AgentEventPage(total=total, items=items)
+
+
+def log_zone(ctx: ApiContext, me: Principal) -> str:
+    """The time zone the call log's dates are days of: the company's first group's."""
+    tenant_id = _manager(me)
+    with ctx.sessions() as session:
+        return history.tenant_zone(session, tenant_id)

@@ -16,6 +16,7 @@ from helin.store.tables import Call, Group, Offer, Recording, User
 class Segment:
     call: Call
     group_name: str | None
+    group_timezone: str | None
     agent_name: str | None
     recording: Recording | None
     """Its recording, also one whose file was deleted (``deleted_at`` says so)."""
@@ -44,7 +45,7 @@ def call_detail(session: Session, tenant_id: int, row_id: int) -> CallDetail | N
     if call_id is None:
         return None
     found = session.execute(
-        select(Call, Group.name, agent_name(), Recording)
+        select(Call, Group.name, Group.timezone, agent_name(), Recording)
         .outerjoin(Group, Group.id == Call.group_id)
         .outerjoin(User, User.id == Call.agent_id)
         .outerjoin(Recording, Recording.call_row_id == Call.id)
@@ -52,8 +53,8 @@ def call_detail(session: Session, tenant_id: int, row_id: int) -> CallDetail | N
         .order_by(Call.segment, Call.id)
     ).all()
     segments = [
-        Segment(c, group, name if c.agent_id is not None else None, recording)
-        for c, group, name, recording in found
+        Segment(c, group, zone, name if c.agent_id is not None else None, recording)
+        for c, group, zone, name, recording in found
     ]
     numbers = [s.call.segment for s in segments]
     rings = session.execute(
