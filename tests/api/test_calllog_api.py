@@ -61,7 +61,7 @@ def traffic(node: Node) -> None:
                 answered_at=at + wait,
                 ended_at=at + wait + 60,
                 agent_id=ann,
-            )  # fmt: skip
+            )
         )
     at = T0 + 3600
     made += [
@@ -77,7 +77,7 @@ def traffic(node: Node) -> None:
             ended_at=at + 30,
             overflow_reason=OverflowReason.TIMEOUT,
             overflow_group=sales,
-        ),  # fmt: skip
+        ),
         OfferRecord(
             call_id="ov",
             segment=1,
@@ -86,7 +86,7 @@ def traffic(node: Node) -> None:
             started_at=at + 31,
             ended_at=at + 39,
             result=OfferResult.NO_ANSWER,
-        ),  # fmt: skip
+        ),
         OfferRecord(
             call_id="ov",
             segment=1,
@@ -95,7 +95,7 @@ def traffic(node: Node) -> None:
             started_at=at + 41,
             ended_at=at + 45,
             result=OfferResult.ANSWERED,
-        ),  # fmt: skip
+        ),
         CallRecord(
             call_id="ov",
             segment=1,
@@ -109,7 +109,7 @@ def traffic(node: Node) -> None:
             ended_at=at + 100,
             agent_id=ann,
             offers=2,
-        ),  # fmt: skip
+        ),
         RecordingMade(
             call_id="ov",
             tenant_id=node.query(lambda s: _tenant(s, support)),
@@ -118,7 +118,7 @@ def traffic(node: Node) -> None:
             sha256="0" * 64,
             duration=55.0,
             made_at=at + 101,
-        ),  # fmt: skip
+        ),
         AgentEventRecord(agent_id=ann, at=T0 - 60, kind="login", group_id=support),
         AgentEventRecord(agent_id=ann, at=at + 100, kind="wrap_up_start", group_id=sales),
         AgentEventRecord(agent_id=ann, at=at + 110, kind="wrap_up_end"),
@@ -222,8 +222,16 @@ def test_the_call_log_exports_as_csv_and_xlsx(node: Node) -> None:
     assert 'filename="calls.csv"' in response.headers["content-disposition"]
     lines = list(csv.reader(io.StringIO(response.text)))
     header = lines[0]
-    assert header[:8] == ["arrived_at", "timezone", "group", "agent", "caller", "number",
-                          "direction", "outcome"]  # fmt: skip
+    assert header[:8] == [
+        "arrived_at",
+        "timezone",
+        "group",
+        "agent",
+        "caller",
+        "number",
+        "direction",
+        "outcome",
+    ]
     rows = [dict(zip(header, line, strict=True)) for line in lines[1:15]]
     assert len(rows) == 14  # every call, not one page
     assert [float(r["wait"]) for r in rows] == sorted(
@@ -274,9 +282,14 @@ def test_the_agent_log_of_a_day_for_managers_and_the_agent(node: Node) -> None:
     assert lines[0] == ["at", "kind", "group", "until", "seconds", "result", "caller", "reason"]
     assert lines[2][:2] == ["2026-06-01T13:00:31+03:00", "missed_offer"]
     assert ["time zone", "Europe/Tallinn"] in lines
-    book = openpyxl.load_workbook(io.BytesIO(mart.get(
-        "/api/v1/agent-log", params={"agent_id": ann_id, "day": "2026-06-01", "format": "xlsx"}
-    ).content))  # fmt: skip
+    book = openpyxl.load_workbook(
+        io.BytesIO(
+            mart.get(
+                "/api/v1/agent-log",
+                params={"agent_id": ann_id, "day": "2026-06-01", "format": "xlsx"},
+            ).content
+        )
+    )
     sheet = book.worksheets[0]
     assert sheet.cell(1, 1).value == "at" and sheet.cell(4, 2).value == "wrap_up"
     assert sheet.cell(4, 5).value == timedelta(seconds=10)

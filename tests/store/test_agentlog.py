@@ -48,10 +48,13 @@ def test_a_day_in_time_order_with_wrap_ups_and_missed_rings(
             caller="+3725551234",
             number="+3726001000",
             arrived_at=at(290),
-        )  # fmt: skip
+        )
     )
-    for seconds, result in ((300, OfferResult.NO_ANSWER), (330, OfferResult.DECLINED),
-                            (360, OfferResult.ANSWERED_ELSEWHERE)):  # fmt: skip
+    for seconds, result in (
+        (300, OfferResult.NO_ANSWER),
+        (330, OfferResult.DECLINED),
+        (360, OfferResult.ANSWERED_ELSEWHERE),
+    ):
         session.add(
             Offer(
                 call_id="m1",
@@ -61,7 +64,7 @@ def test_a_day_in_time_order_with_wrap_ups_and_missed_rings(
                 started_at=at(seconds),
                 ended_at=at(seconds + 15),
                 result=result,
-            )  # fmt: skip
+            )
         )
     session.flush()
     day = agentlog.agent_log(session, tenant, agent, T0, T0 + timedelta(days=1))
