@@ -19,7 +19,10 @@ import pytest
 import soundfile
 from sqlalchemy import select
 
-from helin.store.tables import AuditLog, Clip, Device, Number, Tenant, User
+from helin.acd.commands import CallRecord
+from helin.acd.model import Outcome
+from helin.store.calls import records
+from helin.store.tables import AuditLog, Call, Clip, Device, Number, Tenant, User
 from tests.api.test_agent_api import signed_in
 from tests.calls.node import Node
 
@@ -134,6 +137,21 @@ def alpha(node: Node) -> dict[str, Any]:
 
     found = node.query(ids)
     found["group_id"] = int(node.group_id("Alpha support"))
+
+    def a_call(session: Any) -> int:
+        records.write(
+            session,
+            [
+                CallRecord(call_id="alpha-call", segment=0, group_id=str(found["group_id"]),
+                           caller="+3725550001", number="+3726000100",
+                           outcome=Outcome.ANSWERED, arrived_at=1.8e9, ended_at=1.8e9 + 60)
+            ],
+        )  # fmt: skip
+        session.commit()
+        row: int = session.scalar(select(Call.id).where(Call.call_id == "alpha-call"))
+        return row
+
+    found["row_id"] = node.query(a_call)
     found["token_id"] = token.json()["id"]
     return found
 
@@ -153,6 +171,8 @@ def cases(a: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         ("DELETE", "/api/v1/auth/tokens/{token_id}", {}),
         ("PUT", "/api/v1/me/groups/{group_id}", {json: {"logged_in": True}}),
         ("GET", "/api/v1/groups/{group_id}/calllog", {}),
+        ("GET", "/api/v1/calls/{row_id}", {}),
+        ("GET", "/api/v1/agent-log", {"params": {"agent_id": a["user_id"]}}),
         ("GET", "/api/v1/stats/groups", {"params": {"group_id": a["group_id"], **DAY}}),
         ("GET", "/api/v1/groups/{group_id}", {}),
         ("PATCH", "/api/v1/groups/{group_id}", {json: {"policy": "uniform"}}),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from helin.api.deps import ContextDep, CurrentUser
+from helin.api.routes import files
 from helin.api.schemas.common import MAX_ROW_ID
 from helin.api.schemas.stats import StatsPublic
 from helin.api.services import stats
@@ -16,13 +17,12 @@ from helin.stats.metrics import SlFormula
 from helin.stats.rollup import Period
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get(
     "/groups",
     response_model=StatsPublic,
-    responses={403: {}, 404: {}, 422: {}, 200: {"content": {"text/csv": {}, XLSX: {}}}},
+    responses={403: {}, 404: {}, 422: {}, **files.EXPORTS},
 )
 def group_stats(
     me: CurrentUser,
@@ -36,7 +36,7 @@ def group_stats(
     weekday: Annotated[list[int], Query(description="ISO weekdays kept, 1 is Monday")] = [],  # noqa: B006
     from_hour: Annotated[int, Query(ge=0, le=23)] = 0,
     to_hour: Annotated[int, Query(ge=1, le=24)] = 24,
-    format: Literal["json", "csv", "xlsx"] = "json",
+    format: files.Format = "json",
 ) -> StatsPublic | Response:
     """Each group's figures per period of its own time zone (``until`` inclusive), and over
     the whole range; the method used (service-level formula, T, short-abandon threshold,
@@ -54,12 +54,9 @@ def group_stats(
         hours=(from_hour, to_hour),
     )
     result = stats.group_stats(ctx, me, query)
-    name = f"group-stats-{since.isoformat()}-{until.isoformat()}.{format}"
-    attachment = {"Content-Disposition": f'attachment; filename="{name}"'}
+    name = f"group-stats-{since.isoformat()}-{until.isoformat()}"
     if format == "csv":
-        return Response(
-            stats.as_csv(result), media_type="text/csv; charset=utf-8", headers=attachment
-        )
+        return files.download(stats.as_csv(result), format, name)
     if format == "xlsx":
-        return Response(stats.as_xlsx(result), media_type=XLSX, headers=attachment)
+        return files.download(stats.as_xlsx(result), format, name)
     return result

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from helin.acd.model import Outcome, OverflowReason
+from helin.acd.model import OfferResult, Outcome, OverflowReason
 from helin.store.tables.enums import AgentEventKind, Direction
 
 
@@ -34,12 +34,104 @@ class CallPublic(BaseModel):
     offers: int
     missed: bool
     recording_id: int | None
+    group_name: str | None = None
+    timezone: str | None = None
+    """The group's time zone (times are UTC; the web app shows them in this zone)."""
+    agent_name: str | None = None
+    """The answering (inbound) or calling (outbound) agent's name."""
+    wait: float | None = None
+    """Seconds from arrival to answer (or to the end, unanswered); None while waiting."""
+    talk: float | None = None
+    """Seconds from answer to end; None if not answered or still going."""
 
 
 class CallPage(BaseModel):
     total: int
     """Calls matching the filters (all pages)."""
     items: list[CallPublic]
+    sort: str = "arrived"
+    order: str = "desc"
+    next_cursor: str | None = None
+    """``cursor`` for the page after this one; None on the last page."""
+    previous_cursor: str | None = None
+    """``cursor`` for the page before this one; None on the first page."""
+
+
+class RecordingInfo(BaseModel):
+    """A call segment's recording (listen, download and delete are the recordings' own)."""
+
+    id: int
+    duration: float
+    """Seconds."""
+    created_at: datetime
+    retained_until: datetime
+    keep: bool
+    deleted_at: datetime | None
+    """When its file was deleted; None while it can be played."""
+
+
+class SegmentPublic(CallPublic):
+    recording: RecordingInfo | None = None
+
+
+class OfferPublic(BaseModel):
+    """One ring of one agent with the call."""
+
+    id: int
+    segment: int
+    group_id: int | None
+    group_name: str | None
+    agent_id: int | None
+    agent_name: str | None
+    started_at: datetime
+    ended_at: datetime
+    seconds: float
+    """How long it rang."""
+    result: OfferResult
+    missed: bool
+    """A result that counts towards the agent's missed offers (no answer, declined)."""
+
+
+class CallDetailPublic(BaseModel):
+    call_id: str
+    segments: list[SegmentPublic]
+    """The call's path: the first group, then each group an overflow moved it to."""
+    offers: list[OfferPublic]
+    """Every ring, in the order they started."""
+
+
+class AgentLogEntry(BaseModel):
+    at: datetime
+    """In the log's time zone."""
+    kind: str
+    """``login``, ``logout``, ``dnd_on``, ``dnd_off``, ``wrap_up`` (a period), ``bounced``,
+    ``missed_offer``, with ``all``: ``state`` (see ``state``) and ``wrap_up_end``; any other
+    kind an agent event may have is passed on as it is."""
+    group_id: int | None
+    group_name: str | None
+    reason: str | None = None
+    until: datetime | None = None
+    """The end of a wrap-up or of a missed ring (None: a wrap-up still going)."""
+    seconds: float | None = None
+    result: str | None = None
+    """A missed ring's result."""
+    caller: str | None = None
+    call_row_id: int | None = None
+    """A missed ring's call row, for ``GET /api/v1/calls/{id}``."""
+    state: str | None = None
+    """A ``state`` entry's state: ``available``, ``ringing``, ``on_call``, ``busy``,
+    ``wrap_up``, ``dnd`` or ``unreachable``."""
+
+
+class AgentLogPublic(BaseModel):
+    agent_id: int
+    agent_name: str
+    day: date
+    timezone: str
+    """The zone ``day`` and the times are in (the agent's first group's)."""
+    everything: bool
+    """Whether the frequent state changes are included."""
+    entries: list[AgentLogEntry]
 
 
 class AgentEventPublic(BaseModel):

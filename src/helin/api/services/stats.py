@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, fields
-from datetime import date, timedelta
+from datetime import date
 
 from openpyxl import Workbook
 
@@ -23,6 +23,7 @@ from helin.api.schemas.stats import (
     PeriodPublic,
     StatsPublic,
 )
+from helin.api.services import export
 from helin.api.services.errors import Forbidden, Invalid
 from helin.api.services.groups import managed_group
 from helin.api.services.security import Principal, may_manage
@@ -153,10 +154,12 @@ def as_csv(stats: StatsPublic) -> str:
             values = period.model_dump()
             writer.writerow(
                 [group.name, period.start.isoformat(), period.seconds]
-                + [_cell(values[name]) for name in FIGURE_COLUMNS]
+                + [export.csv_text(values[name]) for name in FIGURE_COLUMNS]
             )
         totals = group.total.model_dump()
-        writer.writerow([group.name, "total", ""] + [_cell(totals[n]) for n in FIGURE_COLUMNS])
+        writer.writerow(
+            [group.name, "total", ""] + [export.csv_text(totals[n]) for n in FIGURE_COLUMNS]
+        )
     writer.writerow([])
     for group in stats.groups:
         m = group.method
@@ -173,13 +176,15 @@ def as_csv(stats: StatsPublic) -> str:
     return out.getvalue()
 
 
-def _cell(value: object) -> object:
-    return "" if value is None else value
-
-
 RATES = {"answer_rate", "abandon_rate", "service_level"}
 SECONDS = {"asa", "average_abandon_time", "longest_wait", "aht"}
 """Figures written as durations (a spreadsheet's time of day: days, shown as h:mm:ss)."""
+
+
+def _kind(name: str) -> export.Kind:
+    if name in RATES:
+        return export.Kind.PERCENT
+    return export.Kind.SECONDS if name in SECONDS else export.Kind.NUMBER
 
 
 def as_xlsx(stats: StatsPublic) -> bytes:
@@ -189,7 +194,7 @@ def as_xlsx(stats: StatsPublic) -> bytes:
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
     for group in stats.groups:
-        sheet = book.create_sheet(_sheet_name(group.name, book.sheetnames))
+        sheet = book.create_sheet(export.sheet_name(group.name, book.sheetnames, "group"))
         sheet.append(["start", "utc_offset", "seconds", *FIGURE_COLUMNS])
         sheet.freeze_panes = "A2"
         rows: list[tuple[object, str | None, float | None, dict[str, object]]] = [
@@ -198,15 +203,13 @@ def as_xlsx(stats: StatsPublic) -> bytes:
         ]
         rows.append(("total", None, None, group.total.model_dump()))
         for start, offset, seconds, values in rows:
-            figures = [_xlsx_value(n, values[n]) for n in FIGURE_COLUMNS]
+            figures = [export.excel_value(_kind(n), values[n]) for n in FIGURE_COLUMNS]
             sheet.append([start, offset, seconds, *figures])
             row = sheet.max_row
             sheet.cell(row, 1).number_format = "yyyy-mm-dd hh:mm"
             for index, name in enumerate(FIGURE_COLUMNS, start=4):
-                if name in RATES:
-                    sheet.cell(row, index).number_format = "0.0%"
-                elif name in SECONDS:
-                    sheet.cell(row, index).number_format = "[h]:mm:ss"
+                if _kind(name) in export.FORMATS:
+                    sheet.cell(row, index).number_format = export.FORMATS[_kind(name)]
         m = group.method
         sheet.append([])
         sheet.append(["service level", m.service_level_formula])
@@ -217,21 +220,3 @@ def as_xlsx(stats: StatsPublic) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def _xlsx_value(name: str, value: object) -> object:
-    if value is None:
-        return None
-    if name in SECONDS and isinstance(value, int | float):
-        return timedelta(seconds=float(value))
-    return value
-
-
-def _sheet_name(name: str, taken: list[str]) -> str:
-    r"""A sheet name Excel accepts: at most 31 characters, none of []:*?/\, unique."""
-    clean = "".join("_" if c in "[]:*?/\\" else c for c in name)[:31] or "group"
-    candidate, n = clean, 2
-    while candidate in taken:
-        suffix = f" ({n})"
-        candidate, n = clean[: 31 - len(suffix)] + suffix, n + 1
-    return candidate

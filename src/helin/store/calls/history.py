@@ -9,9 +9,13 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from helin.acd.calendar import OpeningCalendar
 from helin.acd.model import Outcome
-from helin.store.tables import AgentEvent, Call, Recording, User
+from helin.store.calls import keyset
+from helin.store.tables import AgentEvent, Call, Group, Membership, Recording, User
 from helin.store.tables.enums import AgentEventKind, Direction
+
+DEFAULT_ZONE = OpeningCalendar().timezone
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +27,10 @@ class CallFilter:
     missed: bool | None = None
     since: datetime | None = None
     until: datetime | None = None
+    caller: str | None = None
+    """Calls whose calling number contains this text."""
+    number: str | None = None
+    """Calls whose dialled number contains this text."""
 
 
 def _missed() -> Any:
@@ -36,11 +44,9 @@ def _missed() -> Any:
     )
 
 
-def calls(
-    session: Session, tenant_id: int, where: CallFilter, *, limit: int, offset: int
-) -> tuple[int, list[tuple[Call, int | None]]]:
-    """(how many match, one page of them newest first, each with its recording's id)."""
-    query: Select[Any] = select(Call).where(Call.tenant_id == tenant_id)
+def _filtered(query: Any, tenant_id: int, where: CallFilter) -> Any:
+    """``query`` (a select from ``calls``) narrowed to the tenant and the filters."""
+    query = query.where(Call.tenant_id == tenant_id)
     if where.group_id is not None:
         query = query.where(Call.group_id == where.group_id)
     if where.agent_id is not None:
@@ -55,15 +61,84 @@ def calls(
         query = query.where(Call.arrived_at >= where.since)
     if where.until is not None:
         query = query.where(Call.arrived_at < where.until)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = session.execute(
-        query.add_columns(Recording.id)
+    if where.caller:
+        query = query.where(Call.caller.contains(where.caller, autoescape=True))
+    if where.number:
+        query = query.where(Call.number.contains(where.number, autoescape=True))
+    return query
+
+
+@dataclass(frozen=True, slots=True)
+class CallRow:
+    """One line of the call log: the segment with its group's and agent's names."""
+
+    call: Call
+    group_name: str | None
+    group_timezone: str | None
+    agent_name: str | None
+    recording_id: int | None
+    """The segment's recording, unless deleted."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallRows:
+    total: int
+    """Rows matching the filters (all pages)."""
+    rows: list[CallRow]
+    next: keyset.Cursor | None
+    previous: keyset.Cursor | None
+
+
+def calls(
+    session: Session,
+    tenant_id: int,
+    where: CallFilter,
+    *,
+    limit: int,
+    offset: int = 0,
+    sort: keyset.CallSort = keyset.CallSort.ARRIVED,
+    descending: bool = True,
+    cursor: keyset.Cursor | None = None,
+) -> CallRows:
+    """One page of the company's calls in ``sort`` order (newest first by default), after
+    or before ``cursor`` (``keyset``), or from ``offset`` without one."""
+    total = session.scalar(_filtered(select(func.count(Call.id)), tenant_id, where)) or 0
+    joined = (
+        select(Call, Group.name, Group.timezone, keyset.agent_name(), Recording.id)
+        .outerjoin(Group, Group.id == Call.group_id)
+        .outerjoin(User, User.id == Call.agent_id)
         .outerjoin(Recording, (Recording.call_row_id == Call.id) & Recording.deleted_at.is_(None))
-        .order_by(Call.arrived_at.desc(), Call.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return total, [(row[0], row[1]) for row in page]
+    )
+    query = _filtered(joined, tenant_id, where)
+    found = keyset.page(
+        session, query, sort, descending=descending, cursor=cursor, limit=limit, offset=offset
+    )
+    rows = [
+        CallRow(row[0], row[1], row[2], row[3] if row[0].agent_id is not None else None, row[4])
+        for row in found.rows
+    ]
+    return CallRows(total, rows, found.next, found.previous)
+
+
+def tenant_zone(session: Session, tenant_id: int) -> str:
+    """The time zone a company's views without a group of their own use: its first
+    group's, else the groups' default."""
+    found = session.scalar(
+        select(Group.timezone).where(Group.tenant_id == tenant_id).order_by(Group.id).limit(1)
+    )
+    return found or DEFAULT_ZONE
+
+
+def agent_zone(session: Session, tenant_id: int, agent_id: int) -> str:
+    """The time zone of an agent's log: their first group's, else the company's."""
+    found = session.scalar(
+        select(Group.timezone)
+        .join(Membership, Membership.group_id == Group.id)
+        .where(Membership.user_id == agent_id, Group.tenant_id == tenant_id)
+        .order_by(Group.id)
+        .limit(1)
+    )
+    return found or tenant_zone(session, tenant_id)
 
 
 def is_missed(call: Call) -> bool:

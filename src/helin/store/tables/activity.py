@@ -73,6 +73,9 @@ class Call(Base):
 Index("ix_calls_group_recent", Call.group_id, Call.arrived_at.desc())
 Index("ix_calls_agent_recent", Call.agent_id, Call.arrived_at.desc())
 Index("ix_calls_tenant_arrived", Call.tenant_id, Call.arrived_at)
+Index("ix_calls_tenant_caller", Call.tenant_id, Call.caller, Call.id)
+Index("ix_calls_tenant_number", Call.tenant_id, Call.number, Call.id)
+"""The call log's text sorts (keyset paging by caller or number, ties by id)."""
 
 
 class Offer(Base):
