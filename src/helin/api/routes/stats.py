@@ -1,4 +1,5 @@
-"""Statistics: ``/api/v1/stats/groups`` (JSON, or ``format=csv`` or ``format=xlsx``)."""
+"""Statistics: ``/api/v1/stats/groups`` and ``/api/v1/stats/agents`` (JSON, or
+``format=csv`` or ``format=xlsx``)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from fastapi.responses import Response
 from helin.api.deps import ContextDep, CurrentUser
 from helin.api.routes import files
 from helin.api.schemas.common import MAX_ROW_ID
-from helin.api.schemas.stats import StatsPublic
-from helin.api.services import stats
+from helin.api.schemas.stats import AgentStatsPublic, StatsPublic
+from helin.api.services import agent_stats as agent_stats_service
+from helin.api.services import export, stats
 from helin.stats.metrics import SlFormula
 from helin.stats.rollup import Period
 
@@ -60,3 +62,40 @@ def group_stats(
     if format == "xlsx":
         return files.download(stats.as_xlsx(result), format, name)
     return result
+
+
+@router.get(
+    "/agents",
+    response_model=AgentStatsPublic,
+    responses={403: {}, 404: {}, 422: {}, **files.EXPORTS},
+)
+def agent_stats(
+    me: CurrentUser,
+    ctx: ContextDep,
+    since: date,
+    until: date,
+    group_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ROW_ID, description="one group's calls; all groups")
+    ] = None,
+    agent_id: Annotated[list[int], Query(description="repeat for several agents")] = [],  # noqa: B006
+    interval: Period = Period.DAY,
+    format: files.Format = "json",
+) -> AgentStatsPublic | Response:
+    """Each agent's time in each state (seconds, adding up to ``logged_in``), offers, calls,
+    occupancy and AHT per period (``until`` inclusive) and over the whole range: for one
+    group's calls, or over all groups at once. Managers see every agent of their company
+    (all of them without ``agent_id``); an agent sees their own."""
+    if any(not 1 <= a <= MAX_ROW_ID for a in agent_id):
+        agent_id = [0]  # found by nobody
+    query = agent_stats_service.AgentQuery(
+        range=stats.StatsQuery(group_ids=[], since=since, until=until, interval=interval),
+        group_id=group_id,
+        agent_ids=tuple(agent_id),
+    )
+    result = agent_stats_service.agent_stats(ctx, me, query)
+    name = f"agent-stats-{since.isoformat()}-{until.isoformat()}"
+    if format == "json":
+        return result
+    tables = agent_stats_service.tables(result)
+    body = export.as_csv(tables) if format == "csv" else export.as_xlsx(tables)
+    return files.download(body, format, name)

@@ -76,3 +76,62 @@ class StatsPublic(BaseModel):
     hours: list[int]
     """``[from, to)``: local hours kept."""
     groups: list[GroupStatsPublic]
+
+
+class AgentFiguresPublic(BaseModel):
+    """An agent's figures: state times in seconds (they add up to ``logged_in``), counts,
+    rates (None where undefined)."""
+
+    logged_in: float
+    available: float
+    ringing: float
+    on_call: float
+    wrap_up: float
+    busy: float
+    """On a direct or outbound call of the agent's own."""
+    dnd: float
+    unreachable: float
+    """Logged in with no phone that could ring."""
+    other_group: float
+    """Ringing, on a call or wrapping up for another group (in one group's figures)."""
+    offers: int
+    offers_answered: int
+    missed: int
+    """Offers not answered in time (``no_answer``) or declined."""
+    offers_no_answer: int
+    offers_declined: int
+    offers_unreachable: int
+    offers_answered_elsewhere: int
+    offers_caller_gone: int
+    offers_withdrawn: int
+    answered: int
+    talk: float
+    outbound: int
+    occupancy: float | None
+    agent_answer_rate: float | None
+    aht: float | None
+
+
+class AgentPeriodPublic(AgentFiguresPublic):
+    start: datetime
+    seconds: float
+
+
+class AgentRowPublic(BaseModel):
+    agent_id: int
+    name: str
+    periods: list[AgentPeriodPublic]
+    total: AgentFiguresPublic
+
+
+class AgentStatsPublic(BaseModel):
+    since: date
+    until: date
+    """Inclusive."""
+    interval: str
+    group_id: int | None
+    """The group whose calls the figures are for; None: all groups at once."""
+    group_name: str | None
+    timezone: str
+    formulas: dict[str, str]
+    agents: list[AgentRowPublic]

@@ -58,7 +58,7 @@ class StatsQuery:
     hours: tuple[int, int] = (0, 24)
 
 
-def _check(query: StatsQuery) -> Slice:
+def check_range(query: StatsQuery) -> Slice:
     problems: list[tuple[tuple[str | int, ...], str]] = []
     if query.until < query.since:
         problems.append((("query", "until"), "must not be before since"))
@@ -97,7 +97,7 @@ def group_stats(ctx: ApiContext, me: Principal, query: StatsQuery) -> StatsPubli
     """Each group's figures per period of its own time zone, and over the whole range."""
     if not may_manage(me) or me.tenant_id is None:
         raise Forbidden("statistics are for managers")
-    view = _check(query)
+    view = check_range(query)
     out = []
     with ctx.sessions() as session:
         chosen = (

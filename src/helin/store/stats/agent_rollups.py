@@ -22,6 +22,7 @@ from helin.acd.model import AgentState, OfferResult, Outcome
 from helin.stats import agent_time
 from helin.stats.agent_time import Contribution, Track, WrapUp
 from helin.stats.metrics import ALL_GROUPS, AgentCounts
+from helin.store.calls import history
 from helin.store.stats.rollups import Pending, counts_upsert
 from helin.store.tables import (
     AgentEvent,
@@ -53,8 +54,8 @@ def us_of(moment: datetime) -> int:
 
 
 class Zones:
-    """The time zones agent days are kept in: a group's own, and for ``ALL_GROUPS`` that of
-    the first group of the agent's tenant."""
+    """The time zones agent days are kept in: a group's own, and for ``ALL_GROUPS`` the
+    company's (``history.tenant_zone``: its first group's)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -78,10 +79,7 @@ class Zones:
             tenant = self.session.scalar(select(User.tenant_id).where(User.id == agent_id))
             if tenant is None:
                 return None
-            zone = self.session.scalar(
-                select(Group.timezone).where(Group.tenant_id == tenant).order_by(Group.id).limit(1)
-            )
-            self._agents[agent_id] = (tenant, ZoneInfo(zone or "UTC"))
+            self._agents[agent_id] = (tenant, ZoneInfo(history.tenant_zone(self.session, tenant)))
         return self._agents[agent_id]
 
 

@@ -27,12 +27,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, or_, select
 from sqlalchemy.orm import Session
 
-from helin.stats.metrics import AgentCounts, GroupCounts
+from helin.stats.metrics import ALL_GROUPS, AgentCounts, GroupCounts
 from helin.stats.rollup import INTERVAL_SECONDS, Period
 from helin.store.tables import (
+    Membership,
+    User,
     agent_days,
     agent_intervals,
     group_days,
@@ -442,3 +444,29 @@ def _dates(first: date, last: date) -> Iterable[date]:
     while day <= last:
         yield day
         day += timedelta(days=1)
+
+
+def agents_seen(
+    session: Session, tenant_id: int, group_id: int, first: date, last: date
+) -> list[tuple[int, str]]:
+    """(id, name) of the agents a view of ``group_id`` (or ``ALL_GROUPS``) lists, by name:
+    the group's members (for all groups: the company's users with the agent right) and
+    whoever has rows for it from ``first`` to ``last``."""
+    members = (
+        select(User.id).where(User.tenant_id == tenant_id, User.agent)
+        if group_id == ALL_GROUPS
+        else select(Membership.user_id).where(Membership.group_id == group_id)
+    )
+    seen = select(agent_days.c.agent_id).where(
+        agent_days.c.tenant_id == tenant_id,
+        agent_days.c.group_id == group_id,
+        agent_days.c.day >= first,
+        agent_days.c.day <= last,
+    )
+    found = session.execute(
+        select(User.id, User.display_name, User.username)
+        .where(User.tenant_id == tenant_id)
+        .where(or_(User.id.in_(members), User.id.in_(seen)))
+    ).all()
+    named = [(row.id, row.display_name or row.username) for row in found]
+    return sorted(named, key=lambda item: (item[1].casefold(), item[0]))
