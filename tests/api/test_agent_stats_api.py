@@ -30,21 +30,21 @@ def node(tmp_path: Path) -> Iterator[Node]:
     made.stop()
 
 
-def an_hour(agent: str, group: str) -> list[Record]:
-    """Monday 10:00-11:00 local: a call rung 20 s, talked 5 min, wrapped up 1 min; DND for a
-    quarter of an hour."""
+def an_hour(agent: str, group: str, start: float = TEN) -> list[Record]:
+    """An hour from ``start`` (Monday 10:00 local): a call rung 20 s, talked 5 min, wrapped up
+    1 min; DND for a quarter of an hour."""
 
     def state(minutes: float, state: AgentState, in_group: bool = False) -> AgentStateRecord:
         return AgentStateRecord(
             agent_id=agent,
-            at=TEN + minutes * 60,
+            at=start + minutes * 60,
             state=state,
             group_id=group if in_group else None,
         )
 
     def event(minutes: float, kind: str, in_group: bool = True) -> AgentEventRecord:
         return AgentEventRecord(
-            agent_id=agent, at=TEN + minutes * 60, kind=kind, group_id=group if in_group else None
+            agent_id=agent, at=start + minutes * 60, kind=kind, group_id=group if in_group else None
         )
 
     return [
@@ -56,8 +56,8 @@ def an_hour(agent: str, group: str) -> list[Record]:
             segment=0,
             group_id=group,
             agent_id=agent,
-            started_at=TEN + 600,
-            ended_at=TEN + 620,
+            started_at=start + 600,
+            ended_at=start + 620,
             result=OfferResult.ANSWERED,
         ),
         state(10 + 1 / 3, AgentState.ON_CALL, True),
@@ -68,11 +68,11 @@ def an_hour(agent: str, group: str) -> list[Record]:
             caller="+3725550000",
             number="+3726000100",
             outcome=Outcome.ANSWERED,
-            arrived_at=TEN + 590,
-            queued_at=TEN + 590,
-            first_offered_at=TEN + 600,
-            answered_at=TEN + 620,
-            ended_at=TEN + 920,
+            arrived_at=start + 590,
+            queued_at=start + 590,
+            first_offered_at=start + 600,
+            answered_at=start + 620,
+            ended_at=start + 920,
             agent_id=agent,
             offers=1,
         ),

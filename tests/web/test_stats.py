@@ -70,7 +70,7 @@ def test_a_manager_reads_todays_figures_with_a_chart(make_node: MakeNode, pages:
     pages.base = node.http
     page = pages.open()
     pages.sign_in(page, "mart", "mart-web-pass")
-    page.get_by_role("link", name="Statistics").click()
+    page.get_by_role("link", name="Group statistics").click()
     expect(page).to_have_url(re.compile(r"/manager/stats$"))
     expect(page.get_by_role("heading", name="Statistics")).to_be_visible()
     page.get_by_label("Group").select_option(label="Support")  # Sales comes first
@@ -82,11 +82,11 @@ def test_a_manager_reads_todays_figures_with_a_chart(make_node: MakeNode, pages:
     expect(cells.nth(1)).to_have_text("4")  # offered
     expect(cells.nth(2)).to_have_text("3")  # answered
     expect(cells.nth(5)).to_have_text("50 %")  # 2 of 4 answered within the group's 20 s
-    expect(page.locator("#method")).to_contain_text(
+    expect(page.locator(".method").first).to_contain_text(
         "answered within T / (offered − short abandons)"
     )
-    expect(page.locator("#method")).to_contain_text("T = 20 s")
-    chart = page.locator("#chart")
+    expect(page.locator(".method").first).to_contain_text("T = 20 s")
+    chart = page.locator(".group-chart")
     expect(chart).to_have_attribute("data-drawn", "24")  # every hour of today
     expect(chart.locator("canvas")).to_have_count(1)
     pages.screenshot(page, "manager-stats")
@@ -97,13 +97,65 @@ def test_a_manager_reads_todays_figures_with_a_chart(make_node: MakeNode, pages:
     expect(page).to_have_url(re.compile(r"interval=day"))
     day = table.locator("tbody tr").first
     expect(day.locator("td").nth(5)).to_have_text("67 %")  # 2 of 3 answered within 20 s
-    expect(page.locator("#method")).to_contain_text("answered within T / answered")
+    expect(page.locator(".method").first).to_contain_text("answered within T / answered")
 
     link = page.get_by_role("link", name="Download as CSV (opens in a spreadsheet)")
     answer = page.request.get(node.http + str(link.get_attribute("href")))
     assert answer.status == 200 and answer.headers["content-type"].startswith("text/csv")
     assert "Support,total" in answer.text()
 
+    page.get_by_label("Group").select_option(label=["Sales", "Support"])
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator(".stats-group")).to_have_count(2)  # side by side
+    expect(page.locator(".stats-group h2").first).to_contain_text("Sales")
+    expect(page.locator(".group-chart[data-drawn]")).to_have_count(2)
+    support = page.locator(".stats-group", has_text="Support")
+    expect(support.locator("tfoot td").nth(1)).to_have_text("3")  # answered today
+
     page.get_by_role("link", name="Eesti").click()
     expect(page.get_by_role("heading", name="Statistika")).to_be_visible()
-    expect(page.locator("#method")).to_contain_text("Teenindustase")
+    expect(page.locator(".method").first).to_contain_text("Teenindustase")
+
+
+def test_agent_statistics_for_the_manager_and_the_agent(make_node: MakeNode, pages: Pages) -> None:
+    from tests.api.test_agent_stats_api import an_hour
+
+    node = make_node(CONFIG)
+    ten = _today_at_ten(node)
+    hour = an_hour(node.user_id("ann"), node.group_id("Support"), ten)
+    engine = db.make_engine(node.url)
+    with db.session_factory(engine).begin() as session:
+        records.write(session, hour)
+    engine.dispose()
+
+    pages.base = node.http
+    page = pages.open()
+    pages.sign_in(page, "mart", "mart-web-pass")
+    page.get_by_role("link", name="Agent statistics").click()
+    expect(page).to_have_url(re.compile(r"/manager/stats/agents$"))
+    ann = page.locator(".agent-stats tbody tr", has_text="Ann Agent")
+    expect(ann).to_have_count(1)
+    cells = ann.locator("td")
+    expect(cells.nth(0)).to_have_text("1:00:00")  # logged in
+    expect(cells.nth(3)).to_have_text("5:00")  # on a call
+    expect(cells.nth(4)).to_have_text("1:00")  # wrap-up
+    expect(cells.nth(6)).to_have_text("15:00")  # DND
+    expect(page.locator(".agent-stats tbody tr", has_text="Bob Agent")).to_have_count(1)
+    chart = page.locator("#agent-chart")
+    expect(chart).to_have_attribute("data-drawn", "2")  # a bar per agent
+    expect(chart.locator("canvas")).to_have_count(1)
+    pages.screenshot(page, "manager-agent-stats")
+    page.get_by_label("Group").select_option(label="Sales")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"group_id="))
+    expect(ann.locator("td").nth(0)).to_have_text("0:00")  # never logged in to Sales
+
+    mine = pages.open()
+    pages.sign_in(mine, "ann", "ann-web-pass")
+    mine.get_by_role("link", name="My statistics").click()
+    mine.get_by_role("link", name="Eesti").click()
+    expect(mine.get_by_role("heading", name="Teenindajate statistika")).to_be_visible()
+    rows = mine.locator(".agent-stats tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator("td").nth(3)).to_have_text("5:00")
+    expect(mine.locator("#agent-chart")).to_have_attribute("data-drawn", "1")  # one day

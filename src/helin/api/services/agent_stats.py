@@ -39,6 +39,15 @@ class AgentQuery:
     """Empty: every agent the view lists (for an agent: themselves)."""
 
 
+def view_zone(ctx: ApiContext, me: Principal, group_id: int | None) -> str:
+    """The time zone a view's days are in: the group's, or the company's."""
+    if me.tenant_id is None:
+        raise Forbidden("agent statistics are for managers and agents")
+    with ctx.sessions() as session:
+        group = groups.get(session, me.tenant_id, group_id) if group_id else None
+        return group.timezone if group else history.tenant_zone(session, me.tenant_id)
+
+
 def agent_stats(ctx: ApiContext, me: Principal, query: AgentQuery) -> AgentStatsPublic:
     if me.tenant_id is None or not (may_manage(me) or me.agent):
         raise Forbidden("agent statistics are for managers and agents")

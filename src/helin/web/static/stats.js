@@ -1,9 +1,10 @@
-// The statistics page's chart: offered, answered and abandoned calls per period as bars, and
-// the service level as a line on its own axis, drawn with uPlot from the API's JSON.
+// The statistics page's charts, one per group: offered, answered and abandoned calls per
+// period as bars, and the service level as a line on its own axis, drawn with uPlot from the
+// API's JSON.
 "use strict";
 (function () {
-  const element = document.getElementById("chart");
-  if (!element || typeof uPlot === "undefined") return;
+  const elements = document.querySelectorAll(".group-chart[data-api]");
+  if (!elements.length || typeof uPlot === "undefined") return;
   const t = window.helin.t;
 
   // Offered as a wide pale bar; answered and abandoned side by side in front of it.
@@ -21,7 +22,7 @@
     return (seconds) => format.format(new Date(seconds * 1000));
   }
 
-  async function draw() {
+  async function draw(element) {
     const response = await window.helin.api("GET", element.dataset.api);
     const answer = await response.json();
     const group = answer.groups[0];
@@ -57,5 +58,7 @@
     element.dataset.drawn = String(periods.length);
   }
 
-  draw().catch((error) => window.helin.notice(String(error)));
+  for (const element of elements) {
+    draw(element).catch((error) => window.helin.notice(String(error)));
+  }
 })();
