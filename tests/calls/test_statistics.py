@@ -1,6 +1,6 @@
 """Statistics from real calls: sipp as the trunk places calls that are abandoned early and
-late, overflow on timeout and are answered by an agent's sipp phone; the group statistics a
-manager reads over HTTP show each of them where it belongs."""
+late, overflow on timeout and are answered by an agent's sipp phone; the group and agent
+statistics a manager reads over HTTP show each of them where it belongs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from helin.store.stats import rollups
+from helin.acd.events import AgentLoggedOut
+from helin.store.stats.rebuild import rebuild
 from tests.api.test_agent_api import signed_in
 from tests.calls.company import SUPPORT, agent, company, password
 from tests.calls.conftest import Peers
@@ -60,7 +61,25 @@ def test_real_calls_show_up_in_the_group_statistics(make_node: MakeNode, peers: 
     assert 9 <= day["longest_wait"] < 20  # the caller the timeout sent away
     assert day["aht"] == pytest.approx(2.0, abs=1.5)  # the caller talked 2 s
     assert day["asa"] is not None and day["asa"] < 20
-    # rebuilt from the call rows, the rollups give the very same answer
-    node.query(lambda session: (rollups.rebuild(session), session.commit()))
+
+    # alice's own figures: the ring of her phone, the call, and her time logged in
+    node.feed(AgentLoggedOut(agent_id=node.user_id("alice")))
+    agents = {"since": today, "until": today, "group_id": node.group_id("Support")}
+    node.query(lambda session: None)  # every record written
+    mine = mara.get("/api/v1/stats/agents", params=agents)
+    assert mine.status_code == 200, mine.text
+    [alice] = mine.json()["agents"]
+    figures = alice["total"]
+    assert (figures["offers"], figures["offers_answered"], figures["answered"]) == (1, 1, 1)
+    assert figures["missed"] == 0
+    assert figures["talk"] == pytest.approx(2.0, abs=1.5)
+    assert figures["on_call"] == pytest.approx(figures["talk"], abs=0.5)
+    assert 0 < figures["ringing"] < 5  # the phone answered at once
+    assert figures["logged_in"] > figures["on_call"] + figures["ringing"]
+    states = ("available", "ringing", "on_call", "wrap_up", "busy", "dnd", "unreachable")
+    assert sum(figures[s] for s in (*states, "other_group")) == pytest.approx(figures["logged_in"])
+    # rebuilt from the raw rows, the rollups give the very same answers
+    node.query(lambda session: (rebuild(session), session.commit()))
     params = {"since": today, "until": today, "interval": "day", "threshold": 20}
     assert mara.get("/api/v1/stats/groups", params=params).json() == answer.json()
+    assert mara.get("/api/v1/stats/agents", params=agents).json() == mine.json()
