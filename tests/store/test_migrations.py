@@ -39,7 +39,7 @@ def test_downgrade_to_base_and_upgrade_again(migrated_url: str) -> None:
         inspector = inspect(engine)
         assert set(inspector.get_table_names()) == TABLES | {"alembic_version"}
         with engine.connect() as connection:
-            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0007"
+            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0010"
     finally:
         engine.dispose()
 
