@@ -44,6 +44,7 @@ class Listed:
     row: Recording
     group_name: str | None
     agent_name: str | None
+    group_timezone: str | None
     retention_days: int
 
 
@@ -63,10 +64,15 @@ def _live(days: int, now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _listed(tenant_id: int, days: int, now: datetime) -> Select[Recording, str, str]:
+def _listed(tenant_id: int, days: int, now: datetime) -> Select[Recording, str, str, str]:
     agent = aliased(User)
     return (
-        select(Recording, Group.name, func.coalesce(agent.display_name, agent.username))
+        select(
+            Recording,
+            Group.name,
+            func.coalesce(func.nullif(agent.display_name, ""), agent.username),
+            Group.timezone,
+        )
         .outerjoin(Group, Group.id == Recording.group_id)
         .outerjoin(agent, agent.id == Recording.agent_id)
         .where(
@@ -125,7 +131,7 @@ def search(
     }[sort]
     ordered = (column.desc(), Recording.id.desc()) if descending else (column, Recording.id)
     rows = session.execute(query.order_by(*ordered).limit(limit).offset(offset)).all()
-    return total, [Listed(r[0], r[1], r[2], days) for r in rows]
+    return total, [Listed(r[0], r[1], r[2], r[3], days) for r in rows]
 
 
 def get(session: Session, tenant_id: int, recording_id: int, now: datetime) -> Listed | None:
@@ -133,7 +139,7 @@ def get(session: Session, tenant_id: int, recording_id: int, now: datetime) -> L
     company's)."""
     days = retention_days(session, tenant_id)
     row = session.execute(_listed(tenant_id, days, now).where(Recording.id == recording_id)).first()
-    return None if row is None else Listed(row[0], row[1], row[2], days)
+    return None if row is None else Listed(row[0], row[1], row[2], row[3], days)
 
 
 def set_keep(session: Session, found: Listed, keep: bool, now: datetime) -> None:
@@ -313,6 +319,11 @@ def expired(
 
 
 # -- the access log -------------------------------------------------------------------------
+
+
+def has_addon(session: Session, tenant_id: int) -> bool:
+    """The tenant has bought the recording add-on."""
+    return bool(session.scalar(select(Tenant.recording).where(Tenant.id == tenant_id)))
 
 
 def access_log(

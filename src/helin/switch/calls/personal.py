@@ -193,7 +193,9 @@ class OutboundCall(Call):
             self.answered_at = layer.clock()
             self.leg.answer(self.media.local_sdp)
             # a call out is a group's call, so recorded, only when it presents a group's number
-            self.connect(media, record=self.group is not None and self.group.record)
+            self.connect(
+                media, record=self.group is not None and self.group.record, agent_calls=True
+            )
 
         out.on_answered = answered
         out.start()
