@@ -117,6 +117,22 @@ def test_a_recorded_call_is_found_played_downloaded_kept_and_deleted(
     assert disposition.startswith('attachment; filename="Support_')
     assert disposition.endswith('_+3725550001.flac"')
 
+    listing = boss.get("/manager/recordings", params={"caller": "5550001"})
+    assert listing.status_code == 200
+    assert f'href="/manager/recordings/{item["id"]}"' in listing.text
+    assert "script-src 'self'" in listing.headers["content-security-policy"]
+    boss.cookies.set("helin_lang", "et")
+    one = boss.get(f"/manager/recordings/{item['id']}")
+    boss.cookies.delete("helin_lang")
+    assert one.status_code == 200 and f'src="{audio_url}"' in one.text
+    assert "Laadi alla" in one.text and "<script>" not in one.text  # et, no inline script
+    assert (
+        boss.get("/manager/recordings", params={"caller": "999"}).text.count(
+            'href="/manager/recordings/'
+        )
+        == 0
+    )
+
     kept = boss.patch(f"/api/v1/recordings/{item['id']}", json={"keep": True})
     assert kept.status_code == 200 and kept.json()["kept"] is True
     assert kept.json()["deletion_date"] is None
@@ -138,6 +154,8 @@ def test_a_recorded_call_is_found_played_downloaded_kept_and_deleted(
     ]
     assert {entry["username"] for entry in log} == {"boss"}
     assert {entry["recording_id"] for entry in log} == {item["id"]}
+    access = boss.get("/admin/recordings/access")
+    assert access.status_code == 200 and access.text.count("<tr><td>") == 4
 
 
 def test_an_agent_without_the_manager_right_gets_no_recordings(
