@@ -9,7 +9,7 @@ DATA_DIR ?= data
 # CI sets CI=true: every test then must run (no skips for missing tools).
 export HELIN_REQUIRE_ALL ?= $(if $(filter true 1,$(CI)),1,0)
 
-.PHONY: run test lint typecheck bench bench-acd bench-media bench-sip bench-calls bench-stats system-deps clean
+.PHONY: run test lint typecheck bench bench-acd bench-media bench-sip bench-calls bench-stats bench-recordings system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: bench-acd bench-media bench-sip bench-calls bench-stats
+bench: bench-acd bench-media bench-sip bench-calls bench-stats bench-recordings
 
 bench-acd: $(DEV_STAMP)
 	$(BIN)/python -m bench.acd
@@ -57,6 +57,9 @@ bench-calls: $(DEV_STAMP)
 bench-stats: $(DEV_STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.stats
+
+bench-recordings: $(DEV_STAMP)
+	$(BIN)/python -m bench.recordings
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

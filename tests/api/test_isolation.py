@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -21,8 +22,9 @@ from sqlalchemy import select
 
 from helin.acd.commands import CallRecord
 from helin.acd.model import Outcome
+from helin.store import db
 from helin.store.calls import records
-from helin.store.tables import AuditLog, Call, Clip, Device, Number, Tenant, User
+from helin.store.tables import AuditLog, Call, Clip, Device, Number, Recording, Tenant, User
 from tests.api.test_agent_api import signed_in
 from tests.calls.node import Node
 
@@ -97,6 +99,8 @@ LISTS = {
     ("GET", "/api/v1/live"),
     ("GET", "/api/v1/calls"),
     ("GET", "/api/v1/agent-events"),
+    ("GET", "/api/v1/recordings"),
+    ("GET", "/api/v1/recording-access"),
 }
 
 
@@ -153,7 +157,43 @@ def alpha(node: Node) -> dict[str, Any]:
 
     found["row_id"] = node.query(a_call)
     found["token_id"] = token.json()["id"]
+    found["recording_id"] = _recording(node, found["tenant_id"], found["group_id"])
+    heard = client.get(f"/api/v1/recordings/{found['recording_id']}/audio")
+    assert heard.status_code == 200 and heard.content == RECORDING  # in Alpha's access log
     return found
+
+
+RECORDING = b"fLaC" + bytes(range(256)) * 4
+
+
+def _recording(node: Node, tenant_id: int, group_id: int) -> int:
+    """A stored recording of Alpha's, as the uploader leaves one."""
+    key = f"{tenant_id}/2026/12/10/alpha-call.flac"
+    path = node.data / "recordings" / key
+    path.parent.mkdir(parents=True)
+    path.write_bytes(RECORDING)
+    now = datetime.now(UTC)
+    with db.session_factory(db.make_engine(node.url)).begin() as session:
+        row = Recording(
+            tenant_id=tenant_id,
+            group_id=group_id,
+            call_id="alpha-call",
+            caller="+3725550001",
+            number="+3726000100",
+            path=key,
+            storage="files",
+            format="flac",
+            size_bytes=len(RECORDING),
+            sha256="0" * 64,
+            duration=1.0,
+            created_at=now,
+            started_at=now,
+            stored_at=now,
+            retained_until=now + timedelta(days=30),
+        )
+        session.add(row)
+        session.flush()
+        return row.id
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +214,8 @@ def cases(a: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         ("GET", "/api/v1/calls/{row_id}", {}),
         ("GET", "/api/v1/agent-log", {"params": {"agent_id": a["user_id"]}}),
         ("GET", "/api/v1/stats/groups", {"params": {"group_id": a["group_id"], **DAY}}),
+        ("GET", "/api/v1/stats/agents", {"params": {"group_id": a["group_id"], **DAY}}),
+        ("GET", "/api/v1/stats/agents", {"params": {"agent_id": a["user_id"], **DAY}}),
         ("GET", "/api/v1/groups/{group_id}", {}),
         ("PATCH", "/api/v1/groups/{group_id}", {json: {"policy": "uniform"}}),
         ("PUT", "/api/v1/groups/{group_id}/override", {json: {"mode": "closed"}}),
@@ -198,6 +240,10 @@ def cases(a: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         ("DELETE", "/api/v1/clips/{clip_id}", {}),
         ("PUT", "/api/v1/clips/{clip_id}/file", {"content": wav()}),
         ("GET", "/api/v1/clips/{clip_id}/audio", {}),
+        ("GET", "/api/v1/recordings/{recording_id}", {}),
+        ("PATCH", "/api/v1/recordings/{recording_id}", {json: {"keep": True}}),
+        ("DELETE", "/api/v1/recordings/{recording_id}", {}),
+        ("GET", "/api/v1/recordings/{recording_id}/audio", {}),
         ("GET", "/api/v1/tenants/{tenant_id}", {}),
         ("PATCH", "/api/v1/tenants/{tenant_id}", {json: {"recording_retention_days": 60}}),
         (
@@ -233,6 +279,8 @@ def test_another_companys_objects_are_out_of_reach(
     assert me["display_name"] != "Mallory"
     group = alpha_client.get(f"/api/v1/groups/{alpha['group_id']}").json()
     assert group["policy"] != "uniform"
+    recording = alpha_client.get(f"/api/v1/recordings/{alpha['recording_id']}")
+    assert recording.status_code == 200 and recording.json()["kept"] is False
 
 
 def test_lists_show_nothing_of_another_company(
@@ -272,3 +320,7 @@ def test_statistics_show_only_the_companys_own_groups(
     assert names == ["Beta support"]
     csv = beta.get("/api/v1/stats/groups", params={**DAY, "format": "csv"}).text
     assert "Alpha" not in csv and "Beta support" in csv
+    agents = beta.get("/api/v1/stats/agents", params=DAY)
+    assert agents.status_code == 200, agents.text
+    assert str(alpha["user_id"]) not in [str(a["agent_id"]) for a in agents.json()["agents"]]
+    assert "alpha" not in agents.text.lower()

@@ -177,9 +177,9 @@ def make_node(tmp_path: Path, peers: Peers) -> Iterator[Callable[..., Node]]:
     """``make_node(config, rtp_ports=400)``: a started ``Node``."""
     nodes: list[Node] = []
 
-    def make(config: str, **options: int) -> Node:
+    def make(config: str, **options: object) -> Node:
         text = textwrap.dedent(config).replace("{trunk}", f"sip:{TRUNK_IP}:{peers.trunk_port}")
-        node = Node(tmp_path / f"node{len(nodes)}", text, **options)
+        node = Node(tmp_path / f"node{len(nodes)}", text, **options)  # type: ignore[arg-type]
         nodes.append(node)
         return node.start()
 

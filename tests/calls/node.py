@@ -37,7 +37,9 @@ WAIT = 20.0
 class Node:
     """helin on 127.0.0.1, provisioned from ``config`` (provisioning YAML)."""
 
-    def __init__(self, workdir: Path, config: str, *, rtp_ports: int = 400) -> None:
+    def __init__(
+        self, workdir: Path, config: str, *, rtp_ports: int = 400, **settings: object
+    ) -> None:
         self.workdir = workdir
         self.data = workdir / "helin-data"
         self.data.mkdir(parents=True)
@@ -49,6 +51,7 @@ class Node:
             rtp_ports=(low, low + rtp_ports - 1),
             http_port=0,
             log_level="INFO",
+            **settings,  # type: ignore[arg-type]
         )
         self.url = self.settings.effective_database_url
         db.migrate(self.url)

@@ -8,7 +8,6 @@ engine's live state.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -79,10 +78,16 @@ def test_a_call_rings_every_phone_of_the_agent_the_first_answer_wins_and_is_reco
     invite = next(m for m in mobile.received() if m.startswith("INVITE"))
     assert '"Support: +3725550001" <sip:+3725550001@' in invite
 
-    node.until(lambda: node.query(lambda s: s.scalar(select(Recording))), "the recording")
+    node.until(
+        lambda: node.query(lambda s: s.scalar(select(Recording.stored_at))), "the recording stored"
+    )
     recording = node.query(lambda s: s.scalar(select(Recording)))
     assert recording is not None and recording.call_row_id == call.id
-    assert Path(recording.path).is_file() and recording.size_bytes > 44
+    assert recording.group_id == call.group_id and recording.agent_id == call.agent_id
+    assert recording.caller == "+3725550001" and recording.number == SUPPORT
+    assert recording.storage == "files" and recording.format == "flac"
+    stored = node.data / "recordings" / recording.path
+    assert stored.is_file() and stored.stat().st_size == recording.size_bytes > 44
     assert desk.running
 
 

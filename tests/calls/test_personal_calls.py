@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+import soundfile
 from sqlalchemy import select
 
 from helin.acd.model import Outcome
 from helin.store.calls import calllog
-from helin.store.tables import Call, User
+from helin.store.tables import Call, Recording, User
 from helin.store.tables.callcenter import Membership
 from helin.store.tables.enums import Direction
 from tests.calls.company import OUTSIDE, SALES, SUPPORT, agent, company, password
@@ -34,6 +36,17 @@ GROUPS = f"""\
 
 def calls(node: Node) -> list[Call]:
     return node.query(lambda s: list(s.scalars(select(Call).order_by(Call.id))))
+
+
+def stored_recordings(node: Node, count: int = 1) -> list[Recording]:
+    """The recordings stored so far, once ``count`` are."""
+
+    def stored() -> list[Recording]:
+        query = select(Recording).where(Recording.stored_at.is_not(None))
+        return node.query(lambda s: list(s.scalars(query)))
+
+    node.until(lambda: len(stored()) >= count, "the recording stored")
+    return stored()
 
 
 def closed_calls(node: Node, count: int = 1) -> list[Call]:
@@ -87,6 +100,14 @@ def test_a_call_out_shows_the_presented_group_number_to_the_trunk(
     assert call.group_id == int(node.group_id("Support"))
     log = node.query(lambda s: calllog.group_call_log(s, int(node.group_id("Support"))))
     assert [(e.direction, e.missed) for e in log] == [(Direction.OUTBOUND, False)]
+    [recording] = stored_recordings(node)  # a call out with a group's number is recorded
+    assert recording.call_row_id == call.id and recording.direction is Direction.OUTBOUND
+    assert recording.group_id == call.group_id and recording.agent_id == call.agent_id
+    assert recording.caller == SUPPORT and recording.number == OUTSIDE
+    audio, rate = soundfile.read(node.data / "recordings" / recording.path)
+    assert rate == 8000 and audio.shape[1] == 2
+    # the agent (baresip's tone) is on the right; the trunk (silent) on the left
+    assert np.abs(audio[:, 1]).mean() > 10 * np.abs(audio[:, 0]).mean()
 
 
 def test_the_dial_prefix_presents_another_group_for_one_call(
@@ -101,6 +122,25 @@ def test_the_dial_prefix_presents_another_group_for_one_call(
     assert f'P-Asserted-Identity: "Sales" <sip:{SALES}@' in invite
     [call] = closed_calls(node)
     assert call.group_id == int(sales) and call.caller == SALES
+    [recording] = stored_recordings(node)  # the one-call prefix makes it Sales's: recorded
+    assert recording.group_id == int(sales) and recording.direction is Direction.OUTBOUND
+
+
+def test_a_call_out_with_the_users_own_number_is_not_recorded(
+    make_node: MakeNode, peers: Peers
+) -> None:
+    node = make_node(company(USERS, GROUPS))
+    trunk = peers.trunk()
+    peers.phone(node, "bob-desk", password("bob-desk"), dial=OUTSIDE, seconds=2.0)
+    assert trunk.wait() == 0, trunk.report()
+    [call] = closed_calls(node)
+    assert call.group_id is None and call.caller == "+3725000002"
+    layer = node.helin.calls if node.helin is not None else None
+    assert layer is not None
+    # released: a recording, had there been one, is finished and its record written
+    node.until(lambda: node.call(lambda: not layer.calls), "the call released")
+    assert node.query(lambda s: list(s.scalars(select(Recording)))) == []
+    assert not list((node.data / "spool").rglob("*.wav"))
 
 
 def test_feature_codes_log_out_and_in_per_group_and_persist(

@@ -115,7 +115,15 @@ def test_a_crash_mid_call_leaves_consistent_records_and_the_agent_ready(
             assert call.outcome is Outcome.FAILED and call.ended_at is not None
             recording = session.scalar(select(Recording))
             assert recording is not None and recording.call_row_id == call.id
-            assert Path(recording.path).is_file()
+            # finished from its spool at start, then stored by the uploader
+            deadline = time.monotonic() + 20
+            while recording.stored_at is None:
+                assert time.monotonic() < deadline, serve.log_text()
+                time.sleep(0.1)
+                session.expire_all()
+                recording = session.scalar(select(Recording))
+                assert recording is not None
+            assert (data / "recordings" / recording.path).is_file()
             assert all(session.scalars(select(Membership.logged_in)))
 
         # registered and logged in still: the next call reaches dora's phone as it is

@@ -19,6 +19,7 @@ from helin.api.routes import (
     history,
     live,
     numbers,
+    recordings,
     stats,
     tenants,
     users,
@@ -32,6 +33,7 @@ from helin.api.services.errors import (
     ServiceError,
     TooManyAttempts,
 )
+from helin.api.services.recordings import StorageUnavailable
 from helin.api.throttle import LoginThrottle
 
 STATUS: dict[type[ServiceError], int] = {
@@ -41,6 +43,7 @@ STATUS: dict[type[ServiceError], int] = {
     Conflict: 409,
     Invalid: 422,
     TooManyAttempts: 429,
+    StorageUnavailable: 503,
 }
 """The HTTP status of each refusal a service raises."""
 
@@ -72,7 +75,20 @@ def create_api(context: ApiContext) -> FastAPI:
     app.state.context = context
     app.state.throttle = LoginThrottle(context.signin)
     app.add_exception_handler(ServiceError, _refused)
-    resources = (auth, agent, groups, numbers, tenants, users, devices, live, clips, history, stats)
+    resources = (
+        auth,
+        agent,
+        groups,
+        numbers,
+        tenants,
+        users,
+        devices,
+        live,
+        clips,
+        history,
+        stats,
+        recordings,
+    )
     for resource in resources:
         app.include_router(resource.router)
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from helin.acd.events import Event
 from helin.acd.model import AgentState, GroupStatus
 from helin.api.throttle import ThrottlePolicy
+from helin.recordings.storage import Storage
 
 
 class Live(Protocol):
@@ -56,3 +57,5 @@ class ApiContext:
     """How failed sign-ins are slowed and blocked."""
     signin_trusted_days: int = 90
     """A user name's block spares addresses where the user signed in within this many days."""
+    storages: Mapping[str, Storage] = field(default_factory=dict)
+    """Where recordings are stored, by the name their rows give (``files``, ``s3``)."""

@@ -19,10 +19,12 @@ def record(
     object_id: str | int | None,
     at: datetime,
     details: dict[str, Any] | None = None,
+    tenant_id: int | None = None,
 ) -> None:
     session.add(
         AuditLog(
             user_id=user_id,
+            tenant_id=tenant_id,
             at=at,
             action=action,
             object_type=object_type,

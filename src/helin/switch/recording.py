@@ -137,6 +137,26 @@ def _put(fd: int, position: int, pcm: bytes) -> None:
     os.pwrite(fd, pcm, 2 * position)
 
 
+def describe(wav: Path) -> Recording:
+    """A finished recording's description from its WAV (one whose record a crash lost)."""
+    digest = hashlib.sha256()
+    with wav.open("rb") as src:
+        header = src.read(44)
+        digest.update(header)
+        while chunk := src.read(1 << 20):
+            digest.update(chunk)
+    size = wav.stat().st_size
+    if len(header) < 44 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+        raise ValueError(f"{wav} is not a WAV file")
+    channels = int.from_bytes(header[22:24], "little") or 2
+    return Recording(
+        path=wav,
+        duration=max(0, size - 44) / (2 * channels * CLOCK_RATE),
+        size=size,
+        sha256=digest.hexdigest(),
+    )
+
+
 def finalise_orphans(directory: Path) -> list[Recording]:
     """Finalise every spool under ``directory`` (left by a crash); run at start-up.
 

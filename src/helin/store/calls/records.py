@@ -10,8 +10,9 @@ sends which). It does not commit: the caller writes a batch in one transaction.
 - ``CallClosed`` closes a direct or outbound call's row.
 - Every segment closed is added to its group's statistics rollups (``stats.rollups``) in the
   same transaction: a call out presenting a group's number counts as that group's outbound.
-- ``RecordingMade`` attaches a finished recording to the call's last segment, kept for the
-  tenant's retention period.
+- ``RecordingMade`` attaches a finished recording to the call's last segment (naming the
+  call's group, agent and numbers), waiting in the spool until ``helin.recordings.uploader``
+  has stored it.
 - ``OfferRecord`` and ``AgentEventRecord`` are appended; log-in, log-out and bounce events
   also update ``memberships.logged_in``, DND events ``users.dnd``.
 
@@ -271,17 +272,42 @@ def _open_next_segment(batch: _Batch, record: CallRecord, group_id: int) -> None
 
 
 def _recording(session: Session, record: RecordingMade) -> None:
+    """The row of a finished recording, waiting in the spool (``stored_at`` NULL) until the
+    uploader has it in storage; it names the call's group, agent and numbers."""
     tenant_id = row_id(record.tenant_id, "tenant")
-    call_row = session.scalar(
-        select(Call.id).where(Call.call_id == record.call_id).order_by(Call.segment.desc()).limit(1)
-    )
+    if session.scalar(select(Recording.id).where(Recording.call_id == record.call_id)):
+        return  # a call has one recording (a restart may report one twice)
+    segments = session.execute(
+        select(
+            Call.id,
+            Call.direction,
+            Call.group_id,
+            Call.agent_id,
+            Call.caller,
+            Call.number,
+            Call.arrived_at,
+        )
+        .where(Call.call_id == record.call_id)
+        .order_by(Call.segment)
+    ).all()
+    last = segments[-1] if segments else None
+    agent = next((s.agent_id for s in reversed(segments) if s.agent_id is not None), None)
     days = session.scalar(select(Tenant.recording_retention_days).where(Tenant.id == tenant_id))
     made = from_posix(record.made_at)
     session.execute(
         insert(Recording).values(
             tenant_id=tenant_id,
-            call_row_id=call_row,
+            call_row_id=last.id if last else None,
+            call_id=record.call_id,
+            group_id=last.group_id if last else None,
+            agent_id=agent,
+            direction=last.direction if last else Direction.INBOUND,
+            caller=last.caller if last else "",
+            number=segments[0].number if segments else "",
+            started_at=segments[0].arrived_at if segments else None,
             path=record.path,
+            format="wav",
+            storage="spool",
             size_bytes=record.size,
             sha256=record.sha256,
             duration=record.duration,

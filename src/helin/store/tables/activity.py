@@ -118,7 +118,15 @@ Index("ix_agent_events_agent_at", AgentEvent.agent_id, AgentEvent.at)
 
 
 class Recording(Base):
-    """A recorded call: a stereo WAV written when the call ended."""
+    """A recorded call: a stereo file (caller left, agent right) written when the call ended,
+    then moved to the recordings' storage (files under the data dir, or an object store).
+
+    A row is made when the call's file is finished in the spool (``stored_at`` NULL) and is
+    listed only once the file is durable in storage (``stored_at`` set). The deletion date is
+    ``helin.recordings.policy.deletion_date`` of the tenant's retention, ``keep`` and
+    ``released_at``; ``retained_until`` is that date as it stood when last computed (the purge
+    reads the tenant's retention afresh, so a shortened retention applies at its next run).
+    """
 
     __tablename__ = "recordings"
 
@@ -127,19 +135,49 @@ class Recording(Base):
     call_row_id: Mapped[int | None] = mapped_column(
         ForeignKey("calls.id", ondelete="SET NULL"), unique=True
     )
-    """The call segment recorded (``calls.id``); a call has at most one recording."""
+    """The call segment recorded (``calls.id``, the call's last); at most one recording."""
+    call_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    """The switch's call id, shared by every segment of the call."""
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
+    """The group the call was through (inbound) or whose number it presented (outbound)."""
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    """The agent who answered or called out."""
+    direction: Mapped[Direction] = mapped_column(
+        str_enum(Direction, "direction"), default=Direction.INBOUND
+    )
+    caller: Mapped[str] = mapped_column(String(64), default="")
+    """The calling number as presented."""
+    number: Mapped[str] = mapped_column(String(64), default="")
+    """The number called."""
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When the call arrived (inbound) or was placed (outbound)."""
     path: Mapped[str] = mapped_column(String(1024))
-    """Where the file is: relative to the recordings directory, or an object-store key."""
+    """The spool file while not stored; then the key in storage."""
+    format: Mapped[str] = mapped_column(String(8), default="wav")
+    """The stored file's format: ``wav``, ``flac`` or ``opus`` (Ogg Opus)."""
+    storage: Mapped[str] = mapped_column(String(16), default="files")
+    """Which storage holds it: ``files`` or ``s3``; ``spool`` while it waits to be stored."""
     size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     sha256: Mapped[str] = mapped_column(String(64))
-    """Hex digest of the file, checked before it is served."""
+    """Hex digest of the stored file."""
     duration: Mapped[float] = mapped_column(default=0.0)
     """Seconds."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    """When the call's recording was finished (retention counts from here)."""
+    stored_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When the file became durable in storage; None while it waits in the spool."""
+    upload_attempts: Mapped[int] = mapped_column(default=0)
+    """Failed attempts to store it so far (the next waits longer)."""
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When storing is tried again after a failure."""
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    """Why the last attempt to store it failed."""
     retained_until: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
-    """When retention deletes the file, unless ``keep`` is set."""
+    """The deletion date when last computed (at creation and keep changes)."""
     keep: Mapped[bool] = mapped_column(default=False)
-    """Marked for longer retention: the retention sweep skips it."""
+    """Marked to keep: the purge skips it until unmarked."""
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When ``keep`` was last unmarked: it then stays at least 7 days from that moment."""
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     """When the file was deleted (by a manager or retention); the row stays for the audit."""
 
@@ -147,6 +185,7 @@ class Recording(Base):
 
 
 Index("ix_recordings_tenant_created", Recording.tenant_id, Recording.created_at)
+Index("ix_recordings_stored", Recording.stored_at)
 
 
 class ReportSubscription(Base):

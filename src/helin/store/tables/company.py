@@ -239,6 +239,11 @@ class AuditLog(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     """Who did it; None for the system (provisioning, retention)."""
+    tenant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), index=True
+    )
+    """The company whose object it was, where the entry is shown to its tenant admin (the
+    recordings' access log); None for the rest."""
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
     action: Mapped[str] = mapped_column(String(64))
     """A verb such as ``recording.delete`` or ``group.update``."""

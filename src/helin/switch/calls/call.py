@@ -96,8 +96,10 @@ class Call:
         self.leg.reject(status, reason)  # ends the call through the leg's callback
         return False
 
-    def connect(self, other: MediaSession, *, record: bool) -> None:
-        """Relay the caller's media with ``other`` (stopping queue audio), maybe recording."""
+    def connect(self, other: MediaSession, *, record: bool, agent_calls: bool = False) -> None:
+        """Relay the caller's media with ``other`` (stopping queue audio), maybe recording:
+        the customer on the left channel, the agent on the right, so ``agent_calls`` (a call
+        out, where the agent is the caller) puts ``other`` on the left."""
         assert self.media is not None
         path = None
         if record:
@@ -105,7 +107,8 @@ class Call:
                 path = wav_path(self.layer.recordings, self.tenant_id, self.id, self.layer.clock())
             except OSError:
                 log.exception("call %s: cannot record (the call goes on unrecorded)", self.id)
-        self.bridge = self.layer.media.bridge(self.media, other, record_to=path)
+        left, right = (other, self.media) if agent_calls else (self.media, other)
+        self.bridge = self.layer.media.bridge(left, right, record_to=path)
 
     def _caller_reinvite(self, leg: Leg, offer: bytes) -> bytes | None:
         if self.media is None:

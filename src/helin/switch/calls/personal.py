@@ -192,7 +192,10 @@ class OutboundCall(Call):
                 return
             self.answered_at = layer.clock()
             self.leg.answer(self.media.local_sdp)
-            self.connect(media, record=self.user.record)
+            # a call out is a group's call, so recorded, only when it presents a group's number
+            self.connect(
+                media, record=self.group is not None and self.group.record, agent_calls=True
+            )
 
         out.on_answered = answered
         out.start()
