@@ -8,7 +8,6 @@ raw rows, so both give the same numbers.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from enum import StrEnum
 
 from helin.acd.commands import CallRecord
@@ -35,8 +34,8 @@ def interval_of(t: float) -> int:
     return int(t // INTERVAL_SECONDS) * INTERVAL_SECONDS
 
 
-def _one(bucket: int) -> tuple[int, ...]:
-    return tuple(1 if i == bucket else 0 for i in range(BUCKETS))
+_ONES = tuple(tuple(1 if i == bucket else 0 for i in range(BUCKETS)) for bucket in range(BUCKETS))
+"""A single call in each wait bucket."""
 
 
 def group_contribution(
@@ -44,37 +43,39 @@ def group_contribution(
 ) -> tuple[int, GroupCounts]:
     """(interval start, counts) that one finished segment adds to its group."""
     start = interval_of(record.arrived_at)
-    counts = GroupCounts(arrived=1)
-    if record.outcome is Outcome.CLOSED:
-        return start, replace(counts, closed=1)
+    outcome = record.outcome
+    if outcome is Outcome.CLOSED:
+        return start, GroupCounts(arrived=1, closed=1)
     wait = max(0.0, record.wait_seconds)
-    counts = replace(counts, wait_max=wait)
-    if record.outcome is Outcome.ANSWERED:
+    if outcome is Outcome.ANSWERED:
         talk = max(0.0, record.ended_at - (record.answered_at or record.ended_at))
-        return start, replace(
-            counts,
+        return start, GroupCounts(
+            arrived=1,
+            wait_max=wait,
             answered=1,
-            answered_waits=_one(bucket_of(wait)),
+            answered_waits=_ONES[bucket_of(wait)],
             answered_wait_sum=wait,
             talk_sum=talk,
             talk_max=talk,
         )
-    if record.outcome is Outcome.ABANDONED:
-        return start, replace(
-            counts,
+    if outcome is Outcome.ABANDONED:
+        return start, GroupCounts(
+            arrived=1,
+            wait_max=wait,
             abandoned=1,
             short_abandoned=1 if wait < short_abandon else 0,
-            abandoned_waits=_one(bucket_of(wait)),
+            abandoned_waits=_ONES[bucket_of(wait)],
             abandoned_wait_sum=wait,
         )
-    reason = record.overflow_reason
-    if record.outcome is Outcome.OVERFLOWED and reason is OverflowReason.TIMEOUT:
-        return start, replace(counts, overflowed_timeout=1)
-    if record.outcome is Outcome.OVERFLOWED and reason is OverflowReason.FULL:
-        return start, replace(counts, overflowed_full=1)
-    if record.outcome is Outcome.OVERFLOWED and reason is OverflowReason.NO_AGENTS:
-        return start, replace(counts, overflowed_no_agents=1)
-    return start, replace(counts, failed=1)
+    if outcome is Outcome.OVERFLOWED:
+        reason = record.overflow_reason
+        if reason is OverflowReason.TIMEOUT:
+            return start, GroupCounts(arrived=1, wait_max=wait, overflowed_timeout=1)
+        if reason is OverflowReason.FULL:
+            return start, GroupCounts(arrived=1, wait_max=wait, overflowed_full=1)
+        if reason is OverflowReason.NO_AGENTS:
+            return start, GroupCounts(arrived=1, wait_max=wait, overflowed_no_agents=1)
+    return start, GroupCounts(arrived=1, wait_max=wait, failed=1)
 
 
 def outbound_contribution(at: float) -> tuple[int, GroupCounts]:

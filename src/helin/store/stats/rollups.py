@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -25,24 +26,12 @@ from helin.stats.rollup import group_contribution, interval_of, outbound_contrib
 from helin.store.tables import Call, Group, group_days, group_intervals, group_months
 from helin.store.tables.base import from_posix
 from helin.store.tables.enums import Direction
-from helin.store.tables.statistics import bucket_columns
+from helin.store.tables.statistics import bucket_columns, count_columns
 
 TABLES = (group_intervals, group_days, group_months)
 KEYS = {"group_intervals": "start", "group_days": "day", "group_months": "month"}
 """Each rollup table's key column besides the group."""
 _TUPLES = {f.name for f in fields(GroupCounts) if f.name.endswith("_waits")}
-
-
-def counts_row(counts: GroupCounts) -> dict[str, float]:
-    """The columns of ``counts`` as a row."""
-    row: dict[str, float] = {}
-    for f in fields(GroupCounts):
-        value = getattr(counts, f.name)
-        if f.name in _TUPLES:
-            row.update(zip(bucket_columns(f.name), value, strict=True))
-        else:
-            row[f.name] = value
-    return row
 
 
 @functools.cache
@@ -78,14 +67,17 @@ class Pending:
     """Contributions gathered over a batch of records, added with one upsert per row."""
 
     def __init__(self) -> None:
-        self._rows: dict[tuple[str, int, Any], tuple[int, GroupCounts]] = {}
-        """(table, group, interval start / day / month) -> (tenant, counts)."""
+        self._keys: list[tuple[int, int, int, date]] = []
+        """Per contribution: (group, tenant, interval start, local day)."""
+        self._vectors: list[list[float]] = []
+        """Per contribution: its counts as a row (``flat``)."""
 
-    def segment(self, group: GroupLike, record: CallRecord) -> None:
-        """What one finished segment of a call in ``group`` adds (its times as stored)."""
-        stored = as_stored(record)
-        start, counts = group_contribution(stored, group.short_abandon)
-        self._add(group, stored.arrived_at, start, counts)
+    def segment(self, group: GroupLike, record: CallRecord, *, stored: bool = False) -> None:
+        """What one finished segment of a call in ``group`` adds (its times as stored:
+        ``stored`` when ``record`` was read from its row already)."""
+        stored_record = record if stored else as_stored(record)
+        start, counts = group_contribution(stored_record, group.short_abandon)
+        self._add(group, stored_record.arrived_at, start, counts)
 
     def outbound(self, group: GroupLike, at: float) -> None:
         """A call out presenting the group's number, placed at ``at``."""
@@ -98,28 +90,99 @@ class Pending:
         self._add(group, began, interval_of(began), GroupCounts(wrap_up_sum=seconds))
 
     def _add(self, group: GroupLike, at: float, start: int, counts: GroupCounts) -> None:
-        day = datetime.fromtimestamp(at, ZoneInfo(group.timezone)).date()
-        for table, key in (
-            (group_intervals, start),
-            (group_days, day),
-            (group_months, day.replace(day=1)),
-        ):
-            found = self._rows.get((table.name, group.id, key))
-            total = counts if found is None else found[1] + counts
-            self._rows[(table.name, group.id, key)] = (group.tenant_id, total)
+        day = datetime.fromtimestamp(at, _zone(group.timezone)).date()
+        self._keys.append((group.id, group.tenant_id, start, day))
+        self._vectors.append(flat(counts))
 
-    def flush(self, session: Session) -> None:
-        """Upsert what was gathered, one statement per table; starts over."""
+    def flush(self, session: Session, *, new_rows: bool = False) -> None:
+        """Upsert what was gathered, one statement per table (the contributions to a row summed
+        with numpy first); starts over. ``new_rows``: none of the rows exists yet (a rebuild
+        after deleting them), so they are inserted through the driver, much faster."""
+        if not self._keys:
+            return
         dialect = session.get_bind().dialect.name
+        matrix = np.array(self._vectors, dtype=float)
         for table in TABLES:
+            keys: list[tuple[int, int, Any]]
+            if table is group_intervals:
+                keys = [(g, t, start) for g, t, start, _ in self._keys]
+            elif table is group_days:
+                keys = [(g, t, day) for g, t, _, day in self._keys]
+            else:
+                keys = [(g, t, day.replace(day=1)) for g, t, _, day in self._keys]
+            index: dict[tuple[int, int, Any], int] = {}
+            where = np.array([index.setdefault(k, len(index)) for k in keys])
+            sums = np.zeros((len(index), matrix.shape[1]))
+            np.add.at(sums, where, matrix)
+            if _MAXIMA.any():
+                largest = np.zeros_like(sums)
+                np.maximum.at(largest, where, matrix)
+                sums = np.where(_MAXIMA, largest, sums)
+            name = KEYS[table.name]
+            if new_rows:
+                _insert(session, table, index, sums)
+                continue
             rows = [
-                {"group_id": g, KEYS[table.name]: key, "tenant_id": tenant, **counts_row(counts)}
-                for (name, g, key), (tenant, counts) in self._rows.items()
-                if name == table.name
+                {"group_id": g, name: key, "tenant_id": tenant, **_as_row(vector)}
+                for (g, tenant, key), vector in zip(index, sums.tolist(), strict=True)
             ]
-            if rows:
-                session.execute(counts_upsert(dialect, table), rows)
-        self._rows.clear()
+            session.execute(counts_upsert(dialect, table), rows)
+        self._keys.clear()
+        self._vectors.clear()
+
+
+def _insert(
+    session: Session, table: Table, index: dict[tuple[int, int, Any], int], sums: np.ndarray
+) -> None:
+    """New rows of ``table`` (keys and summed counts) with one ``executemany`` of tuples."""
+    names = ["group_id", KEYS[table.name], "tenant_id", *_COLUMNS]
+    mark = "?" if session.get_bind().dialect.name == "sqlite" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
+    integer = _INTEGER
+    rows = [
+        (
+            g,
+            key,
+            tenant,
+            *[int(v) if whole else v for v, whole in zip(vector, integer, strict=True)],
+        )
+        for (g, tenant, key), vector in zip(index, sums.tolist(), strict=True)
+    ]
+    session.connection().exec_driver_sql(sql, rows)
+
+
+@functools.cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+_COLUMNS = [column for column, _ in count_columns()]
+_INTEGER = [
+    f.type in ("int", int) or f.name in _TUPLES
+    for f in fields(GroupCounts)
+    for _ in (bucket_columns(f.name) if f.name in _TUPLES else [f.name])
+]
+_MAXIMA = np.array([c.endswith("_max") for c in _COLUMNS])
+_SHAPE = [(f.name, f.name in _TUPLES) for f in fields(GroupCounts)]
+
+
+def flat(counts: GroupCounts) -> list[float]:
+    """``counts`` as one row of numbers, in the order of the rollup tables' count columns."""
+    out: list[float] = []
+    for name, bucketed in _SHAPE:
+        value = getattr(counts, name)
+        if bucketed:
+            out.extend(value)
+        else:
+            out.append(value)
+    return out
+
+
+def _as_row(vector: list[float]) -> dict[str, float]:
+    return {
+        column: int(value) if whole else value
+        for column, value, whole in zip(_COLUMNS, vector, _INTEGER, strict=True)
+    }
 
 
 def as_stored(record: CallRecord) -> CallRecord:
@@ -153,17 +216,17 @@ def rebuild(session: Session, *, tenant_id: int | None = None, since: date | Non
     for group in session.scalars(groups).all():
         cutoff = _midnight(since, group.timezone) if since is not None else None
         _forget(session, group.id, since, cutoff)
-        query = select(Call).where(Call.group_id == group.id, Call.outcome.is_not(None))
+        query = select(*SEGMENT_COLUMNS).where(Call.group_id == group.id, Call.outcome.is_not(None))
         if cutoff is not None:
             query = query.where(Call.arrived_at >= cutoff)
         pending = Pending()
-        for call in session.scalars(query.order_by(Call.id)):
+        for call in session.execute(query.order_by(Call.id)):
             if call.direction is Direction.INBOUND:
-                pending.segment(group, record_of(call))
+                pending.segment(group, record_of(call), stored=True)
             elif call.direction is Direction.OUTBOUND:
                 pending.outbound(group, call.arrived_at.timestamp())
             added += 1
-        pending.flush(session)
+        pending.flush(session, new_rows=True)
     return added
 
 
@@ -182,8 +245,30 @@ def _forget(session: Session, group_id: int, since: date | None, cutoff: datetim
         session.execute(change)
 
 
-def record_of(call: Call) -> CallRecord:
-    """A stored segment as the engine's record (what its rollup contribution is made from)."""
+SEGMENT_COLUMNS = (
+    Call.call_id,
+    Call.segment,
+    Call.direction,
+    Call.group_id,
+    Call.caller,
+    Call.number,
+    Call.outcome,
+    Call.arrived_at,
+    Call.ended_at,
+    Call.queued_at,
+    Call.first_offered_at,
+    Call.answered_at,
+    Call.overflow_reason,
+    Call.forwarded_to,
+    Call.overflow_group_id,
+    Call.offers,
+)
+"""What a rebuild reads of each call row (Core rows, no ORM objects: millions of them)."""
+
+
+def record_of(call: Any) -> CallRecord:
+    """A stored segment (a ``Call`` or a row of ``SEGMENT_COLUMNS``) as the engine's record
+    (what its rollup contribution is made from)."""
     assert call.outcome is not None and call.ended_at is not None
     return CallRecord(
         call_id=call.call_id,
