@@ -4,7 +4,9 @@ a time, mark or unmark to keep, delete; and the tenant admin's access log.
 Managers of a company with the recording add-on only; another company's recording, one not
 stored yet, deleted or past its deletion date is ``NotFound``. Every download, delete and keep
 change is written to the audit log with the company (``audit_log.tenant_id``), and so is every
-listen: the first request of a playback (no Range, or one from byte 0), not each seek.
+listen: a user's first request for a recording's audio, whatever range it asks, and again
+after ``policy.LISTEN_AGAIN_AFTER`` (10 minutes) since their last audited listen of it, so a
+playback's seeks are not listens of their own and no range escapes the log.
 """
 
 from __future__ import annotations
@@ -155,7 +157,9 @@ def audio(
         row = found.row
         key, size, storage_name = row.path, row.size_bytes, row.storage
         wanted: ByteRange | None = None if download else parse_range(range_header, size)
-        if download or wanted is None or wanted.start == 0:
+        if download or not store.listened_since(
+            session, me.user_id, recording_id, now - policy.LISTEN_AGAIN_AFTER
+        ):
             audit.record(
                 session,
                 user_id=me.user_id,
