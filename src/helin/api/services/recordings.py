@@ -31,6 +31,7 @@ from helin.recordings.ranges import ByteRange, parse_range
 from helin.recordings.storage import Storage, StorageError
 from helin.store import audit
 from helin.store import recordings as store
+from helin.store.calls import history
 from helin.store.recordings import RecordingFilter
 
 __all__ = ["Audio", "RecordingFilter", "StorageUnavailable"]
@@ -82,6 +83,7 @@ def public(found: store.Listed) -> RecordingPublic:
         caller=row.caller,
         number=row.number,
         started_at=row.started_at,
+        timezone=found.group_timezone,
         created_at=row.created_at,
         duration=row.duration,
         size_bytes=row.size_bytes,
@@ -129,6 +131,14 @@ def get_recording(ctx: ApiContext, me: Principal, recording_id: int) -> Recordin
         if found is None:
             raise NotFound("no such recording")
         return public(found)
+
+
+def list_zone(ctx: ApiContext, me: Principal, group_id: int | None = None) -> str:
+    """The time zone the list's dates are days of: the group's, when one of the company's
+    groups is chosen, else the company's (``history.tenant_zone``)."""
+    tenant_id = _manager(ctx, me)
+    with ctx.sessions() as session:
+        return history.group_zone(session, tenant_id, group_id)
 
 
 def _storage(ctx: ApiContext, name: str) -> Storage:
