@@ -1,4 +1,5 @@
-"""The recording manager in a real Chromium: a manager finds a recording by the caller's
+"""The recording manager in a real Chromium, on the file storage and on the object store
+(SeaweedFS): a manager finds a recording by the caller's
 number, plays it (the audio element streams it with Range requests and its position grows,
 also after a seek), marks it kept, and deletes another after the confirmation (dismissing the
 confirmation first deletes nothing). Listen, keep and delete land in the access log."""
@@ -8,27 +9,38 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from typing import Any
 
 try:
     from playwright.sync_api import expect
 except ImportError:  # the browser fixture skips, or fails in CI, saying what is missing
     expect = None
 
+import pytest
 from sqlalchemy import select
 
-from helin.recordings.storage import FileStorage
+from helin.recordings.storage import Storage
 from helin.store.tables import AuditLog, Recording
 from tests.calls.node import Node
+from tests.calls.test_recordings import _storage
 from tests.web.conftest import CONFIG, Pages, api_client
 from tests.web.recorded import record_call
 
-MakeNode = Callable[[str], Node]
+MakeNode = Callable[..., Node]
+
+
+@pytest.fixture(params=["files", "s3"])
+def backend(request: pytest.FixtureRequest) -> tuple[dict[str, Any], Callable[[Node], Storage]]:
+    return _storage(request)
 
 
 def test_a_manager_finds_plays_keeps_and_deletes_recordings(
-    make_node: MakeNode, pages: Pages
+    make_node: MakeNode,
+    pages: Pages,
+    backend: tuple[dict[str, Any], Callable[[Node], Storage]],
 ) -> None:
-    node = make_node(CONFIG)
+    options, storage_of = backend
+    node = make_node(CONFIG, **options)
     now = time.time()
     heard = record_call(node, "rec-heard", caller="+3725551111", seconds=8.0, at=now - 7200)
     gone = record_call(node, "rec-gone", caller="+3725552222", seconds=3.0, at=now - 3600)
@@ -100,7 +112,7 @@ def test_a_manager_finds_plays_keeps_and_deletes_recordings(
     expect(rows.first).to_contain_text("Kept")
 
     path = node.query(lambda s: s.scalar(select(Recording.path).where(Recording.id == gone)))
-    assert path is not None and FileStorage(node.data / "recordings").size(path) is None
+    assert path is not None and storage_of(node).size(path) is None  # the file or object gone
     with api_client(node.http, "mart", "mart-web-pass") as api:
         assert api.get(f"/api/v1/recordings/{gone}").status_code == 404
         log = api.get("/api/v1/recording-access")
