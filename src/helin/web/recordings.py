@@ -136,11 +136,11 @@ def _zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _local_to(default: ZoneInfo) -> Callable[[datetime, str | None], datetime]:
-    """``local(moment, zone)``: ``moment`` in ``zone`` (a group's), else in ``default``."""
+def _local_to(zone: ZoneInfo) -> Callable[[datetime], datetime]:
+    """``local(moment)``: ``moment`` in ``zone``, for the templates."""
 
-    def local(moment: datetime, zone: str | None = None) -> datetime:
-        return moment.astimezone(_zone(zone) if zone else default)
+    def local(moment: datetime) -> datetime:
+        return moment.astimezone(zone)
 
     return local
 
