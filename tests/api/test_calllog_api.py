@@ -205,7 +205,10 @@ def test_a_calls_detail_with_its_path_rings_and_recording(node: Node) -> None:
         ]
         recording = detail["segments"][1]["recording"]
         assert recording["duration"] == 55.0 and recording["deleted_at"] is None
-        assert detail["segments"][1]["recording_id"] == recording["id"]
+        # written but not stored yet: shown as being stored, not linked (it cannot be opened)
+        assert recording["stored_at"] is None
+        assert detail["segments"][1]["recording_id"] is None
+        assert detail["segments"][1]["recording_state"] == "storing"
         assert detail["segments"][0]["recording"] is None
     bert = signed_in(node, "bert", "bert-password-1")
     assert bert.get(f"/api/v1/calls/{rows[0]['id']}").status_code == 404

@@ -22,6 +22,10 @@ EXTENDED_RETENTION_DAYS = 60
 """Days when the operator extends it."""
 KEEP_RELEASE = timedelta(days=7)
 """After a keep mark is removed, the recording stays at least this long."""
+LISTEN_AGAIN_AFTER = timedelta(minutes=10)
+"""A user's requests for a recording's audio are one audited listen until this long after the
+last audited one: a playback's seeks are not listens of their own, and a playback that starts
+anywhere in the file (a range from the middle) is still audited."""
 
 
 def deletion_date(

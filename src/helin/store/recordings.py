@@ -142,6 +142,22 @@ def get(session: Session, tenant_id: int, recording_id: int, now: datetime) -> L
     return None if row is None else Listed(row[0], row[1], row[2], row[3], days)
 
 
+def listened_since(session: Session, user_id: int, recording_id: int, since: datetime) -> bool:
+    """Whether ``user_id`` has an audited listen of the recording after ``since``."""
+    found = session.scalar(
+        select(AuditLog.id)
+        .where(
+            AuditLog.user_id == user_id,
+            AuditLog.action == "recording.listen",
+            AuditLog.object_type == "recording",
+            AuditLog.object_id == str(recording_id),
+            AuditLog.at > since,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def set_keep(session: Session, found: Listed, keep: bool, now: datetime) -> None:
     """Mark or unmark to keep; unmarking starts the 7 days' release (``policy``)."""
     row = found.row

@@ -6,10 +6,11 @@ deletes through the API (delete after a confirmation)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -58,12 +59,16 @@ def recordings_page(
     if isinstance(viewer, Response):
         return viewer
     ctx, me = context(request), viewer.me
-    zone = ZoneInfo("Europe/Tallinn")
+    chosen = int(group_id) if group_id and group_id.isdigit() else None
+    try:
+        zone = _zone(recordings.list_zone(ctx, me, chosen))
+    except Forbidden:
+        return render.page(request, "recordings.html", viewer, addon=False, status=403)
     first, last = _day(since), _day(until)
     where = RecordingFilter(
         since=_at(first, zone),
         until=_at(last + timedelta(days=1), zone) if last else None,
-        group_id=int(group_id) if group_id and group_id.isdigit() else None,
+        group_id=chosen,
         agent_id=int(agent_id) if agent_id and agent_id.isdigit() else None,
         direction=Direction(direction) if direction in {d.value for d in Direction} else None,
         caller=caller or None,
@@ -118,8 +123,26 @@ def recordings_page(
         "next": link(page=page + 1) if page < pages else None,
         "sort_link": sort_link,
         "minutes": _minutes,
+        "local": _local_to(zone),
+        "timezone": zone.key,
     }
     return render.page(request, "recordings.html", viewer, **values)
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _local_to(zone: ZoneInfo) -> Callable[[datetime], datetime]:
+    """``local(moment)``: ``moment`` in ``zone``, for the templates."""
+
+    def local(moment: datetime) -> datetime:
+        return moment.astimezone(zone)
+
+    return local
 
 
 def _minutes(seconds: float) -> str:
@@ -133,11 +156,21 @@ def recording_page(request: Request, recording_id: RowId) -> Response:
     viewer = render.manager(request)
     if isinstance(viewer, Response):
         return viewer
+    ctx = context(request)
     try:
-        found = recordings.get_recording(context(request), viewer.me, recording_id)
+        found = recordings.get_recording(ctx, viewer.me, recording_id)
+        zone = _zone(found.timezone or recordings.list_zone(ctx, viewer.me))
     except (NotFound, Forbidden):
         return render.page(request, "missing.html", viewer, status=404)
-    return render.page(request, "recording.html", viewer, r=found, minutes=_minutes)
+    return render.page(
+        request,
+        "recording.html",
+        viewer,
+        r=found,
+        minutes=_minutes,
+        local=_local_to(zone),
+        timezone=zone.key,
+    )
 
 
 @router.get("/admin/recordings/access")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -34,6 +35,9 @@ class CallPublic(BaseModel):
     offers: int
     missed: bool
     recording_id: int | None
+    """The call's recording, once it is stored and until it is deleted (it can be opened)."""
+    recording_state: Literal["stored", "storing", "deleted"] | None = None
+    """``storing`` while it waits to be stored, ``deleted`` once deleted; None: not recorded."""
     group_name: str | None = None
     timezone: str | None = None
     """The group's time zone (times are UTC; the web app shows them in this zone)."""
@@ -66,6 +70,8 @@ class RecordingInfo(BaseModel):
     created_at: datetime
     retained_until: datetime
     keep: bool
+    stored_at: datetime | None = None
+    """When it was stored; None while it waits in the spool (it cannot be opened yet)."""
     deleted_at: datetime | None
     """When its file was deleted; None while it can be played."""
 

@@ -24,6 +24,8 @@ class RecordingPublic(BaseModel):
     caller: str
     number: str
     started_at: datetime | None
+    timezone: str | None = None
+    """The group's time zone (times are UTC; the web app shows them in this zone)."""
     created_at: datetime
     """When the call's recording was finished; retention counts from here."""
     duration: float

@@ -101,6 +101,7 @@ def call_public(row: history.CallRow) -> CallPublic:
         offers=c.offers,
         missed=history.is_missed(c),
         recording_id=row.recording_id,
+        recording_state=row.recording_state,
         group_name=row.group_name,
         timezone=row.group_timezone,
         agent_name=row.agent_name,
@@ -249,12 +250,18 @@ def call_detail(ctx: ApiContext, me: Principal, row_id: int) -> CallDetailPublic
             raise NotFound("no such call")
         segments = []
         for s in found.segments:
+            state = None
+            if s.recording is not None:
+                state = history.recording_state(
+                    s.recording.stored_at is not None, s.recording.deleted_at is not None
+                )
             row = history.CallRow(
                 s.call,
                 s.group_name,
                 s.group_timezone,
                 s.agent_name,
-                None if s.recording is None or s.recording.deleted_at else s.recording.id,
+                None if state != "stored" or s.recording is None else s.recording.id,
+                state,
             )
             r = s.recording
             info = None
@@ -265,6 +272,7 @@ def call_detail(ctx: ApiContext, me: Principal, row_id: int) -> CallDetailPublic
                     created_at=r.created_at,
                     retained_until=r.retained_until,
                     keep=r.keep,
+                    stored_at=r.stored_at,
                     deleted_at=r.deleted_at,
                 )
             segments.append(SegmentPublic(**call_public(row).model_dump(), recording=info))

@@ -4,7 +4,9 @@ a time, mark or unmark to keep, delete; and the tenant admin's access log.
 Managers of a company with the recording add-on only; another company's recording, one not
 stored yet, deleted or past its deletion date is ``NotFound``. Every download, delete and keep
 change is written to the audit log with the company (``audit_log.tenant_id``), and so is every
-listen: the first request of a playback (no Range, or one from byte 0), not each seek.
+listen: a user's first request for a recording's audio, whatever range it asks, and again
+after ``policy.LISTEN_AGAIN_AFTER`` (10 minutes) since their last audited listen of it, so a
+playback's seeks are not listens of their own and no range escapes the log.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from helin.recordings.ranges import ByteRange, parse_range
 from helin.recordings.storage import Storage, StorageError
 from helin.store import audit
 from helin.store import recordings as store
+from helin.store.calls import history
 from helin.store.recordings import RecordingFilter
 
 __all__ = ["Audio", "RecordingFilter", "StorageUnavailable"]
@@ -80,6 +83,7 @@ def public(found: store.Listed) -> RecordingPublic:
         caller=row.caller,
         number=row.number,
         started_at=row.started_at,
+        timezone=found.group_timezone,
         created_at=row.created_at,
         duration=row.duration,
         size_bytes=row.size_bytes,
@@ -129,6 +133,14 @@ def get_recording(ctx: ApiContext, me: Principal, recording_id: int) -> Recordin
         return public(found)
 
 
+def list_zone(ctx: ApiContext, me: Principal, group_id: int | None = None) -> str:
+    """The time zone the list's dates are days of: the group's, when one of the company's
+    groups is chosen, else the company's (``history.tenant_zone``)."""
+    tenant_id = _manager(ctx, me)
+    with ctx.sessions() as session:
+        return history.group_zone(session, tenant_id, group_id)
+
+
 def _storage(ctx: ApiContext, name: str) -> Storage:
     storage = ctx.storages.get(name)
     if storage is None:
@@ -155,7 +167,9 @@ def audio(
         row = found.row
         key, size, storage_name = row.path, row.size_bytes, row.storage
         wanted: ByteRange | None = None if download else parse_range(range_header, size)
-        if download or wanted is None or wanted.start == 0:
+        if download or not store.listened_since(
+            session, me.user_id, recording_id, now - policy.LISTEN_AGAIN_AFTER
+        ):
             audit.record(
                 session,
                 user_id=me.user_id,

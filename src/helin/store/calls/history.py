@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -77,7 +77,19 @@ class CallRow:
     group_timezone: str | None
     agent_name: str | None
     recording_id: int | None
-    """The segment's recording, unless deleted."""
+    """The segment's recording, only once it is stored and until it is deleted (while it can
+    be opened)."""
+    recording_state: RecordingState | None = None
+    """``stored``, ``storing`` (waiting in the spool to be stored) or ``deleted``; None for a
+    segment without a recording."""
+
+
+RecordingState = Literal["stored", "storing", "deleted"]
+
+
+def recording_state(stored: bool, deleted: bool) -> RecordingState:
+    """What a call's recording is to the call log: it links only to a stored one."""
+    return "deleted" if deleted else "stored" if stored else "storing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,19 +116,39 @@ def calls(
     or before ``cursor`` (``keyset``), or from ``offset`` without one."""
     total = session.scalar(_filtered(select(func.count(Call.id)), tenant_id, where)) or 0
     joined = (
-        select(Call, Group.name, Group.timezone, keyset.agent_name(), Recording.id)
+        select(
+            Call,
+            Group.name,
+            Group.timezone,
+            keyset.agent_name(),
+            Recording.id,
+            Recording.stored_at,
+            Recording.deleted_at,
+        )
         .outerjoin(Group, Group.id == Call.group_id)
         .outerjoin(User, User.id == Call.agent_id)
-        .outerjoin(Recording, (Recording.call_row_id == Call.id) & Recording.deleted_at.is_(None))
+        .outerjoin(Recording, Recording.call_row_id == Call.id)
     )
     query = _filtered(joined, tenant_id, where)
     found = keyset.page(
         session, query, sort, descending=descending, cursor=cursor, limit=limit, offset=offset
     )
-    rows = [
-        CallRow(row[0], row[1], row[2], row[3] if row[0].agent_id is not None else None, row[4])
-        for row in found.rows
-    ]
+    rows = []
+    for row in found.rows:  # the page adds its sort value as a last column
+        call, group, zone, agent, recording, stored_at, deleted_at = row[:7]
+        state = None
+        if recording is not None:
+            state = recording_state(stored_at is not None, deleted_at is not None)
+        rows.append(
+            CallRow(
+                call,
+                group,
+                zone,
+                agent if call.agent_id is not None else None,
+                recording if state == "stored" else None,
+                state,
+            )
+        )
     return CallRows(total, rows, found.next, found.previous)
 
 
@@ -127,6 +159,16 @@ def tenant_zone(session: Session, tenant_id: int) -> str:
         select(Group.timezone).where(Group.tenant_id == tenant_id).order_by(Group.id).limit(1)
     )
     return found or DEFAULT_ZONE
+
+
+def group_zone(session: Session, tenant_id: int, group_id: int | None) -> str:
+    """The time zone of one of the company's groups; the company's for none or another's."""
+    found = None
+    if group_id is not None:
+        found = session.scalar(
+            select(Group.timezone).where(Group.id == group_id, Group.tenant_id == tenant_id)
+        )
+    return found or tenant_zone(session, tenant_id)
 
 
 def agent_zone(session: Session, tenant_id: int, agent_id: int) -> str:

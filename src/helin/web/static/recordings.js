@@ -1,4 +1,6 @@
-// One recording's page: mark or unmark to keep, delete after a confirmation, through the API.
+// One recording's page: mark or unmark to keep, delete after a confirmation, through the API;
+// the player's position is mirrored in data-position (seconds) and data-played ("true" once it
+// has played), so a test or an extension can see playback without script of its own.
 "use strict";
 (function () {
   const helin = window.helin;
@@ -6,6 +8,12 @@
   if (!root) return;
   const id = root.dataset.recordingId;
   const error = root.querySelector(".error");
+  const player = document.getElementById("player");
+
+  player.addEventListener("timeupdate", function () {
+    player.dataset.position = player.currentTime.toFixed(2);
+    if (!player.paused && player.currentTime > 0) player.dataset.played = "true";
+  });
 
   function fail() {
     error.textContent = helin.t("error.save");
