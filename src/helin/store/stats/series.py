@@ -95,7 +95,8 @@ class Rollup:
     columns: tuple[str, ...]
     maxima: tuple[bool, ...]
     """Per column: a maximum (``*_max``) rather than a sum."""
-    counts: Callable[[np.ndarray], Any]
+    counts: Callable[[np.ndarray], list[Any]]
+    """A matrix of rows (one per period) as counts, one per row."""
     empty: Any
     fixed: tuple[tuple[str, int], ...] = ()
     """More ``column == value`` conditions (an agent rollup's group)."""
@@ -217,10 +218,11 @@ def _months(
         table.c.month >= view.first,
         table.c.month <= view.last,
     )
-    return {
-        (row[0], row[1]): kind.counts(np.array(row[2:], dtype=float))
-        for row in session.execute(query)
-    }
+    found = session.execute(query).all()
+    if not found:
+        return {}
+    counts = kind.counts(np.array([row[2:] for row in found], dtype=float))
+    return {(row[0], row[1]): c for row, c in zip(found, counts, strict=True)}
 
 
 def _summed_days(
@@ -244,14 +246,18 @@ def _summed_days(
         )
         .group_by(owner, key)
     )
+    found = session.execute(query).all()
+    if not found:
+        return {}
+    counts = kind.counts(np.array([row[2:] for row in found], dtype=float))
     out: dict[tuple[int, date], Any] = {}
-    for row in session.execute(query):
+    for row, c in zip(found, counts, strict=True):
         start = row[1]
         if isinstance(start, datetime):
             start = start.date()
         elif isinstance(start, str):
             start = date.fromisoformat(start)
-        out[(row[0], start)] = kind.counts(np.array(row[2:], dtype=float))
+        out[(row[0], start)] = c
     return out
 
 
@@ -268,19 +274,21 @@ def _plan() -> list[tuple[bool, int, int, bool]]:
 _PLAN = _plan()
 
 
-def _counts(vector: np.ndarray) -> GroupCounts:
-    values = vector.tolist()
-    args: list[Any] = []
-    for bucketed, a, b, whole in _PLAN:
-        if bucketed:
-            args.append(tuple(int(v) for v in values[a:b]))
-        else:
-            args.append(int(values[a]) if whole else values[a])
-    return GroupCounts(*args)
+def _counts(matrix: np.ndarray) -> list[GroupCounts]:
+    """Each row of ``matrix`` as counts (the whole matrix converted at once)."""
+    whole_rows = np.rint(matrix).astype(np.int64).tolist()
+    out = []
+    for ints, floats in zip(whole_rows, matrix.tolist(), strict=True):
+        args: list[Any] = [
+            tuple(ints[a:b]) if bucketed else ints[a] if whole else floats[a]
+            for bucketed, a, b, whole in _PLAN
+        ]
+        out.append(GroupCounts(*args))
+    return out
 
 
-def _agent_counts(vector: np.ndarray) -> AgentCounts:
-    return AgentCounts(*(int(v) for v in vector.tolist()))
+def _agent_counts(matrix: np.ndarray) -> list[AgentCounts]:
+    return [AgentCounts(*row) for row in np.rint(matrix).astype(np.int64).tolist()]
 
 
 GROUPS = Rollup(
@@ -327,8 +335,8 @@ def _by_key(kind: Rollup, keys: list[Any], matrix: np.ndarray | None) -> dict[An
     if matrix is None or not keys:
         return {}
     starts = [i for i in range(len(keys)) if i == 0 or keys[i] != keys[i - 1]]
-    sums = _sums(kind, matrix, starts)
-    return {keys[i]: kind.counts(v) for i, v in zip(starts, sums, strict=True)}
+    counts = kind.counts(_sums(kind, matrix, starts))
+    return {keys[i]: c for i, c in zip(starts, counts, strict=True)}
 
 
 def _kept(local: datetime, view: Slice) -> bool:
