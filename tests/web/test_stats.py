@@ -112,6 +112,22 @@ def test_a_manager_reads_todays_figures_with_a_chart(make_node: MakeNode, pages:
     support = page.locator(".stats-group", has_text="Support")
     expect(support.locator("tfoot td").nth(1)).to_have_text("3")  # answered today
 
+    # only some hours of the day, and only another weekday
+    page.get_by_label("From hour").select_option("11")
+    page.get_by_role("button", name="Show").click()
+    expect(support.locator("tfoot td").nth(1)).to_have_text("0")  # the calls came at 10:00
+    page.get_by_label("From hour").select_option("10")
+    page.get_by_label("To hour").select_option("11")
+    today = datetime.now(ZoneInfo("Europe/Tallinn")).isoweekday()
+    other = 1 if today != 1 else 2
+    page.locator(f"input[name=weekday][value='{other}']").check()
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"from_hour=10"))
+    expect(support.locator("tfoot td").nth(1)).to_have_text("0")  # not on that weekday
+    page.locator(f"input[name=weekday][value='{today}']").check()
+    page.get_by_role("button", name="Show").click()
+    expect(support.locator("tfoot td").nth(1)).to_have_text("3")
+
     page.get_by_role("link", name="Eesti").click()
     expect(page.get_by_role("heading", name="Statistika")).to_be_visible()
     expect(page.locator(".method").first).to_contain_text("Teenindustase")

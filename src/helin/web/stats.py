@@ -44,8 +44,12 @@ def stats_page(
     interval: Period = Period.HOUR,
     threshold: Annotated[str | None, Query(max_length=4)] = None,
     formula: SlFormula = SlFormula.OFFERED,
+    weekday: Annotated[list[int], Query()] = [],  # noqa: B006
+    from_hour: Annotated[int, Query(ge=0, le=23)] = 0,
+    to_hour: Annotated[int, Query(ge=1, le=24)] = 24,
 ) -> Response:
-    """Groups' figures side by side (the first group by default), today by hour unless asked."""
+    """Groups' figures side by side (the first group by default), today by hour unless asked;
+    only some weekdays and hours of the day if asked."""
     viewer = render.manager(request)
     if isinstance(viewer, Response):
         return viewer
@@ -75,8 +79,12 @@ def stats_page(
         "interval": interval.value,
         "formula": formula.value,
         **({"threshold": seconds} if seconds else {}),
+        **({"from_hour": from_hour} if from_hour else {}),
+        **({"to_hour": to_hour} if to_hour != 24 else {}),
     }
-    values["query"] = {**query, "group_id": chosen}
+    days = sorted({d for d in weekday if 1 <= d <= 7})
+    values["query"] = {**query, "group_id": chosen, "weekday": days}
+    values["weekdays"] = list(enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), 1))
 
     def api(*ids: int, **extra: str) -> str:
         return "/api/v1/stats/groups?" + urlencode(
@@ -96,6 +104,8 @@ def stats_page(
                 interval=interval,
                 threshold=seconds,
                 formula=formula,
+                weekdays=frozenset(days or range(1, 8)),
+                hours=(from_hour, to_hour),
             ),
         ).groups
         values["results"] = [(group, api(group.group_id)) for group in found]
