@@ -159,3 +159,17 @@ def test_pages_audio_zones_and_call_log_links(
         )
         mart.cookies.set("helin_lang", "et")
         assert "Talletamisel" in mart.get("/manager/calls", params=day).text
+
+        # the group call log links its stored recording for managers, never for agents
+        group = node.group_id("Support")
+        lines = {
+            c["caller"]: c["recording_id"]
+            for c in mart.get(f"/api/v1/groups/{group}/calllog").json()
+        }
+        assert lines == {"+3725551111": heard, "+3725552222": None, "+3725553333": None}
+        part = mart.get(f"/groups/{group}/calllog").text
+        assert part.count('href="/manager/recordings/') == 1
+    with api_client(node.http, "ann", "ann-web-pass") as ann:
+        seen = ann.get(f"/api/v1/groups/{group}/calllog").json()
+        assert len(seen) == 3 and all(c["recording_id"] is None for c in seen)
+        assert 'href="/manager/recordings/' not in ann.get("/agent").text

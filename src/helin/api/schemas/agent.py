@@ -54,3 +54,6 @@ class LogLinePublic(BaseModel):
     outcome: str | None
     agent_id: int | None
     missed: bool
+    recording_id: int | None = None
+    """The call's stored recording, for managers (``/api/v1/recordings/{id}``); None for
+    agents, and for a call without one."""

@@ -10,7 +10,7 @@ from helin.acd.events import AgentLoggedIn, AgentLoggedOut, DndChanged
 from helin.api.context import ApiContext
 from helin.api.schemas.agent import LogLinePublic, MePublic, MyGroupPublic
 from helin.api.services.errors import Forbidden, Invalid, NotFound, NotSignedIn
-from helin.api.services.security import Principal
+from helin.api.services.security import Principal, may_manage
 from helin.store import audit
 from helin.store.calls import calllog
 from helin.store.tables import Group, Tenant, User
@@ -180,6 +180,7 @@ def group_call_log(ctx: ApiContext, me: Principal, group_id: int) -> list[LogLin
                 outcome=e.outcome.value if e.outcome else None,
                 agent_id=e.agent_id,
                 missed=e.missed,
+                recording_id=e.recording_id if may_manage(me) else None,
             )
             for e in calllog.group_call_log(session, group_id)
         ]

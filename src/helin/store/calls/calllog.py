@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from helin.acd.model import Outcome
 from helin.store.calls import records
 from helin.store.calls.history import is_missed
-from helin.store.tables import Call
+from helin.store.tables import Call, Recording
 from helin.store.tables.base import from_posix
 from helin.store.tables.enums import Direction
 
@@ -50,12 +50,20 @@ class LogEntry:
     agent_id: int | None
     missed: bool
     """See ``history.is_missed``."""
+    recording_id: int | None = None
+    """The call's recording, once stored and while not deleted."""
 
 
 def group_call_log(session: Session, group_id: int, limit: int = GROUP_LOG_SIZE) -> list[LogEntry]:
     """The last ``limit`` calls into the group or out with its numbers, newest first."""
-    rows = session.scalars(
-        select(Call)
+    found = session.execute(
+        select(Call, Recording.id)
+        .outerjoin(
+            Recording,
+            (Recording.call_row_id == Call.id)
+            & Recording.stored_at.is_not(None)
+            & Recording.deleted_at.is_(None),
+        )
         .where(Call.group_id == group_id)
         .order_by(Call.arrived_at.desc(), Call.id.desc())
         .limit(limit)
@@ -72,6 +80,7 @@ def group_call_log(session: Session, group_id: int, limit: int = GROUP_LOG_SIZE)
             outcome=row.outcome,
             agent_id=row.agent_id,
             missed=is_missed(row),
+            recording_id=recording,
         )
-        for row in rows
+        for row, recording in found
     ]
