@@ -394,6 +394,9 @@ class EngineLive:
     def agent_state(self, agent_id: str) -> AgentState:
         return self._on_loop(lambda: self.node.runtime.engine.agent_state(agent_id))
 
+    def log_version(self, group_id: int) -> int:
+        return self.node.writer.log_versions.get(group_id, 0)
+
     def device_status(self, device_id: str) -> str:
         sip = self.node.sip
         if sip is None:

@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from helin.acd.commands import AgentEventRecord
+from helin.acd.commands import AgentEventRecord, CallRecord
+from helin.acd.model import Outcome
 from helin.store.calls.writer import RecordWriter
 from helin.store.db import make_engine, migrate, session_factory
 from helin.store.provisioning.file import provision_file
-from helin.store.tables import AgentEvent, User
+from helin.store.tables import AgentEvent, Group, User
 from tests.store.conftest import EXAMPLE
 
 
@@ -106,3 +107,34 @@ def test_close_writes_what_is_queued(sessions: sessionmaker[Session]) -> None:
     writer.submit([AgentEventRecord(agent_id=agent, at=1.0, kind="login")])
     writer.close()
     assert _events(sessions) == 1
+
+
+def test_a_groups_call_log_version_grows_once_its_rows_are_committed(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session:
+        group = session.scalar(select(Group.id).order_by(Group.id))
+    assert group is not None
+    writer = RecordWriter(sessions)
+    assert writer.log_versions.get(group, 0) == 0
+    writer.submit(
+        [
+            CallRecord(
+                call_id="v1",
+                segment=0,
+                group_id=str(group),
+                caller="+3725550000",
+                number="+3726000000",
+                outcome=Outcome.ABANDONED,
+                arrived_at=1.8e9,
+                queued_at=1.8e9,
+                ended_at=1.8e9 + 30,
+            )
+        ]
+    )
+    assert writer.flush()
+    assert writer.log_versions[group] == 1
+    writer.submit([AgentEventRecord(agent_id=_agent(sessions), at=1.8e9, kind="dnd_on")])
+    assert writer.flush()
+    assert writer.log_versions[group] == 1  # no call row of the group changed
+    writer.close()

@@ -31,6 +31,9 @@ class Live(Protocol):
     def device_status(self, device_id: str) -> str:
         """``reachable``, ``unreachable`` or ``unregistered``."""
 
+    def log_version(self, group_id: int) -> int:
+        """Grows whenever the group's call rows change in the store (after the commit)."""
+
     def directory_changed(self) -> None:
         """Numbers, users, groups or presented numbers changed in the store: call routing
         must follow (the call layer reloads its directory)."""

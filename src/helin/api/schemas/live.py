@@ -36,6 +36,8 @@ class LiveGroup(BaseModel):
     longest_wait: float
     agents: LiveAgentCounts
     members: list[LiveAgent]
+    log_version: int = 0
+    """Grows when the group's call log changed in the store: reload it then."""
 
 
 class LiveState(BaseModel):

@@ -77,6 +77,7 @@ def snapshot(ctx: ApiContext, me: Principal) -> LiveState:
                 LiveGroup(
                     id=group.id,
                     name=group.name,
+                    log_version=live.log_version(group.id),
                     open=status.open if status else None,
                     queued=status.queued if status else 0,
                     longest_wait=round(status.longest_wait, 1) if status else 0.0,

@@ -81,6 +81,8 @@ class _Batch:
         self.offers: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
         self.rollups = rollups.Pending()
+        self.changed: set[int] = set()
+        """Groups whose call rows the batch changed."""
         self.agents = agent_rollups.AgentFold(session, agent_rollups.Zones(session))
         self.agents.load(_agents_named(items))
 
@@ -112,13 +114,15 @@ def _agents_named(items: list[Record | Output]) -> set[int]:
     }
 
 
-def write(session: Session, records: Iterable[Record | Output]) -> None:
-    """Turn ``records`` into rows, in order; does not commit."""
+def write(session: Session, records: Iterable[Record | Output]) -> set[int]:
+    """Turn ``records`` into rows, in order; does not commit. Returns the groups whose call
+    rows changed (their call logs)."""
     items = list(records)
     batch = _Batch(session, items)
     for record in items:
         if isinstance(record, CallRecord):
             _group_segment(batch, record)
+            batch.changed.add(row_id(record.group_id, "group"))
         elif isinstance(record, OfferRecord):
             _offer(batch, record)
         elif isinstance(record, AgentEventRecord):
@@ -127,11 +131,14 @@ def write(session: Session, records: Iterable[Record | Output]) -> None:
             _agent_state(batch, record)
         elif isinstance(record, CallOpened):
             _opened(batch, record)
+            if record.group_id is not None:
+                batch.changed.add(row_id(record.group_id, "group"))
         elif isinstance(record, CallClosed):
             _closed(batch, record)
         elif isinstance(record, RecordingMade):
             _recording(session, record)
     batch.finish()
+    return batch.changed
 
 
 def _opened(batch: _Batch, record: CallOpened) -> None:
@@ -169,6 +176,8 @@ def _closed(batch: _Batch, record: CallClosed) -> None:
             outcome=record.outcome,
         )
     )
+    if row.group_id is not None:
+        batch.changed.add(row.group_id)
     group = batch.group(row.group_id)
     if group is not None and row.direction is Direction.OUTBOUND:
         batch.rollups.outbound(group, row.arrived_at.timestamp())

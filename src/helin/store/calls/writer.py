@@ -66,6 +66,9 @@ class RecordWriter:
         """Records refused by the database and dropped (each logged)."""
         self.cpu_seconds = 0.0
         """CPU time the writer thread spent writing (what the store costs, off the loop)."""
+        self.log_versions: dict[int, int] = {}
+        """Per group, how many committed batches changed its call rows: the live view shows
+        it, so a page reloads a group's call log once the rows are really there."""
         self._thread = threading.Thread(target=self._run, name="helin-records", daemon=True)
         self._thread.start()
 
@@ -118,8 +121,9 @@ class RecordWriter:
         while True:
             try:
                 with self._sessions.begin() as session:
-                    records.write(session, batch)
+                    changed = records.write(session, batch)
                 self.batches += 1
+                self._changed(changed)
                 return
             except (OperationalError, InterfaceError) as exc:
                 log.warning(
@@ -136,11 +140,15 @@ class RecordWriter:
                 self._one_by_one(batch)
                 return
 
+    def _changed(self, groups: set[int]) -> None:
+        for group in groups:
+            self.log_versions[group] = self.log_versions.get(group, 0) + 1
+
     def _one_by_one(self, batch: list[Any]) -> None:
         for item in batch:
             try:
                 with self._sessions.begin() as session:
-                    records.write(session, [item])
+                    self._changed(records.write(session, [item]))
             except Exception:
                 self.dropped += 1
                 log.exception("record dropped, the database refused it: %r", item)

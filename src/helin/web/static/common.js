@@ -146,6 +146,7 @@
   // What in a group's live state may come with a new call log line.
   function logSignature(group) {
     return JSON.stringify([
+      group.log_version,
       group.open,
       group.queued,
       group.agents,
