@@ -83,8 +83,11 @@ class _Batch:
         self.rollups = rollups.Pending()
         self.changed: set[int] = set()
         """Groups whose call rows the batch changed."""
-        self.agents = agent_rollups.AgentFold(session, agent_rollups.Zones(session))
-        self.agents.load(_agents_named(items))
+        zones = agent_rollups.Zones(session)
+        named = _agents_named(items)
+        zones.learn(_groups_named(items), named)
+        self.agents = agent_rollups.AgentFold(session, zones)
+        self.agents.load(named)
 
     def group(self, group_id: int | None) -> Row[int, int, str, float] | None:
         if group_id is None:
@@ -105,12 +108,24 @@ class _Batch:
         self.rollups.flush(self.session)
 
 
+def _groups_named(items: list[Record | Output]) -> set[int]:
+    """The groups whose zones the agents' rows of a batch need."""
+    return {
+        int(item.group_id)
+        for item in items
+        if isinstance(item, OfferRecord | AgentEventRecord | AgentStateRecord | CallRecord)
+        and item.group_id is not None
+        and item.group_id.isdigit()
+    }
+
+
 def _agents_named(items: list[Record | Output]) -> set[int]:
     """The agents whose tracks a batch changes."""
     return {
         int(item.agent_id)
         for item in items
-        if isinstance(item, AgentStateRecord | AgentEventRecord) and item.agent_id.isdigit()
+        if isinstance(item, AgentStateRecord | AgentEventRecord | OfferRecord)
+        and item.agent_id.isdigit()
     }
 
 

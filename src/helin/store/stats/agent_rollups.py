@@ -59,27 +59,44 @@ class Zones:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._groups: dict[int, tuple[int, ZoneInfo]] = {}
-        self._agents: dict[int, tuple[int, ZoneInfo]] = {}
+        self._groups: dict[int, tuple[int, ZoneInfo] | None] = {}
+        self._agents: dict[int, tuple[int, ZoneInfo] | None] = {}
+        self._tenants: dict[int, ZoneInfo] = {}
+
+    def learn(self, groups: Iterable[int], agents: Iterable[int]) -> None:
+        """Look up these groups and agents at once (a batch's), before they are asked for."""
+        wanted = set(groups) - set(self._groups)
+        if wanted:
+            found = self.session.execute(
+                select(Group.id, Group.tenant_id, Group.timezone).where(Group.id.in_(wanted))
+            )
+            for row in found:
+                self._groups[row.id] = (row.tenant_id, ZoneInfo(row.timezone))
+        people = set(agents) - set(self._agents)
+        if people:
+            found = self.session.execute(select(User.id, User.tenant_id).where(User.id.in_(people)))
+            for row in found:
+                self._agents[row.id] = None if row.tenant_id is None else (
+                    row.tenant_id, self._tenant_zone(row.tenant_id)
+                )  # fmt: skip
+
+    def _tenant_zone(self, tenant: int) -> ZoneInfo:
+        if tenant not in self._tenants:
+            self._tenants[tenant] = ZoneInfo(history.tenant_zone(self.session, tenant))
+        return self._tenants[tenant]
 
     def of_group(self, group_id: int) -> tuple[int, ZoneInfo] | None:
         """(tenant, zone) of a group; None for a group that no longer exists."""
         if group_id not in self._groups:
-            row = self.session.execute(
-                select(Group.tenant_id, Group.timezone).where(Group.id == group_id)
-            ).first()
-            if row is None:
-                return None
-            self._groups[group_id] = (row.tenant_id, ZoneInfo(row.timezone))
+            self.learn([group_id], [])
+            self._groups.setdefault(group_id, None)
         return self._groups[group_id]
 
     def of_agent(self, agent_id: int) -> tuple[int, ZoneInfo] | None:
         """(tenant, zone) of an agent's all-groups rows; None for an agent without a tenant."""
         if agent_id not in self._agents:
-            tenant = self.session.scalar(select(User.tenant_id).where(User.id == agent_id))
-            if tenant is None:
-                return None
-            self._agents[agent_id] = (tenant, ZoneInfo(history.tenant_zone(self.session, tenant)))
+            self.learn([], [agent_id])
+            self._agents.setdefault(agent_id, None)
         return self._agents[agent_id]
 
 
