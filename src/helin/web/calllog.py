@@ -103,7 +103,7 @@ def calls_page(
     the_sort = history.CallSort(sort) if sort in SORTS else history.CallSort.ARRIVED
     the_order = order if order in ("asc", "desc") else "desc"
     the_missed = missed if missed in ("true", "false") else None
-    query = history.CallQuery(
+    where = history.CallFilter(
         group_id=_id(group_id),
         agent_id=_id(agent_id),
         direction=the_direction,
@@ -113,21 +113,24 @@ def calls_page(
         until=datetime.combine(last + timedelta(days=1), time(0), zone).astimezone(UTC),
         caller=(caller or "").strip() or None,
         number=(number or "").strip() or None,
+    )
+    query = history.CallQuery(
+        where=where,
         sort=the_sort,
         descending=the_order == "desc",
         cursor=cursor or None,
         limit=PAGE_SIZE,
     )
     chosen: dict[str, Any] = {
-        "group_id": query.group_id,
-        "agent_id": query.agent_id,
+        "group_id": where.group_id,
+        "agent_id": where.agent_id,
         "direction": the_direction and the_direction.value,
         "outcome": the_outcome and the_outcome.value,
         "missed": the_missed,
         "since": first.isoformat(),
         "until": last.isoformat(),
-        "caller": query.caller,
-        "number": query.number,
+        "caller": where.caller,
+        "number": where.number,
         "sort": the_sort.value,
         "order": the_order,
     }
@@ -144,8 +147,8 @@ def calls_page(
         "page": None,
         "lines": [],
     }
-    assert query.since is not None and query.until is not None
-    api_query = {**filters, "since": query.since.isoformat(), "until": query.until.isoformat()}
+    assert where.since is not None and where.until is not None
+    api_query = {**filters, "since": where.since.isoformat(), "until": where.until.isoformat()}
     values["csv"] = "/api/v1/calls?" + urlencode({**api_query, "format": "csv"})
     values["xlsx"] = "/api/v1/calls?" + urlencode({**api_query, "format": "xlsx"})
     values["link"] = lambda **changes: (

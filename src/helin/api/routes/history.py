@@ -52,15 +52,17 @@ def list_calls(
     ``previous_cursor`` (``offset`` still works, without a cursor). ``format=csv`` or
     ``xlsx``: every matching call (at most 100,000) in that order, in one file."""
     query = history.CallQuery(
-        group_id=group_id,
-        agent_id=agent_id,
-        direction=direction,
-        outcome=outcome,
-        missed=missed,
-        since=since,
-        until=until,
-        caller=caller,
-        number=number,
+        where=history.CallFilter(
+            group_id,
+            agent_id,
+            direction,
+            outcome,
+            missed,
+            since,
+            until,
+            caller or None,
+            number or None,
+        ),
         sort=sort,
         descending=order == "desc",
         cursor=cursor,

@@ -3,11 +3,10 @@ an agent their own agent log."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from helin.acd.model import Outcome
 from helin.acd.offers import MISSED
 from helin.api.context import ApiContext
 from helin.api.schemas.history import (
@@ -25,10 +24,12 @@ from helin.api.services.errors import Forbidden, Invalid, NotFound
 from helin.api.services.export import Column, Kind
 from helin.api.services.security import Principal, may_manage
 from helin.store.calls import detail, history
+from helin.store.calls.history import CallFilter
 from helin.store.calls.keyset import CallSort, Cursor
-from helin.store.tables.enums import AgentEventKind, Direction
+from helin.store.tables.enums import AgentEventKind
 
 __all__ = [
+    "CallFilter",
     "CallQuery",
     "CallSort",
     "call_detail",
@@ -43,15 +44,7 @@ __all__ = [
 class CallQuery:
     """The call log's filters, order and page."""
 
-    group_id: int | None = None
-    agent_id: int | None = None
-    direction: Direction | None = None
-    outcome: Outcome | None = None
-    missed: bool | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    caller: str | None = None
-    number: str | None = None
+    where: CallFilter = field(default_factory=CallFilter)
     sort: CallSort = CallSort.ARRIVED
     descending: bool = True
     cursor: str | None = None
@@ -59,19 +52,6 @@ class CallQuery:
     limit: int = 100
     offset: int = 0
     """Rows to skip (without a cursor), for older clients."""
-
-    def where(self) -> history.CallFilter:
-        return history.CallFilter(
-            self.group_id,
-            self.agent_id,
-            self.direction,
-            self.outcome,
-            self.missed,
-            self.since,
-            self.until,
-            self.caller or None,
-            self.number or None,
-        )
 
 
 def _seconds(end: datetime | None, start: datetime | None) -> float | None:
@@ -136,7 +116,7 @@ def list_calls(ctx: ApiContext, me: Principal, query: CallQuery) -> CallPage:
         found = history.calls(
             session,
             tenant_id,
-            query.where(),
+            query.where,
             limit=query.limit,
             offset=query.offset,
             sort=query.sort,
@@ -193,7 +173,7 @@ def calls_table(ctx: ApiContext, me: Principal, query: CallQuery) -> export.Tabl
             found = history.calls(
                 session,
                 tenant_id,
-                query.where(),
+                query.where,
                 limit=min(1000, EXPORT_LIMIT - len(rows)),
                 offset=offset,
                 sort=query.sort,
