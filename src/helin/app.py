@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import secrets
@@ -83,6 +84,11 @@ async def _serve(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     node = Helin(settings)
     await node.start()
+    # What start-up made (modules, the configuration, clips) lives as long as the process:
+    # moved out of the collector's sight, so a collection never walks it again (the long
+    # pauses that made a statistics view's p99 three to five times its median)
+    gc.collect()
+    gc.freeze()
     try:
         await stop.wait()
     finally:
