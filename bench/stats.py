@@ -251,6 +251,27 @@ def insert_agent_days(engine: Any, rows: list[tuple[Any, ...]]) -> None:
         connection.exec_driver_sql(sql, rows)
 
 
+@dataclasses.dataclass(frozen=True)
+class Dates:
+    """The days the views ask for, inside the generated range: a day (12 March when the
+    range has it, else its last day), that day's month (so far as generated) and its week."""
+
+    day: date
+    month_first: date
+    month_end: date
+    """The day after the month (or after the range)."""
+    week_first: date
+
+    @classmethod
+    def of(cls, days: int) -> Dates:
+        first = YEAR_START.date()
+        last = first + timedelta(days=days - 1)
+        day = min(date(2025, 3, 12), last)
+        month_first = day.replace(day=1)
+        month_end = min((month_first + timedelta(days=32)).replace(day=1), last + timedelta(1))
+        return cls(day, month_first, month_end, max(first, day - timedelta(days=day.weekday())))
+
+
 def timed(function: Callable[[], Any], repeat: int) -> tuple[dict[str, float], Any]:
     """p50 and p99 (ms) of ``repeat`` runs after one untimed run that warms the caches (the
     database's pages, the period tables), as a running server has them."""
@@ -274,8 +295,9 @@ def views(
     repeat: int,
 ) -> dict[str, Any]:
     busiest = groups[0]
-    month = Slice(date(2025, 3, 1), date(2025, 3, 31))
-    day = Slice(date(2025, 3, 12), date(2025, 3, 12))
+    when = Dates.of(days)
+    month = Slice(when.month_first, when.month_end - timedelta(days=1))
+    day = Slice(when.day, when.day)
     year = Slice(date(2025, 1, 1), date(2025, 1, 1) + timedelta(days=days - 1))
     out: dict[str, Any] = {}
 
@@ -304,11 +326,11 @@ def views(
     where = history.CallFilter(
         group_id=busiest,
         outcome=Outcome.ANSWERED,
-        since=datetime(2025, 3, 1, tzinfo=UTC),
-        until=datetime(2025, 4, 1, tzinfo=UTC),
+        since=datetime.combine(when.month_first, datetime.min.time(), UTC),
+        until=datetime.combine(when.month_end, datetime.min.time(), UTC),
     )
     run("call_log_first_page", lambda s: history.calls(s, tenant, where, limit=100).total)
-    week = Slice(date(2025, 3, 10), date(2025, 3, 16))
+    week = Slice(when.week_first, when.week_first + timedelta(days=6))
     run(
         "agent_week_by_day",
         lambda s: sum(
@@ -328,6 +350,7 @@ def duckdb_views(
     import duckdb
 
     con = duckdb.connect()
+    when = Dates.of(days)
     per_group = max(1, agents // groups)
     calls = {k: v for k, v in data.items()}
     calls["worker"] = (data["group"] * per_group + data["agent"]) % agents
@@ -339,8 +362,8 @@ def duckdb_views(
     )
     local = "local"
     march = (
-        datetime(2025, 3, 1, tzinfo=UTC).timestamp(),
-        datetime(2025, 4, 1, tzinfo=UTC).timestamp(),
+        datetime.combine(when.month_first, datetime.min.time(), UTC).timestamp(),
+        datetime.combine(when.month_end, datetime.min.time(), UTC).timestamp(),
     )
 
     def count(where: str, by: str) -> str:
@@ -352,11 +375,11 @@ def duckdb_views(
 
     queries = {
         "group_month_by_hour": count(
-            f"\"group\" = 0 AND {local} >= '2025-03-01' AND {local} < '2025-04-01'",
+            f"\"group\" = 0 AND {local} >= '{when.month_first}' AND {local} < '{when.month_end}'",
             f"date_trunc('hour', {local})",
         ),
         "all_groups_day_by_15min": count(
-            f"{local} >= '2025-03-12' AND {local} < '2025-03-13'",
+            f"{local} >= '{when.day}' AND {local} < '{when.day + timedelta(days=1)}'",
             f'"group", time_bucket(INTERVAL 15 MINUTE, {local})',
         ),
         "tenant_year_by_month": count(
@@ -367,7 +390,8 @@ def duckdb_views(
             f'"group" = 0 AND arrived >= {march[0]} AND arrived < {march[1]}', "1"
         ),
         "agent_week_by_day": count(
-            f"worker = 0 AND {local} >= '2025-03-10' AND {local} < '2025-03-17'",
+            f"worker = 0 AND {local} >= '{when.week_first}'"
+            f" AND {local} < '{when.week_first + timedelta(days=7)}'",
             f"date_trunc('day', {local})",
         ),
     }
@@ -420,7 +444,7 @@ def run_on(kind: str, data: dict[str, np.ndarray], args: argparse.Namespace) -> 
         with sessions() as session:
             count = session.scalar(select(func.count()).select_from(Call))
         print(f"  {kind}: {count:,} calls generated in {generated:.0f} s,", end=" ")
-        print(f"rollups rebuilt in {rebuilt:.0f} s")
+        print(f"rollups rebuilt in {rebuilt:.0f} s", flush=True)
         gc.collect()
         gc.freeze()  # as ``helin serve`` does once started
         measured = views(sessions, tenant, groups, agents[0], args.days, args.repeat)
