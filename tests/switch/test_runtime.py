@@ -7,7 +7,7 @@ import asyncio
 from helin.acd import events as ev
 from helin.acd.commands import CancelOffer, Command, OfferCall, OfferRecord, Record
 from helin.acd.engine import AcdEngine
-from helin.acd.model import GroupConfig, Policy, QueueSettings
+from helin.acd.model import AgentState, GroupConfig, Policy, QueueSettings
 from helin.switch.runtime import AcdRuntime
 
 
@@ -42,13 +42,22 @@ def test_ring_timeout_fires_on_the_event_loop() -> None:
     assert all(not isinstance(c, OfferRecord) for c in commands)
 
 
-def test_restore_emits_nothing() -> None:
-    seen: list[object] = []
+def test_restore_emits_only_the_agents_states() -> None:
+    commands: list[object] = []
+    records: list[object] = []
 
     async def scenario() -> None:
-        runtime = AcdRuntime(AcdEngine(), on_commands=seen.extend, on_records=seen.extend)
-        runtime.restore([ev.DndChanged(agent_id="a", on=True)])
+        runtime = AcdRuntime(AcdEngine(), on_commands=commands.extend, on_records=records.extend)
+        runtime.restore(
+            [
+                ev.GroupConfigured(group=GroupConfig(id="g", policy=Policy.REGULAR)),
+                ev.MemberAdded(group_id="g", agent_id="a", logged_in=True),
+                ev.DndChanged(agent_id="a", on=True),
+            ]
+        )
         runtime.close()
 
     asyncio.run(scenario())
-    assert seen == []
+    assert commands == []
+    # no log-in or DND event is new, but where the agent stands now is
+    assert [(r.agent_id, r.state) for r in records] == [("a", AgentState.UNREACHABLE)]  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
-from helin.acd.commands import Command, Output, Record
+from helin.acd.commands import AgentStateRecord, Command, Output, Record
 from helin.acd.engine import AcdEngine
 from helin.acd.events import Event
 
@@ -32,10 +32,15 @@ class AcdRuntime:
         self._timer: asyncio.TimerHandle | None = None
 
     def restore(self, events: Iterable[Event]) -> None:
-        """Configure the engine from the store; what it emits while doing so is not new."""
+        """Configure the engine from the store; what it emits while doing so is not new,
+        except the agents' states: after a restart each agent is where the engine now puts
+        it (no call survived), and statistics count from there."""
         now = self._clock()
+        states: list[Record] = []
         for event in events:
-            self.engine.handle(event, now)
+            states += [o for o in self.engine.handle(event, now) if isinstance(o, AgentStateRecord)]
+        if states:
+            self._on_records(states)
         self._rearm()
 
     def feed(self, event: Event) -> None:

@@ -147,6 +147,8 @@ class AgentEventPublic(BaseModel):
     kind: AgentEventKind
     group_id: int | None
     reason: str | None
+    state: str | None = None
+    """For ``kind`` state: the state the agent went into (``available``, ``on_call``, ...)."""
 
 
 class AgentEventPage(BaseModel):

@@ -304,6 +304,7 @@ def list_agent_events(
                 kind=e.kind,
                 group_id=e.group_id,
                 reason=e.reason,
+                state=e.state.value if e.state is not None else None,
             )
             for e in page
         ]

@@ -220,6 +220,8 @@ def agent_events(
         query = query.where(AgentEvent.group_id == where.group_id)
     if where.kind is not None:
         query = query.where(AgentEvent.kind == where.kind)
+    else:  # the state changes come several times a call: only when asked for by kind
+        query = query.where(AgentEvent.kind != AgentEventKind.STATE)
     if where.since is not None:
         query = query.where(AgentEvent.at >= where.since)
     if where.until is not None:
