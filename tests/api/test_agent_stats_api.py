@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -17,10 +19,14 @@ from helin.records import Record
 from helin.store import db
 from helin.store.calls import records
 from tests.api.test_agent_api import CONFIG, signed_in
-from tests.api.test_stats_api import TEN
 from tests.calls.node import Node
 
-DAY = {"since": "2026-10-26", "until": "2026-10-26"}
+ZONE = ZoneInfo("Europe/Tallinn")
+LATER = datetime.now(ZONE).date() + timedelta(days=7)
+TEN = datetime.combine(LATER, time(10), ZONE).timestamp()
+"""10:00 local a week from now: after what the node reports of its agents when it starts
+(records reach the store in time order, as the engine emits them)."""
+DAY = {"since": LATER.isoformat(), "until": LATER.isoformat()}
 
 
 @pytest.fixture
@@ -31,8 +37,8 @@ def node(tmp_path: Path) -> Iterator[Node]:
 
 
 def an_hour(agent: str, group: str, start: float = TEN) -> list[Record]:
-    """An hour from ``start`` (Monday 10:00 local): a call rung 20 s, talked 5 min, wrapped up
-    1 min; DND for a quarter of an hour."""
+    """An hour from ``start``: a call rung 20 s, talked 5 min, wrapped up 1 min; DND for a
+    quarter of an hour."""
 
     def state(minutes: float, state: AgentState, in_group: bool = False) -> AgentStateRecord:
         return AgentStateRecord(

@@ -134,11 +134,10 @@ def test_a_manager_reads_todays_figures_with_a_chart(make_node: MakeNode, pages:
 
 
 def test_agent_statistics_for_the_manager_and_the_agent(make_node: MakeNode, pages: Pages) -> None:
-    from tests.api.test_agent_stats_api import an_hour
+    from tests.api.test_agent_stats_api import DAY, TEN, an_hour
 
     node = make_node(CONFIG)
-    ten = _today_at_ten(node)
-    hour = an_hour(node.user_id("ann"), node.group_id("Support"), ten)
+    hour = an_hour(node.user_id("ann"), node.group_id("Support"), TEN)  # a week from now
     engine = db.make_engine(node.url)
     with db.session_factory(engine).begin() as session:
         records.write(session, hour)
@@ -149,6 +148,7 @@ def test_agent_statistics_for_the_manager_and_the_agent(make_node: MakeNode, pag
     pages.sign_in(page, "mart", "mart-web-pass")
     page.get_by_role("link", name="Agent statistics").click()
     expect(page).to_have_url(re.compile(r"/manager/stats/agents$"))
+    page.goto(f"{node.http}/manager/stats/agents?since={DAY['since']}&until={DAY['until']}")
     ann = page.locator(".agent-stats tbody tr", has_text="Ann Agent")
     expect(ann).to_have_count(1)
     cells = ann.locator("td")
@@ -170,6 +170,7 @@ def test_agent_statistics_for_the_manager_and_the_agent(make_node: MakeNode, pag
     pages.sign_in(mine, "ann", "ann-web-pass")
     mine.get_by_role("link", name="My statistics").click()
     mine.get_by_role("link", name="Eesti").click()
+    mine.goto(node.http + "/agent/stats?since=" + DAY["since"] + "&until=" + DAY["until"])
     expect(mine.get_by_role("heading", name="Teenindajate statistika")).to_be_visible()
     rows = mine.locator(".agent-stats tbody tr")
     expect(rows).to_have_count(1)

@@ -46,7 +46,7 @@
       stacks.push(running.slice());
     }
     const data = [columns.map((_, i) => i)];
-    const series = [{ value: (u, i) => (i === null ? "" : names[i] || "") }];
+    const series = [{ label: single ? t("stats.start") : t("astats.agent"), value: (u, i) => (i === null ? "" : names[i] || "") }];
     for (let s = STATES.length - 1; s >= 0; s--) {
       const [state, fill] = STATES[s];
       data.push(stacks[s]);
