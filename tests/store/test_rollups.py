@@ -163,6 +163,30 @@ def test_the_rollups_kept_live_equal_the_rollups_rebuilt(
     session.commit()
     _assert_same(live, _snapshot(session))
 
+    # 15-minute periods (read row by row) add up to the days (summed by the database), in
+    # each group's own zone, across the DST change
+    from helin.stats.metrics import GroupCounts
+    from helin.stats.rollup import Period
+    from helin.store.stats.series import Slice, series_of
+
+    view = Slice(date(2026, 10, 22), date(2026, 10, 28))
+    owners = [(support.id, support.timezone), (sales.id, sales.timezone)]
+    quarters = series_of(session, owners, view, Period.QUARTER)
+    days = series_of(session, owners, view, Period.DAY)
+    for group_id, _ in owners:
+        fine = sum((r.counts for r in quarters[group_id]), GroupCounts())
+        coarse = sum((r.counts for r in days[group_id]), GroupCounts())
+        assert fine.arrived == coarse.arrived > 0
+        assert (fine.answered_waits, fine.abandoned_waits) == (
+            coarse.answered_waits,
+            coarse.abandoned_waits,
+        )
+        assert fine.wait_max == coarse.wait_max
+        assert fine.talk_sum == pytest.approx(coarse.talk_sum)
+    # the week has a 25-hour day in Tallinn (25 October), none in New York (1 November)
+    assert sum(r.seconds for r in quarters[support.id]) == 7 * 86400 + 3600
+    assert sum(r.seconds for r in quarters[sales.id]) == 7 * 86400
+
 
 def test_a_dst_day_has_its_hours_in_local_days(session: Session, migrated_url: str) -> None:
     _, support, _ = _groups(session, migrated_url)

@@ -100,6 +100,8 @@ class Rollup:
     empty: Any
     fixed: tuple[tuple[str, int], ...] = ()
     """More ``column == value`` conditions (an agent rollup's group)."""
+    direct: Callable[[Sequence[Any]], Any] | None = None
+    """A stored row's counts (its count columns as read), where no sum is needed."""
 
     def where(self, table: Table, owners: Sequence[int]) -> list[Any]:
         return [table.c[self.owner].in_(list(owners))] + [
@@ -125,6 +127,8 @@ def series_of(
     ``rollup``), with its counts."""
     kind = rollup or GROUPS
     zones = {owner: ZoneInfo(timezone) for owner, timezone in owners}
+    if period is Period.QUARTER and kind.direct is not None:
+        return _quarters(session, kind, zones, view)
     if period in _SECONDS:
         stored = _read(session, kind, kind.intervals, "start", zones, view)
         return {
@@ -287,6 +291,41 @@ def _counts(matrix: np.ndarray) -> list[GroupCounts]:
     return out
 
 
+def _direct(values: Sequence[Any]) -> GroupCounts:
+    """A 15-minute row's counts straight from the values read (no matrix: nothing to sum)."""
+    args: list[Any] = [tuple(values[a:b]) if bucketed else values[a] for bucketed, a, b, _ in _PLAN]
+    return GroupCounts(*args)
+
+
+def _quarters(
+    session: Session, kind: Rollup, zones: dict[int, ZoneInfo], view: Slice
+) -> dict[int, list[Row]]:
+    """15-minute periods: a stored row is a period, read into counts one by one."""
+    assert kind.direct is not None
+    table = kind.intervals
+    begins = {g: int(midnight(view.first, z).timestamp()) for g, z in zones.items()}
+    ends = {
+        g: int(midnight(view.last + timedelta(days=1), z).timestamp()) for g, z in zones.items()
+    }
+    owner, start = table.c[kind.owner], table.c.start
+    query = (
+        select(owner, start, *(table.c[c] for c in kind.columns))
+        .where(*kind.where(table, list(zones)))
+        .where(start >= min(begins.values()), start < max(ends.values()))
+    )
+    found: dict[int, dict[int, Any]] = {g: {} for g in zones}
+    direct = kind.direct
+    for row in session.execute(query).all():
+        g, at = row[0], row[1]
+        if begins[g] <= at < ends[g]:
+            found[g][at] = direct(row[2:])
+    step = INTERVAL_SECONDS
+    return {
+        g: [Row(local, step, found[g].get(at, kind.empty)) for at, local in _steps(z, view, step)]
+        for g, z in zones.items()
+    }
+
+
 def _agent_counts(matrix: np.ndarray) -> list[AgentCounts]:
     return [AgentCounts(*row) for row in np.rint(matrix).astype(np.int64).tolist()]
 
@@ -300,6 +339,7 @@ GROUPS = Rollup(
     tuple(_FIELD[c].endswith("_max") for c in COLUMNS),
     _counts,
     EMPTY,
+    direct=_direct,
 )
 """Groups' rows."""
 _AGENT_COLUMNS = tuple(f.name for f in fields(AgentCounts))
