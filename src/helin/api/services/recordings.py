@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
 
 from helin.api.context import ApiContext
 from helin.api.schemas.recordings import (
@@ -170,15 +172,14 @@ def audio(
         if download or not store.listened_since(
             session, me.user_id, recording_id, now - policy.LISTEN_AGAIN_AFTER
         ):
-            audit.record(
+            _audit(
                 session,
-                user_id=me.user_id,
-                tenant_id=tenant_id,
-                action="recording.download" if download else "recording.listen",
-                object_type="recording",
-                object_id=recording_id,
-                at=now,
-                details={"call_id": row.call_id, "caller": row.caller},
+                me,
+                tenant_id,
+                "recording.download" if download else "recording.listen",
+                recording_id,
+                now,
+                {"call_id": row.call_id, "caller": row.caller},
             )
     storage = _storage(ctx, storage_name)
     span = wanted or ByteRange(0, size - 1, size)
@@ -211,14 +212,13 @@ def set_keep(ctx: ApiContext, me: Principal, recording_id: int, keep: bool) -> R
             raise NotFound("no such recording")
         if found.row.keep != keep:
             store.set_keep(session, found, keep, now)
-            audit.record(
+            _audit(
                 session,
-                user_id=me.user_id,
-                tenant_id=tenant_id,
-                action="recording.keep" if keep else "recording.unkeep",
-                object_type="recording",
-                object_id=recording_id,
-                at=now,
+                me,
+                tenant_id,
+                "recording.keep" if keep else "recording.unkeep",
+                recording_id,
+                now,
             )
         return public(found)
 
@@ -239,16 +239,7 @@ def delete_recording(ctx: ApiContext, me: Principal, recording_id: int) -> None:
         raise StorageUnavailable(f"the recording cannot be deleted now: {exc}") from exc
     with ctx.sessions.begin() as session:
         store.mark_deleted(session, [recording_id], now)
-        audit.record(
-            session,
-            user_id=me.user_id,
-            tenant_id=tenant_id,
-            action="recording.delete",
-            object_type="recording",
-            object_id=recording_id,
-            at=now,
-            details=details,
-        )
+        _audit(session, me, tenant_id, "recording.delete", recording_id, now, details)
 
 
 def access_log(ctx: ApiContext, me: Principal, *, limit: int, offset: int) -> AccessPage:
@@ -270,3 +261,25 @@ def access_log(ctx: ApiContext, me: Principal, *, limit: int, offset: int) -> Ac
             for entry, username in page
         ]
     return AccessPage(total=total, items=items)
+
+
+def _audit(
+    session: Session,
+    me: Principal,
+    tenant_id: int,
+    action: str,
+    recording_id: int,
+    at: datetime,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """One access to a recording in the company's audit log."""
+    audit.record(
+        session,
+        user_id=me.user_id,
+        tenant_id=tenant_id,
+        action=action,
+        object_type="recording",
+        object_id=recording_id,
+        at=at,
+        details=details,
+    )
