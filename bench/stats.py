@@ -400,7 +400,10 @@ def duckdb_views(
         figures, result = timed(
             lambda sql=sql: con.execute(f"SELECT sum(a) FROM ({sql})").fetchone(), repeat
         )
-        out[name] = {"ms": figures, "answered": int(result[0] or 0)}
+        answered = int(result[0] or 0)
+        if name == "call_log_first_page":  # the call log counts up to its limit
+            answered = min(answered, history.COUNT_LIMIT)
+        out[name] = {"ms": figures, "answered": answered}
     return out
 
 

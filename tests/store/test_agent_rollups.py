@@ -36,6 +36,7 @@ from helin.store.tables import (
     group_days,
     group_intervals,
 )
+from helin.store.tables.statistics import named
 from tests.store.test_rollups import DST_END, _groups
 
 COUNTS = [f.name for f in fields(AgentCounts)]
@@ -153,10 +154,16 @@ class Traffic:
             )
 
 
+def _unpacked(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with a 15-minute row's packed counts by name."""
+    counts = row.pop("counts", None)
+    return row if counts is None else row | named(counts)
+
+
 def _snapshot(session: Session) -> dict[str, list[dict[str, Any]]]:
     return {
         table.name: [
-            dict(row._mapping)
+            _unpacked(dict(row._mapping))
             for row in session.execute(select(table).order_by(*table.primary_key.columns))
         ]
         for table in (agent_intervals, agent_days, agent_tracks, group_intervals, group_days)

@@ -138,3 +138,15 @@ def test_filters_offsets_and_cursors_of_another_order(session: Session, migrated
     for junk in ("", "nonsense", "W10", text[:-3]):
         with pytest.raises(ValueError):
             Cursor.decode(junk, CallSort.ARRIVED, True)
+
+
+def test_the_count_stops_at_its_limit_and_says_so(session: Session, migrated_url: str) -> None:
+    tenant, support, sales = setup(session, migrated_url)
+    make_calls(session, tenant, [support, sales], [])
+    every = history.CallFilter()
+    whole = history.calls(session, tenant, every, limit=5)
+    assert (whole.total, whole.exact) == (70, True)
+    assert (history.calls(session, tenant, every, limit=5, count_limit=70).exact) is True
+    capped = history.calls(session, tenant, every, limit=5, count_limit=69)
+    assert (capped.total, capped.exact) == (69, False)
+    assert [r.call.id for r in capped.rows] == [r.call.id for r in whole.rows]

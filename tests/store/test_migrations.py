@@ -96,6 +96,7 @@ def _kind(column_type: Any) -> str:
         ("int", types.Integer),
         ("float", types.Float),
         ("json", types.JSON),
+        ("bytes", types.LargeBinary),
     ):
         if isinstance(column_type, cls):
             return kind
@@ -247,3 +248,64 @@ def test_revision_0007_sums_the_days_kept_so_far_into_months(migrated_url: str) 
         assert [tuple(r) for r in rows] == [(date(2026, 3, 1), 5, 90.0)]
     finally:
         engine.dispose()
+
+
+def test_revision_0011_packs_the_15_minute_rows_and_its_downgrade_unpacks_them(
+    migrated_url: str,
+) -> None:
+    from sqlalchemy import select
+
+    from helin.store.provisioning.file import provision_file
+    from helin.store.tables import group_intervals
+    from helin.store.tables.statistics import COUNT_WIDTH, count_columns, unpack
+    from tests.store.conftest import EXAMPLE
+
+    provision_file(migrated_url, EXAMPLE)
+    downgrade(migrated_url, "0010")
+    names = [column for column, _ in count_columns()]
+    engine = make_engine(migrated_url)
+    try:
+        with engine.begin() as connection:
+            group = connection.scalar(text("SELECT min(id) FROM groups"))
+            tenant = connection.scalar(text("SELECT min(id) FROM tenants"))
+            values = {name: i for i, name in enumerate(names)} | {"talk_sum": 12.25}
+            listed = ", ".join(names)
+            marks = ", ".join(f":{name}" for name in names)
+            for start in (900, 1800):
+                connection.execute(
+                    text(
+                        f"INSERT INTO group_intervals (group_id, start, tenant_id, {listed})"
+                        f" VALUES (:g, :s, :t, {marks})"
+                    ),
+                    {"g": group, "s": start, "t": tenant, **values},
+                )
+        migrate(migrated_url)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(group_intervals.c.start, group_intervals.c.counts).order_by("start")
+            ).all()
+        assert [r[0] for r in rows] == [900, 1800]
+        matrix = unpack([r[1] for r in rows])
+        assert matrix.shape == (2, COUNT_WIDTH)
+        assert matrix[0].tolist() == [float(values[name]) for name in names]
+        downgrade(migrated_url, "0010")
+        with engine.connect() as connection:
+            back = connection.execute(
+                text(f"SELECT {listed} FROM group_intervals WHERE start = 1800")
+            ).one()
+        assert dict(zip(names, back, strict=True)) == values
+    finally:
+        engine.dispose()
+        migrate(migrated_url)
+
+
+def test_a_packed_row_written_before_a_field_existed_reads_it_as_zero() -> None:
+    import numpy as np
+
+    from helin.store.tables.statistics import COUNT_WIDTH, pack, unpack
+
+    older = pack(np.arange(COUNT_WIDTH - 2, dtype=float))
+    now = pack(np.ones(COUNT_WIDTH))
+    matrix = unpack([older, now])
+    assert matrix[0].tolist() == [*range(COUNT_WIDTH - 2), 0.0, 0.0]
+    assert matrix[1].tolist() == [1.0] * COUNT_WIDTH

@@ -25,6 +25,7 @@ from helin.store.calls import calllog, records
 from helin.store.provisioning.file import provision_file
 from helin.store.stats import rollups
 from helin.store.tables import Group, Tenant, group_days, group_intervals, group_months
+from helin.store.tables.statistics import named
 from tests.store.conftest import EXAMPLE
 
 DST_END = datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
@@ -84,10 +85,16 @@ def _opened(record: CallRecord, tenant: int, direction: str = "inbound") -> Call
     )
 
 
+def _unpacked(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with a 15-minute row's packed counts by name."""
+    counts = row.pop("counts", None)
+    return row if counts is None else row | named(counts)
+
+
 def _snapshot(session: Session) -> dict[str, list[dict[str, Any]]]:
     return {
         table.name: [
-            dict(row._mapping)
+            _unpacked(dict(row._mapping))
             for row in session.execute(select(table).order_by(*table.primary_key.columns))
         ]
         for table in (group_intervals, group_days, group_months)

@@ -70,9 +70,15 @@ def _zeros() -> tuple[int, ...]:
     return (0,) * BUCKETS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class GroupCounts:
-    """What happened in one group in one interval (or, summed, any longer period)."""
+    """What happened in one group in one interval (or, summed, any longer period).
+
+    A value: nothing assigns to a field once it is made (sums make new counts). Not
+    ``frozen``, because a frozen dataclass sets each field through ``object.__setattr__``,
+    which makes one seven times slower to construct, and a day's view of every group reads
+    thousands of them. New fields go last: the 15-minute rows keep the counts as one vector in
+    this order (``helin.store.tables.statistics.pack``)."""
 
     arrived: int = 0
     closed: int = 0
@@ -164,7 +170,7 @@ def aht(c: GroupCounts) -> float | None:
     return _ratio(c.talk_sum + c.wrap_up_sum, c.answered)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AgentCounts:
     """What one agent did for one group in one interval (or, summed, any longer period).
 
@@ -174,6 +180,7 @@ class AgentCounts:
     a group's row, ringing, on a call and wrap-up count only that group's calls; the agent's
     calls of another group count as ``other_group_us``. The row of ``ALL_GROUPS`` is the agent
     over every group at once: logged in to any, and each state whichever group's call it was.
+    A value, not ``frozen``, as ``GroupCounts``.
     """
 
     logged_in_us: int = 0

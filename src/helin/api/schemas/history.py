@@ -51,7 +51,9 @@ class CallPublic(BaseModel):
 
 class CallPage(BaseModel):
     total: int
-    """Calls matching the filters (all pages)."""
+    """Calls matching the filters (all pages), counted up to 10,000."""
+    total_exact: bool = True
+    """False: more than ``total`` calls match (narrow the filters, or see the statistics)."""
     items: list[CallPublic]
     sort: str = "arrived"
     order: str = "desc"

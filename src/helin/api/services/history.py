@@ -126,6 +126,7 @@ def list_calls(ctx: ApiContext, me: Principal, query: CallQuery) -> CallPage:
         items = [call_public(row) for row in found.rows]
     return CallPage(
         total=found.total,
+        total_exact=found.exact,
         items=items,
         sort=query.sort.value,
         order="desc" if query.descending else "asc",
@@ -179,6 +180,7 @@ def calls_table(ctx: ApiContext, me: Principal, query: CallQuery) -> export.Tabl
                 sort=query.sort,
                 descending=query.descending,
                 cursor=cursor,
+                count_limit=0,  # the export counts what it writes
             )
             for row in found.rows:
                 c, zone = call_public(row), ZoneInfo(row.group_timezone or default)

@@ -92,13 +92,21 @@ def recording_state(stored: bool, deleted: bool) -> RecordingState:
     return "deleted" if deleted else "stored" if stored else "storing"
 
 
+COUNT_LIMIT = 10_000
+"""The call log counts the rows matching its filters up to this many (``CallRows.exact``):
+counting every answered call of a busy group's month would cost more than reading its page,
+and the statistics views count any number of calls from the rollups."""
+
+
 @dataclass(frozen=True, slots=True)
 class CallRows:
     total: int
-    """Rows matching the filters (all pages)."""
+    """Rows matching the filters (all pages), counted up to ``COUNT_LIMIT``."""
     rows: list[CallRow]
     next: keyset.Cursor | None
     previous: keyset.Cursor | None
+    exact: bool = True
+    """False: more than ``total`` rows match."""
 
 
 def calls(
@@ -111,10 +119,13 @@ def calls(
     sort: keyset.CallSort = keyset.CallSort.ARRIVED,
     descending: bool = True,
     cursor: keyset.Cursor | None = None,
+    count_limit: int = COUNT_LIMIT,
 ) -> CallRows:
     """One page of the company's calls in ``sort`` order (newest first by default), after
-    or before ``cursor`` (``keyset``), or from ``offset`` without one."""
-    total = session.scalar(_filtered(select(func.count(Call.id)), tenant_id, where)) or 0
+    or before ``cursor`` (``keyset``), or from ``offset`` without one, and how many match
+    (up to ``count_limit``)."""
+    matching = _filtered(select(Call.id), tenant_id, where).limit(count_limit + 1)
+    total = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
     joined = (
         select(
             Call,
@@ -149,7 +160,8 @@ def calls(
                 state,
             )
         )
-    return CallRows(total, rows, found.next, found.previous)
+    exact = total <= count_limit
+    return CallRows(min(total, count_limit), rows, found.next, found.previous, exact)
 
 
 def tenant_zone(session: Session, tenant_id: int) -> str:

@@ -1,8 +1,12 @@
 """Keeping the rollups: adding a segment's counts, and rebuilding them from the raw rows.
 
 ``Pending`` gathers the contributions of a batch of segments and adds them to each group's
-15-minute rows and local-day rows with one upsert per row (``INSERT ... ON CONFLICT DO
-UPDATE``, on SQLite and PostgreSQL alike): sums add up, maxima keep the larger. ``rebuild``
+15-minute rows, local-day rows and month rows with one upsert per row (``INSERT ... ON
+CONFLICT DO UPDATE``, on SQLite and PostgreSQL alike): sums add up, maxima keep the larger.
+The 15-minute rows are packed vectors (``helin.store.tables.statistics.pack``), which SQL
+cannot add to: the batch reads the ones it touches, adds in numpy and writes them back, in
+the writer's transaction (one writer keeps a group's rows: the records writer, or a
+rebuild). ``rebuild``
 throws a tenant's rows away (from a date on) and adds every finished segment again through the
 very same contribution function, so the two ways cannot disagree.
 """
@@ -16,7 +20,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, delete, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,7 +30,7 @@ from helin.stats.rollup import group_contribution, interval_of, outbound_contrib
 from helin.store.tables import Call, Group, group_days, group_intervals, group_months
 from helin.store.tables.base import from_posix
 from helin.store.tables.enums import Direction
-from helin.store.tables.statistics import bucket_columns, count_columns
+from helin.store.tables.statistics import bucket_columns, count_columns, pack, unpack
 
 TABLES = (group_intervals, group_days, group_months)
 KEYS = {"group_intervals": "start", "group_days": "day", "group_months": "month"}
@@ -118,6 +122,9 @@ class Pending:
                 largest = np.zeros_like(sums)
                 np.maximum.at(largest, where, matrix)
                 sums = np.where(_MAXIMA, largest, sums)
+            if table is group_intervals:
+                _put_intervals(session, list(index), sums, new_rows=new_rows)
+                continue
             name = KEYS[table.name]
             if new_rows:
                 _insert(session, table, index, sums)
@@ -149,6 +156,68 @@ def _insert(
         for (g, tenant, key), vector in zip(index, sums.tolist(), strict=True)
     ]
     session.connection().exec_driver_sql(sql, rows)
+
+
+def _put_intervals(
+    session: Session, keys: list[tuple[int, int, Any]], sums: np.ndarray, *, new_rows: bool
+) -> None:
+    """Add ``sums`` (one row per ``(group, tenant, start)`` of ``keys``) to the 15-minute rows:
+    the stored ones are read, added to and written back (``new_rows``: there are none)."""
+    if not new_rows:
+        stored = _stored_intervals(session, [(g, start) for g, _, start in keys])
+        if stored:
+            at = [i for i, (g, _, start) in enumerate(keys) if (g, start) in stored]
+            old = unpack([stored[keys[i][0], keys[i][2]] for i in at])
+            mine = sums[at]
+            sums[at] = np.where(_MAXIMA, np.maximum(mine, old), mine + old)
+    rows = [
+        (g, start, tenant, pack(vector))
+        for (g, tenant, start), vector in zip(keys, sums, strict=True)
+    ]
+    if new_rows:
+        mark = "?" if session.get_bind().dialect.name == "sqlite" else "%s"
+        session.connection().exec_driver_sql(
+            f"INSERT INTO group_intervals (group_id, start, tenant_id, counts)"
+            f" VALUES ({mark}, {mark}, {mark}, {mark})",
+            rows,
+        )
+        return
+    names = ("group_id", "start", "tenant_id", "counts")
+    session.execute(
+        _intervals_upsert(session.get_bind().dialect.name),
+        [dict(zip(names, row, strict=True)) for row in rows],
+    )
+
+
+_READ_AT_ONCE = 400
+"""Rows a batch reads back per statement (two parameters each, within SQLite's limit)."""
+
+
+def _stored_intervals(
+    session: Session, keys: list[tuple[int, int]]
+) -> dict[tuple[int, int], bytes]:
+    """The stored ``counts`` of those of ``keys`` (group, start) that have a row."""
+    table = group_intervals
+    found: dict[tuple[int, int], bytes] = {}
+    for first in range(0, len(keys), _READ_AT_ONCE):
+        chunk = keys[first : first + _READ_AT_ONCE]
+        query = select(table.c.group_id, table.c.start, table.c.counts).where(
+            tuple_(table.c.group_id, table.c.start).in_(chunk)
+        )
+        found.update({(g, start): counts for g, start, counts in session.execute(query)})
+    return found
+
+
+@functools.cache
+def _intervals_upsert(dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT DO UPDATE`` of a 15-minute row whose counts are already the
+    sum (``_put_intervals``)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(group_intervals)
+    return statement.on_conflict_do_update(
+        index_elements=[group_intervals.c.group_id, group_intervals.c.start],
+        set_={"counts": statement.excluded.counts},
+    )
 
 
 @functools.cache

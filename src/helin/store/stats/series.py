@@ -20,10 +20,10 @@ agents have no month rows, so their months are summed from days).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -41,7 +41,7 @@ from helin.store.tables import (
     group_intervals,
     group_months,
 )
-from helin.store.tables.statistics import bucket_columns, count_columns
+from helin.store.tables.statistics import bucket_columns, count_columns, unpack
 
 _SECONDS = {Period.QUARTER: INTERVAL_SECONDS, Period.HOUR: 3600}
 
@@ -63,8 +63,9 @@ class Slice:
         return self.hours == (0, 24)
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
+    """One period of a series (a named tuple: a view makes tens of thousands)."""
+
     start: datetime
     """The period's local start, with its UTC offset."""
     seconds: float
@@ -100,8 +101,8 @@ class Rollup:
     empty: Any
     fixed: tuple[tuple[str, int], ...] = ()
     """More ``column == value`` conditions (an agent rollup's group)."""
-    direct: Callable[[Sequence[Any]], Any] | None = None
-    """A stored row's counts (its count columns as read), where no sum is needed."""
+    packed: bool = False
+    """The 15-minute table keeps its counts packed in one column (``unpack``)."""
 
     def where(self, table: Table, owners: Sequence[int]) -> list[Any]:
         return [table.c[self.owner].in_(list(owners))] + [
@@ -127,14 +128,8 @@ def series_of(
     ``rollup``), with its counts."""
     kind = rollup or GROUPS
     zones = {owner: ZoneInfo(timezone) for owner, timezone in owners}
-    if period is Period.QUARTER and kind.direct is not None:
-        return _quarters(session, kind, zones, view)
     if period in _SECONDS:
-        stored = _read(session, kind, kind.intervals, "start", zones, view)
-        return {
-            g: _short(kind, stored.get(g, ([], None)), zone, view, _SECONDS[period])
-            for g, zone in zones.items()
-        }
+        return _short(session, kind, zones, view, _SECONDS[period])
     if view.whole_days and len(view.weekdays) == 7:
         whole_months = period is Period.MONTH and view.first.day == 1 and _month_end(view.last)
         if whole_months and kind.months is not None:
@@ -165,6 +160,72 @@ def series_of(
     }
 
 
+def _rows(
+    session: Session,
+    kind: Rollup,
+    table: Table,
+    key: str,
+    zones: dict[int, ZoneInfo],
+    view: Slice,
+) -> tuple[np.ndarray, list[Any], np.ndarray]:
+    """The owners' rows of ``table`` in the view's range, in owner and key order: (owner of
+    each row, its key, the counts matrix)."""
+    width = len(kind.columns)
+    if not zones:
+        return np.zeros(0, dtype=np.int64), [], np.zeros((0, width))
+    column = table.c[key]
+    owner = table.c[kind.owner]
+    packed = kind.packed and table is kind.intervals
+    rows: Sequence[Any]
+    begins = [midnight(view.first, zone).timestamp() for zone in zones.values()]
+    ends = [midnight(view.last + timedelta(days=1), zone).timestamp() for zone in zones.values()]
+    if packed:
+        rows = _packed(session, table, list(zones), int(min(begins)), int(max(ends)))
+    else:
+        query = select(owner, column, *[table.c[c] for c in kind.columns])
+        query = query.where(*kind.where(table, list(zones)))
+        if key == "day":
+            query = query.where(column >= view.first, column <= view.last)
+        else:
+            query = query.where(column >= int(min(begins)), column < int(max(ends)))
+        rows = session.execute(query.order_by(owner, column)).all()
+    if not rows:
+        return np.zeros(0, dtype=np.int64), [], np.zeros((0, width))
+    if packed:
+        matrix = unpack([row[2] for row in rows])
+    else:
+        matrix = np.array([row[2:] for row in rows], dtype=float)
+    return np.array([row[0] for row in rows], dtype=np.int64), [row[1] for row in rows], matrix
+
+
+def _packed(
+    session: Session, table: Table, owners: list[int], begin: int, end: int
+) -> list[tuple[int, int, bytes]]:
+    """(group, start, packed counts) of the groups' 15-minute rows from ``begin`` to ``end``,
+    in group and time order, through the driver: a day of every group is thousands of rows,
+    and PostgreSQL sends them in its binary format (half the bytes of hex text, nothing to
+    decode), SQLite without SQLAlchemy's result rows."""
+    name = table.name
+    connection = session.connection()
+    raw: Any = connection.connection.driver_connection
+    where = "AND start >= {0} AND start < {0} ORDER BY group_id, start"
+    if connection.dialect.name == "postgresql":
+        with raw.cursor(binary=True) as cursor:
+            cursor.execute(
+                f"SELECT group_id, start, counts FROM {name} WHERE group_id = ANY(%s) "
+                + where.format("%s"),
+                (owners, begin, end),
+            )
+            return list(cursor.fetchall())
+    marks = ", ".join("?" * len(owners))
+    found = raw.execute(
+        f"SELECT group_id, start, counts FROM {name} WHERE group_id IN ({marks}) "
+        + where.format("?"),
+        (*owners, begin, end),
+    )
+    return list(found.fetchall())
+
+
 def _read(
     session: Session,
     kind: Rollup,
@@ -174,27 +235,15 @@ def _read(
     view: Slice,
 ) -> dict[int, tuple[list[Any], np.ndarray]]:
     """Each owner's rows of ``table`` in the view's range: (keys in order, counts matrix)."""
-    if not zones:
+    owners, keys, matrix = _rows(session, kind, table, key, zones, view)
+    if not len(owners):
         return {}
-    column = table.c[key]
-    owner = table.c[kind.owner]
-    query = select(owner, column, *(table.c[c] for c in kind.columns)).where(
-        *kind.where(table, list(zones))
-    )
-    if key == "day":
-        query = query.where(column >= view.first, column <= view.last)
-    else:
-        begins = [midnight(view.first, zone).timestamp() for zone in zones.values()]
-        ends = [
-            midnight(view.last + timedelta(days=1), zone).timestamp() for zone in zones.values()
-        ]
-        query = query.where(column >= int(min(begins)), column < int(max(ends)))
-    found: dict[int, tuple[list[Any], list[tuple[float, ...]]]] = {}
-    for row in session.execute(query.order_by(owner, column)):
-        keys, values = found.setdefault(row[0], ([], []))
-        keys.append(row[1])
-        values.append(tuple(row[2:]))
-    return {g: (keys, np.array(values, dtype=float)) for g, (keys, values) in found.items()}
+    starts = np.flatnonzero(np.concatenate(([True], owners[1:] != owners[:-1]))).tolist()
+    ids = owners.tolist()
+    return {
+        ids[a]: (keys[a:b], matrix[a:b])
+        for a, b in zip(starts, [*starts[1:], len(ids)], strict=True)
+    }
 
 
 def _period_key(dialect: str, table: Table, period: Period) -> Any:
@@ -279,51 +328,15 @@ _PLAN = _plan()
 
 
 def _counts(matrix: np.ndarray) -> list[GroupCounts]:
-    """Each row of ``matrix`` as counts (the whole matrix converted at once)."""
-    whole_rows = np.rint(matrix).astype(np.int64).tolist()
-    out = []
-    for ints, floats in zip(whole_rows, matrix.tolist(), strict=True):
-        args: list[Any] = [
-            tuple(ints[a:b]) if bucketed else ints[a] if whole else floats[a]
-            for bucketed, a, b, whole in _PLAN
-        ]
-        out.append(GroupCounts(*args))
-    return out
-
-
-def _direct(values: Sequence[Any]) -> GroupCounts:
-    """A 15-minute row's counts straight from the values read (no matrix: nothing to sum)."""
-    args: list[Any] = [tuple(values[a:b]) if bucketed else values[a] for bucketed, a, b, _ in _PLAN]
-    return GroupCounts(*args)
-
-
-def _quarters(
-    session: Session, kind: Rollup, zones: dict[int, ZoneInfo], view: Slice
-) -> dict[int, list[Row]]:
-    """15-minute periods: a stored row is a period, read into counts one by one."""
-    assert kind.direct is not None
-    table = kind.intervals
-    begins = {g: int(midnight(view.first, z).timestamp()) for g, z in zones.items()}
-    ends = {
-        g: int(midnight(view.last + timedelta(days=1), z).timestamp()) for g, z in zones.items()
-    }
-    owner, start = table.c[kind.owner], table.c.start
-    query = (
-        select(owner, start, *(table.c[c] for c in kind.columns))
-        .where(*kind.where(table, list(zones)))
-        .where(start >= min(begins.values()), start < max(ends.values()))
-    )
-    found: dict[int, dict[int, Any]] = {g: {} for g in zones}
-    direct = kind.direct
-    for row in session.execute(query).all():
-        g, at = row[0], row[1]
-        if begins[g] <= at < ends[g]:
-            found[g][at] = direct(row[2:])
-    step = INTERVAL_SECONDS
-    return {
-        g: [Row(local, step, found[g].get(at, kind.empty)) for at, local in _steps(z, view, step)]
-        for g, z in zones.items()
-    }
+    """Each row of ``matrix`` as counts (converted a column at a time, then constructed)."""
+    whole = np.rint(matrix).astype(np.int64)
+    columns: list[list[Any]] = []
+    for bucketed, a, b, integer in _PLAN:
+        if bucketed:
+            columns.append(list(map(tuple, whole[:, a:b].tolist())))
+        else:
+            columns.append((whole if integer else matrix)[:, a].tolist())
+    return list(map(GroupCounts, *columns))
 
 
 def _agent_counts(matrix: np.ndarray) -> list[AgentCounts]:
@@ -339,7 +352,7 @@ GROUPS = Rollup(
     tuple(_FIELD[c].endswith("_max") for c in COLUMNS),
     _counts,
     EMPTY,
-    direct=_direct,
+    packed=True,
 )
 """Groups' rows."""
 _AGENT_COLUMNS = tuple(f.name for f in fields(AgentCounts))
@@ -384,34 +397,63 @@ def _kept(local: datetime, view: Slice) -> bool:
 
 
 def _short(
-    kind: Rollup,
-    stored: tuple[list[Any], np.ndarray | None],
-    zone: ZoneInfo,
-    view: Slice,
-    step: int,
-) -> list[Row]:
-    begin = int(midnight(view.first, zone).timestamp())
-    end = int(midnight(view.last + timedelta(days=1), zone).timestamp())
-    keys, matrix = stored
-    inside = [i for i, k in enumerate(keys) if begin <= int(k) < end]
-    periods = [begin + (int(keys[i]) - begin) // step * step for i in inside]
-    counts = _by_key(kind, periods, matrix[inside] if matrix is not None and inside else None)
-    return [
-        Row(local, step, counts.get(start, kind.empty)) for start, local in _steps(zone, view, step)
-    ]
+    session: Session, kind: Rollup, zones: dict[int, ZoneInfo], view: Slice, step: int
+) -> dict[int, list[Row]]:
+    """Periods of ``step`` seconds (15 minutes or an hour) of every owner: the 15-minute rows
+    of all owners read at once, each owner's own local days kept, summed per (owner, period)
+    in one ``reduceat`` (the rows come in owner and time order, so a period's rows are
+    consecutive), and made counts in one conversion."""
+    found: dict[int, dict[int, Any]] = {g: {} for g in zones}
+    owners, keys, matrix = _rows(session, kind, kind.intervals, "start", zones, view)
+    if len(owners):
+        begins = {g: int(midnight(view.first, z).timestamp()) for g, z in zones.items()}
+        ends = {
+            g: int(midnight(view.last + timedelta(days=1), z).timestamp()) for g, z in zones.items()
+        }
+        begin = np.array([begins[g] for g in owners.tolist()], dtype=np.int64)
+        end = np.array([ends[g] for g in owners.tolist()], dtype=np.int64)
+        starts = np.array(keys, dtype=np.int64)
+        inside = (begin <= starts) & (starts < end)
+        owners, matrix = owners[inside], matrix[inside]
+        periods = (begin + (starts - begin) // step * step)[inside]
+        if len(owners):
+            new = np.flatnonzero(
+                np.concatenate(
+                    ([True], (owners[1:] != owners[:-1]) | (periods[1:] != periods[:-1]))
+                )
+            )
+            summed = matrix if len(new) == len(owners) else _sums(kind, matrix, new.tolist())
+            counts = kind.counts(summed)
+            for g, at, c in zip(owners[new].tolist(), periods[new].tolist(), counts, strict=True):
+                found[g][at] = c
+    out: dict[int, list[Row]] = {}
+    for g, z in zones.items():
+        blank, index = _blank(z, view, step, cast(Hashable, type(kind.empty)))
+        rows = out[g] = list(blank)
+        for at, c in found[g].items():
+            if (i := index.get(at)) is not None:  # else an hour or a weekday left out
+                rows[i] = Row(rows[i].start, step, c)
+    return out
 
 
 @functools.lru_cache(maxsize=256)
-def _steps(zone: ZoneInfo, view: Slice, step: int) -> list[tuple[int, datetime]]:
-    """The kept periods' starts (POSIX seconds and local): once per time zone and view."""
+def _blank(
+    zone: ZoneInfo, view: Slice, step: int, counts: Any
+) -> tuple[tuple[Row, ...], dict[int, int]]:
+    """The kept periods of ``step`` seconds without calls (each with empty ``counts``), and
+    where each period's start (POSIX seconds) is among them: once per time zone and view,
+    whatever the number of groups."""
     begin = int(midnight(view.first, zone).timestamp())
     end = int(midnight(view.last + timedelta(days=1), zone).timestamp())
-    out = []
+    empty = counts()
+    rows: list[Row] = []
+    index: dict[int, int] = {}
     for start in range(begin, end, step):
         local = datetime.fromtimestamp(start, UTC).astimezone(zone)
         if _kept(local, view):
-            out.append((start, local))
-    return out
+            index[start] = len(rows)
+            rows.append(Row(local, step, empty))
+    return tuple(rows), index
 
 
 def _kept_days(

@@ -1,10 +1,13 @@
 """The statistics rollups: a group's counts per 15-minute interval, per local day and month.
 
-Both tables have one column per field of ``helin.stats.metrics.GroupCounts`` (a bucketed
-field becomes one column per bucket: ``answered_le_5`` ... ``answered_le_300``,
-``answered_gt_300``), so the counts are defined in one place and every view is a sum of rows.
-Rows exist only where calls arrived. ``group_id`` is not a foreign key: a deleted group's
-figures stay in its tenant's totals.
+The day and month tables have one column per field of ``helin.stats.metrics.GroupCounts`` (a
+bucketed field becomes one column per bucket: ``answered_le_5`` ... ``answered_le_300``,
+``answered_gt_300``), so the counts are defined in one place, every view is a sum of rows and
+the database sums days into weeks and months itself. The 15-minute table keeps the same counts
+as one vector per row (``counts``: ``pack``), because its rows are read one by one (a day of
+every group is thousands of them) and are only ever summed in Python: a database driver
+decodes one value per row much faster than forty-one. Rows exist only where calls arrived.
+``group_id`` is not a foreign key: a deleted group's figures stay in its tenant's totals.
 """
 
 from __future__ import annotations
@@ -12,7 +15,19 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, Double, ForeignKey, Index, Integer, String, Table
+import numpy as np
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+)
 
 from helin.stats.metrics import THRESHOLDS, AgentCounts, GroupCounts
 from helin.store.tables.base import metadata
@@ -60,8 +75,49 @@ def _rollup(name: str, key: Column[Any]) -> Table:
     return table
 
 
-group_intervals = _rollup("group_intervals", Column("start", BigInteger(), primary_key=True))
-"""A group's counts in the 15 minutes from ``start`` (POSIX seconds, UTC-aligned)."""
+COUNT_WIDTH = len(count_columns())
+"""How many numbers a packed row holds."""
+_PACKED = np.dtype("<f8")
+
+
+def pack(vector: np.ndarray | list[float]) -> bytes:
+    """One row's counts (``count_columns`` order) as a ``counts`` value: little-endian
+    float64s, exact for whole numbers up to 2**53."""
+    return np.asarray(vector, dtype=_PACKED).tobytes()
+
+
+def unpack(values: list[bytes]) -> np.ndarray:
+    """``counts`` values as a matrix, one row each, ``COUNT_WIDTH`` wide. A shorter value
+    was written before the fields at its end existed (new fields go last): they read as 0."""
+    if not values:
+        return np.zeros((0, COUNT_WIDTH))
+    size = COUNT_WIDTH * _PACKED.itemsize
+    if all(len(v) == size for v in values):
+        return np.frombuffer(b"".join(values), dtype=_PACKED).reshape(len(values), COUNT_WIDTH)
+    matrix = np.zeros((len(values), COUNT_WIDTH))
+    for row, value in enumerate(values):
+        numbers = np.frombuffer(value, dtype=_PACKED)[:COUNT_WIDTH]
+        matrix[row, : len(numbers)] = numbers
+    return matrix
+
+
+def named(counts: bytes) -> dict[str, float]:
+    """A packed row's counts by column name (as the day and month tables have them)."""
+    vector = unpack([counts])[0].tolist()
+    return {column: vector[i] for i, (column, _) in enumerate(count_columns())}
+
+
+group_intervals = Table(
+    "group_intervals",
+    metadata,
+    Column("group_id", Integer(), primary_key=True),
+    Column("start", BigInteger(), primary_key=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("counts", LargeBinary(), nullable=False),
+)
+"""A group's counts in the 15 minutes from ``start`` (POSIX seconds, UTC-aligned), packed
+(``pack``)."""
+Index("ix_group_intervals_tenant_start", group_intervals.c.tenant_id, group_intervals.c.start)
 group_days = _rollup("group_days", Column("day", Date(), primary_key=True))
 """A group's counts on one day of its own time zone (for views of days and weeks)."""
 group_months = _rollup("group_months", Column("month", Date(), primary_key=True))
