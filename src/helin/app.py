@@ -32,6 +32,8 @@ from helin.recordings.s3 import S3Settings, S3Storage
 from helin.recordings.storage import FileStorage, Storage
 from helin.recordings.uploader import Uploader, sweep
 from helin.records import CallLayerRecord, Record, RecordingMade
+from helin.reports.mailer import SmtpSettings
+from helin.reports.runs import ReportRunner
 from helin.sip.digest import Algorithm
 from helin.sip.wire import Address
 from helin.store import accounts, clips, db, runtime
@@ -128,6 +130,8 @@ class Helin:
         self.calls: CallLayer | None = None
         self.http: uvicorn.Server | None = None
         self._http_task: asyncio.Task[None] | None = None
+        self.reports: ReportRunner | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def sip_port(self) -> int:
@@ -236,16 +240,16 @@ class Helin:
             block_seconds=settings.signin_block_seconds,
             max_delay=settings.signin_max_delay,
         )
-        api = create_app(
-            ApiContext(
-                sessions=self.sessions,
-                live=live,
-                data_dir=settings.data_dir,
-                signin=signin,
-                signin_trusted_days=settings.signin_trusted_days,
-                storages=self.storages,
-            )
+        context = ApiContext(
+            sessions=self.sessions,
+            live=live,
+            data_dir=settings.data_dir,
+            signin=signin,
+            signin_trusted_days=settings.signin_trusted_days,
+            storages=self.storages,
+            wake_reports=self._wake_reports_soon,
         )
+        api = create_app(context)
         config = uvicorn.Config(
             api,
             host=settings.http_host,
@@ -255,12 +259,26 @@ class Helin:
             access_log=False,
         )
         server = self.http = EmbeddedServer(config)
-        self._http_task = asyncio.get_running_loop().create_task(server.serve())
+        self._loop = asyncio.get_running_loop()
+        self._http_task = self._loop.create_task(server.serve())
         while not server.started:
             if self._http_task.done():
                 self._http_task.result()  # raises why it could not start
                 raise OSError(f"HTTP port {self.settings.http_port} could not be served")
             await asyncio.sleep(0.01)
+        self._start_reports(context)
+
+    def _start_reports(self, context: ApiContext) -> None:
+        settings = self.settings
+        self.reports = ReportRunner(
+            self.sessions,
+            context,
+            smtp_of(settings),
+            public_url=settings.public_url or f"http://{settings.http_host}:{self.http_port}",
+            attachment_limit=settings.reports_attachment_limit,
+            interval=settings.reports_interval,
+        )
+        self.reports.start()
 
     @property
     def http_port(self) -> int:
@@ -335,7 +353,14 @@ class Helin:
             with self.sessions.begin() as session:  # before serving: at once
                 store_records.write(session, [made])
 
+    def _wake_reports_soon(self) -> None:
+        """From any thread (the API's routes run in worker threads)."""
+        if self.reports is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(self.reports.wake)
+
     async def stop(self) -> None:
+        if self.reports is not None:
+            await self.reports.close()
         if self.http is not None and self._http_task is not None:
             self.http.should_exit = True
             await asyncio.wait({self._http_task}, timeout=5)
@@ -350,6 +375,20 @@ class Helin:
         self.uploader.close()
         self.purge.close()
         log.info("helin stopped")
+
+
+def smtp_of(settings: Settings) -> SmtpSettings | None:
+    if not settings.smtp_host:
+        return None
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return SmtpSettings(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        security=settings.smtp_security,
+        user=settings.smtp_user,
+        password=password,
+        sender=settings.smtp_sender,
+    )
 
 
 class EmbeddedServer(uvicorn.Server):

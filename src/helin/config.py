@@ -68,6 +68,25 @@ class Settings(BaseSettings):
     s3_secret_key: SecretStr | None = None
     s3_region: str = "us-east-1"
 
+    smtp_host: str | None = None
+    """The SMTP server reports are sent through; unset: runs wait (and are retried for a
+    day) until one is set."""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    """``starttls`` (port 587), ``tls`` (TLS from the start, port 465) or ``none`` (plain
+    text, for a server on the same machine)."""
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_sender: str = "helin@localhost"
+    """The From address of reports."""
+    public_url: str | None = None
+    """The web app's address as users reach it (links in e-mails); default
+    ``http://<http_host>:<http_port>``."""
+    reports_attachment_limit: int = Field(default=10_000_000, ge=0)
+    """Bytes of files a report message may carry; larger ones are linked instead."""
+    reports_interval: float = Field(default=30.0, gt=0)
+    """Seconds between the reports' rounds (a new order or "send now" starts one at once)."""
+
     @field_validator("rtp_ports", mode="before")
     @classmethod
     def _parse_range(cls, value: object) -> object:

@@ -20,6 +20,7 @@ from helin.api.routes import (
     live,
     numbers,
     recordings,
+    reports,
     stats,
     tenants,
     users,
@@ -88,6 +89,7 @@ def create_api(context: ApiContext) -> FastAPI:
         history,
         stats,
         recordings,
+        reports,
     )
     for resource in resources:
         app.include_router(resource.router)

@@ -62,3 +62,5 @@ class ApiContext:
     """A user name's block spares addresses where the user signed in within this many days."""
     storages: Mapping[str, Storage] = field(default_factory=dict)
     """Where recordings are stored, by the name their rows give (``files``, ``s3``)."""
+    wake_reports: Callable[[], None] = field(default=lambda: None)
+    """A report run was added: the reports' loop should look now (``reports.runs``)."""

@@ -161,21 +161,23 @@ CALL_COLUMNS = [
 ]
 
 
-def calls_table(ctx: ApiContext, me: Principal, query: CallQuery) -> export.Table:
-    """Every call matching the filters (up to ``EXPORT_LIMIT``) in the asked order, times
-    in each call's group's time zone."""
+def calls_table(
+    ctx: ApiContext, me: Principal, query: CallQuery, *, limit: int = EXPORT_LIMIT
+) -> export.Table:
+    """Every call matching the filters (up to ``limit``) in the asked order, times in each
+    call's group's time zone."""
     tenant_id = _manager(me)
     rows: list[list[object]] = []
     with ctx.sessions() as session:
         default = history.tenant_zone(session, tenant_id)
         cursor = _cursor(query)
         offset = query.offset
-        while len(rows) < EXPORT_LIMIT:
+        while len(rows) < limit:
             found = history.calls(
                 session,
                 tenant_id,
                 query.where,
-                limit=min(1000, EXPORT_LIMIT - len(rows)),
+                limit=min(1000, limit - len(rows)),
                 offset=offset,
                 sort=query.sort,
                 descending=query.descending,
@@ -217,8 +219,8 @@ def calls_table(ctx: ApiContext, me: Principal, query: CallQuery) -> export.Tabl
             cursor, offset = found.next, 0
     order = "descending" if query.descending else "ascending"
     notes: list[list[object]] = [[f"sorted by {query.sort.value}, {order}"]]
-    if len(rows) >= EXPORT_LIMIT:
-        notes.append([f"only the first {EXPORT_LIMIT} calls; narrow the filters for the rest"])
+    if len(rows) >= limit:
+        notes.append([f"only the first {limit} calls; narrow the filters for the rest"])
     return export.Table("calls", CALL_COLUMNS, list(rows), notes)
 
 

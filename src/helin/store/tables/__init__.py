@@ -2,15 +2,16 @@
 
 ``company.py`` holds a company's own rows (tenants, users, devices, numbers, trunks, clips, SIP
 registrations, the audit log, sign-in tokens); ``callcenter.py`` groups with their members and
-calendars; ``activity.py`` what happens (calls, offers, agent events, recordings, report
-subscriptions); ``statistics.py`` the rollups that statistics are summed from; ``base.py`` the
-declarative base and column types; ``enums.py`` the value sets the ACD engine does not define.
-Row ids are integers; the ACD engine sees their string form.
+calendars; ``activity.py`` what happens (calls, offers, agent events, recordings);
+``reports.py`` the reports managers order and each run of them; ``statistics.py`` the rollups
+that statistics are summed from; ``base.py`` the declarative base and column types;
+``enums.py`` the value sets the ACD engine does not define. Row ids are integers; the ACD
+engine sees their string form.
 """
 
 from __future__ import annotations
 
-from helin.store.tables.activity import AgentEvent, Call, Offer, Recording, ReportSubscription
+from helin.store.tables.activity import AgentEvent, Call, Offer, Recording
 from helin.store.tables.base import Base, metadata
 from helin.store.tables.callcenter import (
     CalendarException,
@@ -31,6 +32,7 @@ from helin.store.tables.company import (
     TrunkPeer,
     User,
 )
+from helin.store.tables.reports import ReportFile, ReportOrder, ReportRun
 from helin.store.tables.statistics import (
     agent_days,
     agent_intervals,
@@ -56,7 +58,9 @@ __all__ = [
     "Offer",
     "Recording",
     "Registration",
-    "ReportSubscription",
+    "ReportFile",
+    "ReportOrder",
+    "ReportRun",
     "Tenant",
     "Trunk",
     "TrunkPeer",

@@ -1,4 +1,4 @@
-"""What happens: call segments, offers, agent events, recordings and report subscriptions.
+"""What happens: call segments, offers, agent events and recordings.
 
 Calls and offers carry the ACD engine's call id as a string and are joined on
 ``(call_id, segment)``; offers are written before the call's own row exists, so there is no
@@ -8,14 +8,14 @@ foreign key between them. Import these tables from ``helin.store.tables``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helin.acd.model import AgentState, OfferResult, Outcome, OverflowReason
 from helin.store.tables.base import Base, UtcDateTime, str_enum, utcnow
-from helin.store.tables.enums import AgentEventKind, Direction, Schedule
+from helin.store.tables.enums import AgentEventKind, Direction
 
 if TYPE_CHECKING:
     from helin.store.tables.callcenter import Group
@@ -186,25 +186,3 @@ class Recording(Base):
 
 Index("ix_recordings_tenant_created", Recording.tenant_id, Recording.created_at)
 Index("ix_recordings_stored", Recording.stored_at)
-
-
-class ReportSubscription(Base):
-    """A report ordered by e-mail, once or on a schedule."""
-
-    __tablename__ = "report_subscriptions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    """The manager who ordered it."""
-    email: Mapped[str] = mapped_column(String(254))
-    """Where the report is sent."""
-    report_kind: Mapped[str] = mapped_column(String(64))
-    """A report name the reports package defines (e.g. ``group_summary``)."""
-    schedule: Mapped[Schedule] = mapped_column(str_enum(Schedule, "schedule"))
-    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    """Report options: groups, period, interval length, ..."""
-    next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
-    """When it is sent next; None once a one-time report has gone."""
-    last_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -60,15 +60,6 @@ class ClipKind(StrEnum):
     OTHER = "other"
 
 
-class Schedule(StrEnum):
-    """How often a report subscription is sent."""
-
-    ONCE = "once"
-    DAILY = "daily"
-    WEEKLY = "weekly"
-    MONTHLY = "monthly"
-
-
 class Transport(StrEnum):
     """The SIP transport a registration arrived on."""
 
