@@ -9,6 +9,7 @@ from helin.api.app import create_api
 from helin.api.context import ApiContext
 from helin.web.calllog import router as calllog_pages
 from helin.web.recordings import router as recording_pages
+from helin.web.reports import router as report_pages
 from helin.web.routes import router as pages
 from helin.web.stats import router as stats_pages
 
@@ -20,4 +21,5 @@ def create_app(context: ApiContext) -> FastAPI:
     app.include_router(stats_pages)
     app.include_router(calllog_pages)
     app.include_router(recording_pages)
+    app.include_router(report_pages)
     return app
