@@ -10,6 +10,7 @@ fails here until its isolation is checked.
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -78,6 +79,7 @@ SELF_SCOPED = {
     ("POST", "/api/v1/clips"),
     ("POST", "/api/v1/numbers"),
     ("POST", "/api/v1/groups"),
+    ("POST", "/api/v1/report-orders"),
 }
 """Operations that act only on the caller or create in the caller's own company; their own
 tests check them (the number test below checks POST /numbers with Alpha's number)."""
@@ -101,6 +103,7 @@ LISTS = {
     ("GET", "/api/v1/agent-events"),
     ("GET", "/api/v1/recordings"),
     ("GET", "/api/v1/recording-access"),
+    ("GET", "/api/v1/report-orders"),
 }
 
 
@@ -158,6 +161,20 @@ def alpha(node: Node) -> dict[str, Any]:
     found["row_id"] = node.query(a_call)
     found["token_id"] = token.json()["id"]
     found["recording_id"] = _recording(node, found["tenant_id"], found["group_id"])
+    ordered = client.post(
+        "/api/v1/report-orders",
+        json={"report": "group_summary", "recipients": ["alpha@alpha.test"], "formats": ["csv"],
+              "group_ids": [found["group_id"]], **DAY},
+    )  # fmt: skip
+    assert ordered.status_code == 201, ordered.text
+    found["order_id"] = ordered.json()["id"]
+    runs = f"/api/v1/report-orders/{found['order_id']}/runs"
+    deadline = time.monotonic() + 20
+    while not (made := client.get(runs).json()["items"][0]["files"]):
+        assert time.monotonic() < deadline, "the report's files were not made"
+        time.sleep(0.1)
+    found["run_id"] = client.get(runs).json()["items"][0]["id"]
+    found["file_id"] = made[0]["id"]
     heard = client.get(f"/api/v1/recordings/{found['recording_id']}/audio")
     assert heard.status_code == 200 and heard.content == RECORDING  # in Alpha's access log
     return found
@@ -244,6 +261,16 @@ def cases(a: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         ("PATCH", "/api/v1/recordings/{recording_id}", {json: {"keep": True}}),
         ("DELETE", "/api/v1/recordings/{recording_id}", {}),
         ("GET", "/api/v1/recordings/{recording_id}/audio", {}),
+        ("GET", "/api/v1/report-orders/{order_id}", {}),
+        (
+            "PUT",
+            "/api/v1/report-orders/{order_id}",
+            {json: {"report": "call_detail", "recipients": ["mallory@beta.test"], **DAY}},
+        ),
+        ("DELETE", "/api/v1/report-orders/{order_id}", {}),
+        ("POST", "/api/v1/report-orders/{order_id}/send", {}),
+        ("GET", "/api/v1/report-orders/{order_id}/runs", {}),
+        ("GET", "/api/v1/report-runs/{run_id}/files/{file_id}", {}),
         ("GET", "/api/v1/tenants/{tenant_id}", {}),
         ("PATCH", "/api/v1/tenants/{tenant_id}", {json: {"recording_retention_days": 60}}),
         (
@@ -309,6 +336,21 @@ def test_a_number_of_another_company_cannot_be_taken(
     # and another company's user cannot be made a member of my group
     member = beta.put(f"/api/v1/groups/{beta_group}/members/{alpha['user_id']}", json={})
     assert member.status_code in (404, 422) and "alpha" not in member.text.lower()
+
+
+def test_no_report_is_ordered_about_another_companys_group(
+    node: Node, alpha: dict[str, Any], beta: httpx.Client
+) -> None:
+    answer = beta.post(
+        "/api/v1/report-orders",
+        json={"report": "group_summary", "recipients": ["mallory@beta.test"],
+              "group_ids": [alpha["group_id"]], **DAY},
+    )  # fmt: skip
+    assert answer.status_code == 422 and "Alpha" not in answer.text
+    assert [e["loc"] for e in answer.json()["detail"]] == [["body", "group_ids", 0]]
+    alpha_client = signed_in(node, "alpha-boss", "alpha-password-1")
+    order = alpha_client.get(f"/api/v1/report-orders/{alpha['order_id']}").json()
+    assert order["report"] == "group_summary" and order["recipients"] == ["alpha@alpha.test"]
 
 
 def test_statistics_show_only_the_companys_own_groups(

@@ -7,56 +7,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
-from helin.api.context import ApiContext
 from helin.api.schemas.reports import OrderFields
 from helin.api.services import reports
-from helin.api.services.security import Principal
-from helin.reports.mailer import SmtpSettings
 from helin.reports.runs import ReportRunner, retry_delay
-from helin.store import db
-from helin.store.provisioning.file import provision_file
-from helin.store.tables import ReportRun, User
+from helin.store.tables import ReportRun
 from helin.store.tables.reports import RunState
-from tests.api.test_agent_api import CONFIG
+from tests.reports.conftest import Clock  # noqa: F401  (the world fixture's clock)
 from tests.reports.smtp import SmtpServer
-
-
-class Clock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> float:
-        return self.at.timestamp()
-
-
-@pytest.fixture
-def world(tmp_path: Path, smtp: SmtpServer) -> Any:
-    url = f"sqlite:///{tmp_path / 'helin.db'}"
-    db.migrate(url)
-    (tmp_path / "p.yaml").write_text(CONFIG)
-    provision_file(url, tmp_path / "p.yaml")
-    engine = db.make_engine(url)
-    sessions = db.session_factory(engine)
-    clock = Clock(datetime(2026, 3, 20, 12, 0, tzinfo=UTC))
-    ctx = ApiContext(sessions=sessions, live=None, clock=lambda: clock.at)  # type: ignore[arg-type]
-    with sessions() as session:
-        mart = session.scalars(select(User).where(User.username == "mart")).one()
-        me = Principal.of(mart, 0, False)
-    smtp_settings = SmtpSettings(host="127.0.0.1", port=smtp.port, security="none", timeout=5)
-
-    def runner() -> ReportRunner:
-        return ReportRunner(
-            sessions, ctx, smtp_settings, public_url="http://helin.test", clock=clock
-        )
-
-    yield ctx, me, clock, runner, sessions
-    engine.dispose()
 
 
 def tick(runner: ReportRunner) -> int:

@@ -310,7 +310,11 @@ def _abandoned(ctx: ApiContext, me: Principal, request: Request) -> tuple[list[s
         rows += [[r[i] for i in at] for r in table.rows]
     rows.sort(key=lambda r: r[0].timestamp() if isinstance(r[0], datetime) else 0.0)
     table = export.Table(w[ReportKind.ABANDONED_CALLS], columns, rows)
-    return [], [Section(f"{w['calls']}: {len(rows)}", table)]
+    return [], [Section(f"{w['calls']}: {len(rows)}", table, notes=_limited(w, len(rows)))]
+
+
+def _limited(w: dict[str, str], rows: int) -> list[str]:
+    return [w["truncated"].format(n=CALL_LIMIT)] if rows >= CALL_LIMIT else []
 
 
 def _call_detail(
@@ -319,5 +323,6 @@ def _call_detail(
     w = words(request.language)
     sections = []
     for table in _calls(ctx, me, request, None):
-        sections.append(Section(f"{w['calls']}: {len(table.rows)}", table))
+        heading = f"{w['calls']}: {len(table.rows)}"
+        sections.append(Section(heading, table, notes=_limited(w, len(table.rows))))
     return [], sections

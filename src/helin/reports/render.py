@@ -48,8 +48,10 @@ BAR = colors.Color(0.29, 0.47, 0.75)
 LINE = colors.Color(0.86, 0.43, 0.12)
 MARK = colors.Color(1.0, 0.87, 0.87)
 HEAD = colors.Color(0.88, 0.9, 0.94)
-PDF_COLUMNS = 12
+PDF_COLUMNS = 13
 """The most columns a PDF table shows (a list report's first ones; the spreadsheet has all)."""
+PDF_ROWS = 2000
+"""The most rows a PDF table shows (a list of calls; the spreadsheet and CSV have all)."""
 
 
 @functools.cache
@@ -204,7 +206,10 @@ def _table(section: Section, width: float) -> Table:
     table = section.table
     columns = table.columns[:PDF_COLUMNS]
     head = [Paragraph(escape(c.name), _style("head")) for c in columns]
-    rows = [[cell(c.kind, v) for c, v in zip(columns, row, strict=False)] for row in table.rows]
+    rows = [
+        [cell(c.kind, v) for c, v in zip(columns, row, strict=False)]
+        for row in table.rows[:PDF_ROWS]
+    ]
     first = 30 * mm if columns[0].kind is Kind.TIME or columns[0].kind is Kind.TEXT else 18 * mm
     rest = (width - first) / max(1, len(columns) - 1)
     style: list[Any] = [
@@ -285,6 +290,9 @@ def pdf(document: Document) -> bytes:
             story += [KeepTogether(heading), Paragraph(escape(w["none"]), _style("note"))]
             continue
         story += [KeepTogether(heading), Spacer(1, 2 * mm), _table(section, width)]
+        if len(section.table.rows) > PDF_ROWS:
+            shown = w["pdf_rows"].format(n=PDF_ROWS, m=len(section.table.rows))
+            story.append(Paragraph(escape(shown), _style("note")))
         for note in [*section.notes, *(" ".join(str(v) for v in n) for n in section.table.notes)]:
             story.append(Paragraph(escape(note), _style("note")))
         story.append(Spacer(1, 5 * mm))
