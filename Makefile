@@ -9,7 +9,7 @@ DATA_DIR ?= data
 # CI sets CI=true: every test then must run (no skips for missing tools).
 export HELIN_REQUIRE_ALL ?= $(if $(filter true 1,$(CI)),1,0)
 
-.PHONY: run test lint typecheck bench bench-acd bench-media bench-sip bench-calls bench-stats bench-recordings system-deps clean
+.PHONY: run test lint typecheck bench bench-acd bench-media bench-sip bench-calls bench-stats bench-recordings bench-reports system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: bench-acd bench-media bench-sip bench-calls bench-stats bench-recordings
+bench: bench-acd bench-media bench-sip bench-calls bench-stats bench-recordings bench-reports
 
 bench-acd: $(DEV_STAMP)
 	$(BIN)/python -m bench.acd
@@ -60,6 +60,9 @@ bench-stats: $(DEV_STAMP)
 
 bench-recordings: $(DEV_STAMP)
 	$(BIN)/python -m bench.recordings
+
+bench-reports: $(DEV_STAMP)
+	$(BIN)/python -m bench.reports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

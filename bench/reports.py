@@ -4,9 +4,11 @@ Run as ``python -m bench.reports`` (``make bench-reports``). The data are the st
 benchmark's (``bench.stats``: its generator, its rollups rebuilt from the raw rows) at the
 ten-million-calls-a-year density for one month, in SQLite: 200 groups with 50 agents each,
 850,000 calls over 31 days, the busiest group (about a tenth of them) is the one reported on.
-Each report is made as a run makes it (``reports.runs.make_files``: the statistics services
-as the manager, then the format), ``--repeat`` times after one warm-up, and the median is
-printed with the file's size. Results: ``bench/results/reports.json``.
+Each report is made as a run makes it (the statistics services as the manager:
+``content.build``; then each format: ``render.render``), ``--repeat`` times after one warm-up,
+and the median is printed with the file's size. Results: ``bench/results/reports.json``.
+``--examples DIR`` also writes each report's first PDF page as a PNG (the pictures in
+docs/reports.md).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from datetime import timedelta
@@ -44,6 +48,9 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=200)
     parser.add_argument("--agents-per-group", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--examples", type=Path, help="write each report's first PDF page here as PNG (pdftoppm)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         url = f"sqlite:///{Path(work) / 'bench.db'}"
@@ -88,6 +95,8 @@ def main() -> None:
             line = [f"{kind.value:16} figures {built:7.3f} s"]
             for form in Format:
                 out = render.render(document, form)
+                if form is Format.PDF and args.examples is not None:
+                    _first_page(out, args.examples / f"report-{kind.value}")
                 seconds = _time(lambda d=document, f=form: render.render(d, f), args.repeat)
                 results[kind.value][form.value] = {"seconds": seconds, "bytes": len(out)}
                 line.append(f"{form.value} {seconds:7.3f} s {len(out) / 1e6:6.2f} MB")
@@ -109,6 +118,19 @@ def main() -> None:
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(out, indent=2) + "\n")
     print(f"written to {RESULTS}")
+
+
+def _first_page(pdf: bytes, stem: Path) -> None:
+    """Page 1 of ``pdf`` as ``<stem>.png``, 1,100 pixels wide (poppler's pdftoppm)."""
+    if shutil.which("pdftoppm") is None:
+        raise SystemExit("--examples needs pdftoppm (Debian package poppler-utils)")
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-singlefile", "-f", "1", "-l", "1", "-scale-to-x", "1100",
+         "-scale-to-y", "-1", "-", str(stem)],
+        input=pdf,
+        check=True,
+    )  # fmt: skip
 
 
 def _time(function: Any, repeat: int) -> float:

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from helin.api.schemas.reports import OrderFields
 from helin.api.services import reports
+from helin.reports.mailer import SmtpSettings
 from helin.reports.runs import ReportRunner, retry_delay
 from helin.store.tables import ReportRun
 from helin.store.tables.reports import RunState
-from tests.reports.conftest import Clock  # noqa: F401  (the world fixture's clock)
 from tests.reports.smtp import SmtpServer
 
 
@@ -141,3 +141,31 @@ def test_a_server_that_keeps_refusing_for_now_fails_the_run_after_a_day(
     assert clock.at - run.scheduled_at >= timedelta(days=1)
     assert smtp.sink.received == []
     assert [retry_delay(n) for n in (1, 2, 7, 8, 20)] == [60, 120, 3600, 3600, 3600]
+
+
+def test_files_over_the_limit_are_linked_not_attached(world: Any, smtp: SmtpServer) -> None:
+    ctx, me, clock, _, sessions = world
+    body = OrderFields(
+        report="group_summary",  # type: ignore[arg-type]
+        recipients=["boss@alpha.test"],
+        since=date(2026, 3, 1),
+        until=date(2026, 3, 19),
+        formats=["pdf", "xlsx"],  # type: ignore[list-item]
+        interval="day",  # type: ignore[arg-type]
+    )
+    reports.create(ctx, me, body)
+    small = ReportRunner(
+        sessions,
+        ctx,
+        SmtpSettings(host="127.0.0.1", port=smtp.port, security="none", timeout=5),
+        public_url="https://helin.example/",
+        attachment_limit=1000,
+        clock=clock,
+    )
+    assert tick(small) == 1
+    [mail] = smtp.sink.received
+    [run] = runs_of(sessions)
+    assert run.state is RunState.SENT and run.linked
+    assert list(mail.iter_attachments()) == []
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert f"https://helin.example/manager/reports/runs/{run.id}" in text

@@ -145,7 +145,11 @@ class ReportRunner:
         await asyncio.to_thread(self._plan, now)
         due = await asyncio.to_thread(self._due, now)
         for run_id in due:
-            prepared = await asyncio.to_thread(self._prepare, run_id)
+            try:
+                prepared = await asyncio.to_thread(self._prepare, run_id)
+            except Exception as exc:  # a report that cannot be made must not block the rest
+                log.exception("report run %d could not be made", run_id)
+                prepared = Prepared(run_id, None, failure=f"the report could not be made: {exc}")
             if prepared.failure is not None or prepared.message is None:
                 await asyncio.to_thread(self._fail, run_id, prepared.failure or "nothing to send")
                 continue
