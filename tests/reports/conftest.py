@@ -44,8 +44,10 @@ class Clock:
 
 
 @pytest.fixture
-def world(tmp_path: Path, smtp: SmtpServer) -> Any:
-    url = f"sqlite:///{tmp_path / 'helin.db'}"
+def world(tmp_path: Path, smtp: SmtpServer, db_url: str) -> Any:
+    """(API context, the manager mart, the clock, a runner maker, sessions) on a company
+    provisioned into a new database, SQLite and PostgreSQL in turn."""
+    url = db_url
     db.migrate(url)
     (tmp_path / "p.yaml").write_text(CONFIG)
     provision_file(url, tmp_path / "p.yaml")
