@@ -92,15 +92,11 @@ def build(ctx: ApiContext, me: Principal, tenant: str, request: Request) -> Docu
         ReportKind.CALL_DETAIL: _call_detail,
     }
     lines, sections = makers[request.kind](ctx, me, request)
-    span = request.span
-    period = span.first.isoformat()
-    if span.last != span.first:
-        period += f" – {span.last.isoformat()}"
     return Document(
         kind=request.kind,
         title=request.title or w[request.kind],
         tenant=tenant,
-        period=period,
+        period=request.span.printed(),
         timezone=request.timezone,
         lines=lines,
         sections=sections,

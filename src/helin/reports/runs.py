@@ -180,7 +180,7 @@ class ReportRunner:
             tenant = session.get(Tenant, run.tenant_id)
             assert order is not None and tenant is not None
             owner = session.get(User, order.owner_id) if order.owner_id is not None else None
-            me = Principal.of(owner, 0, False) if owner is not None else None
+            me = Principal.of(owner, 0, False) if owner and not owner.disabled else None
             if me is None or not may_manage(me) or me.tenant_id != order.tenant_id:
                 return Prepared(run_id, None, failure="the manager who ordered it may not any more")
             made = [(f.name, f.media_type, f.data) for f in rows.files(session, run.id)]
@@ -203,9 +203,7 @@ class ReportRunner:
     ) -> tuple[EmailMessage, bool]:
         w = words(order.language)
         title = order.title or w[order.report]
-        period = run.first.isoformat()
-        if run.last != run.first:
-            period += f" – {run.last.isoformat()}"
+        period = Span(run.first, run.last).printed()
         message = EmailMessage()
         message["Subject"] = w["subject"].format(title=title, period=period)
         message["From"] = self.smtp.sender if self.smtp else "helin@localhost"
@@ -218,7 +216,7 @@ class ReportRunner:
         linked = sum(len(data) for _, _, data in made) > self.attachment_limit
         if linked:
             body.append(w["body_linked"])
-            body += [f"{self.public_url}/manager/reports/runs/{run.id}" for _ in made[:1]]
+            body.append(f"{self.public_url}/manager/reports/runs/{run.id}")
         body += ["", f"{tenant} · helin"]
         message.set_content("\n".join(body))
         if not linked:

@@ -46,6 +46,12 @@ class Span:
     def days(self) -> int:
         return (self.last - self.first).days + 1
 
+    def printed(self) -> str:
+        """``2026-03-02`` for a day, ``2026-03-02 – 2026-03-08`` for longer."""
+        if self.last == self.first:
+            return self.first.isoformat()
+        return f"{self.first.isoformat()} – {self.last.isoformat()}"
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Recurrence:

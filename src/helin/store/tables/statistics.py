@@ -92,7 +92,7 @@ def unpack(values: list[bytes]) -> np.ndarray:
     if not values:
         return np.zeros((0, COUNT_WIDTH))
     size = COUNT_WIDTH * _PACKED.itemsize
-    if all(len(v) == size for v in values):
+    if set(map(len, values)) == {size}:
         return np.frombuffer(b"".join(values), dtype=_PACKED).reshape(len(values), COUNT_WIDTH)
     matrix = np.zeros((len(values), COUNT_WIDTH))
     for row, value in enumerate(values):
