@@ -10,6 +10,9 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
 from helin.acd.model import NoAgentsAction, OfferResult, Outcome, OverflowKind, Policy
+from helin.reports.catalog import ReportKind
+from helin.reports.schedule import Frequency
+from helin.stats.rollup import Period
 from helin.store.db import session_factory
 from helin.store.tables import (
     AgentEvent,
@@ -24,14 +27,14 @@ from helin.store.tables import (
     Offer,
     Recording,
     Registration,
-    ReportSubscription,
+    ReportOrder,
     Tenant,
     Trunk,
     TrunkPeer,
     User,
     WeeklyHours,
 )
-from helin.store.tables.enums import AgentEventKind, DeviceKind, Direction, Schedule, Transport
+from helin.store.tables.enums import AgentEventKind, DeviceKind, Direction, Transport
 
 T0 = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
 
@@ -119,13 +122,15 @@ def _world(session: Session) -> dict[str, int]:
                 result=OfferResult.ANSWERED,
             ),
             AgentEvent(agent_id=agent.id, at=T0, kind=AgentEventKind.LOGIN, group_id=group.id),
-            ReportSubscription(
+            ReportOrder(
                 tenant_id=tenant.id,
-                user_id=agent.id,
-                email="boss@example.ee",
-                report_kind="group_summary",
-                schedule=Schedule.WEEKLY,
-                parameters={"groups": [group.id], "interval": "hour"},
+                owner_id=agent.id,
+                report=ReportKind.GROUP_SUMMARY,
+                group_ids=[group.id],
+                formats=["pdf"],
+                recipients=["boss@example.ee"],
+                frequency=Frequency.WEEKLY,
+                timezone="Europe/Tallinn",
             ),
             AuditLog(
                 user_id=agent.id,
@@ -196,8 +201,9 @@ def test_a_whole_world_round_trips(engine: Engine) -> None:
         assert device.kind is DeviceKind.IP_PHONE
         assert device.registrations[0].expires_at == T0
         assert device.registrations[0].transport is Transport.UDP
-        subscription = session.scalars(select(ReportSubscription)).one()
-        assert subscription.parameters == {"groups": [ids["group"]], "interval": "hour"}
+        order = session.scalars(select(ReportOrder)).one()
+        assert (order.group_ids, order.recipients) == ([ids["group"]], ["boss@example.ee"])
+        assert order.frequency is Frequency.WEEKLY and order.interval is Period.HOUR
         assert session.scalars(select(AuditLog)).one().details == {"why": "test"}
         assert session.scalars(select(Trunk)).one().peers[0].address == "127.0.0.1"
         assert session.scalars(select(AgentEvent)).one().kind is AgentEventKind.LOGIN
@@ -275,7 +281,7 @@ def test_deleting_a_tenant_deletes_what_it_owns(engine: Engine) -> None:
             Membership,
             Call,
             Recording,
-            ReportSubscription,
+            ReportOrder,
             WeeklyHours,
             CalendarException,
             Registration,
