@@ -61,6 +61,17 @@ def _fonts() -> None:
     pdfmetrics.registerFont(TTFont(BOLD, str(folder / "VeraBd.ttf")))
 
 
+MISSING = {"Σ": "sum of"}
+"""What Vera has no glyph for, as the PDF spells it (the spreadsheets keep the symbol)."""
+
+
+def printable(text: str) -> str:
+    """``text`` escaped for a ReportLab paragraph, in letters the embedded font has."""
+    for symbol, words_for in MISSING.items():
+        text = text.replace(symbol, words_for)
+    return escape(text)
+
+
 def render(document: Document, form: Format) -> bytes:
     if form is Format.PDF:
         return pdf(document)
@@ -205,7 +216,12 @@ def _step(peak: float) -> float:
 def _table(section: Section, width: float) -> Table:
     table = section.table
     columns = table.columns[:PDF_COLUMNS]
-    head = [Paragraph(escape(c.name), _style("head")) for c in columns]
+    head = [
+        Paragraph(
+            printable(c.name), _style("head" if c.kind is Kind.TEXT or not i else "head_right")
+        )
+        for i, c in enumerate(columns)
+    ]
     rows = [
         [cell(c.kind, v) for c, v in zip(columns, row, strict=False)]
         for row in table.rows[:PDF_ROWS]
@@ -248,8 +264,16 @@ def _style(name: str) -> ParagraphStyle:
         "head": (6.5, BOLD, INK),
         "note": (7, FONT, GREY),
     }
-    size, font, colour = sizes[name]
-    return ParagraphStyle(name, fontName=font, fontSize=size, leading=size * 1.3, textColor=colour)
+    right = name.endswith("_right")
+    size, font, colour = sizes[name.removesuffix("_right")]
+    return ParagraphStyle(
+        name,
+        fontName=font,
+        fontSize=size,
+        leading=size * 1.3,
+        textColor=colour,
+        alignment=2 if right else 0,
+    )
 
 
 def pdf(document: Document) -> bytes:
@@ -271,30 +295,30 @@ def pdf(document: Document) -> bytes:
     )
     width = size[0] - 24 * mm
     story: list[Flowable] = [
-        Paragraph(escape(document.title), _style("title")),
+        Paragraph(printable(document.title), _style("title")),
         Paragraph(
-            escape(
+            printable(
                 f"{document.tenant} · {w['period']} {document.period}"
                 f" · {w['zone']} {document.timezone}"
             ),
             _style("sub"),
         ),
-        *(Paragraph(escape(line), _style("line")) for line in document.lines),
+        *(Paragraph(printable(line), _style("line")) for line in document.lines),
         Spacer(1, 3 * mm),
     ]
     for section in document.sections:
-        heading = [Paragraph(escape(section.heading), _style("h2")), Spacer(1, 1.5 * mm)]
+        heading = [Paragraph(printable(section.heading), _style("h2")), Spacer(1, 1.5 * mm)]
         if section.chart is not None and section.chart.bars:
             heading.append(_chart(section.chart, width, 60 * mm))
         if not section.table.rows:
-            story += [KeepTogether(heading), Paragraph(escape(w["none"]), _style("note"))]
+            story += [KeepTogether(heading), Paragraph(printable(w["none"]), _style("note"))]
             continue
         story += [KeepTogether(heading), Spacer(1, 2 * mm), _table(section, width)]
         if len(section.table.rows) > PDF_ROWS:
             shown = w["pdf_rows"].format(n=PDF_ROWS, m=len(section.table.rows))
-            story.append(Paragraph(escape(shown), _style("note")))
+            story.append(Paragraph(printable(shown), _style("note")))
         for note in [*section.notes, *(" ".join(str(v) for v in n) for n in section.table.notes)]:
-            story.append(Paragraph(escape(note), _style("note")))
+            story.append(Paragraph(printable(note), _style("note")))
         story.append(Spacer(1, 5 * mm))
     footer = f"helin · {document.tenant} · {document.title} · "
     maker = functools.partial(_Numbered, footer=footer, page=w["page"], right=size[0] - 12 * mm)

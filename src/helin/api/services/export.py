@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
 
@@ -90,12 +92,18 @@ def excel_value(kind: Kind, value: object) -> object:
 
 
 def append(sheet: Worksheet, columns: Sequence[Column], values: Sequence[object]) -> None:
-    """One row of typed cells (``excel_value``, ``FORMATS``)."""
-    sheet.append([excel_value(c.kind, v) for c, v in zip(columns, values, strict=False)])
-    row = sheet.max_row
-    for index, column in enumerate(columns, start=1):
-        if column.kind in FORMATS and isinstance(values[index - 1], datetime | int | float):
-            sheet.cell(row, index).number_format = FORMATS[column.kind]
+    """One row of typed cells (``excel_value``, ``FORMATS``), made as cells and appended
+    whole (looking the row up again, ``max_row``, costs a scan of the sheet per row)."""
+    sheet.append([typed(sheet, c.kind, v) for c, v in zip(columns, values, strict=False)])
+
+
+def typed(sheet: Worksheet, kind: Kind, value: object) -> Cell:
+    """A cell of ``sheet`` holding ``value`` as a column of ``kind`` shows it."""
+    written: Any = excel_value(kind, value)  # append() gives the cell its row and column
+    cell = Cell(sheet, value=written)  # type: ignore[call-arg]
+    if kind in FORMATS and isinstance(value, datetime | int | float):
+        cell.number_format = FORMATS[kind]
+    return cell
 
 
 def as_xlsx(tables: Sequence[Table]) -> bytes:

@@ -203,13 +203,11 @@ def as_xlsx(stats: StatsPublic) -> bytes:
         ]
         rows.append(("total", None, None, group.total.model_dump()))
         for start, offset, seconds, values in rows:
-            figures = [export.excel_value(_kind(n), values[n]) for n in FIGURE_COLUMNS]
-            sheet.append([start, offset, seconds, *figures])
-            row = sheet.max_row
-            sheet.cell(row, 1).number_format = "yyyy-mm-dd hh:mm"
-            for index, name in enumerate(FIGURE_COLUMNS, start=4):
-                if _kind(name) in export.FORMATS:
-                    sheet.cell(row, index).number_format = export.FORMATS[_kind(name)]
+            first = export.typed(sheet, export.Kind.TEXT, start)
+            if not isinstance(start, str):
+                first.number_format = "yyyy-mm-dd hh:mm"
+            figures = [export.typed(sheet, _kind(n), values[n]) for n in FIGURE_COLUMNS]
+            sheet.append([first, offset, seconds, *figures])
         m = group.method
         sheet.append([])
         sheet.append(["service level", m.service_level_formula])
