@@ -1,6 +1,6 @@
 """Reports in a real Chromium: a manager orders a one-time report on the reports page, it
 reaches the SMTP server on loopback, and the order's history shows it sent with its files;
-a recurring order shows its next run and can be paused."""
+a recurring order shows its next run, can be changed and paused."""
 
 from __future__ import annotations
 
@@ -77,6 +77,16 @@ def test_a_manager_orders_reports_and_sees_them_sent(
     weekly = row.nth(1)
     expect(weekly).to_contain_text("Weekly 07:00")
     expect(weekly.locator("time")).to_have_count(1)  # its next run
+    weekly.get_by_role("button", name="Change").click()
+    expect(page.get_by_role("button", name="Save")).to_be_visible()
+    expect(page.get_by_label("Recipients")).to_have_value("boss@alpha.test")
+    page.get_by_label("Recipients").fill("boss@alpha.test, night@alpha.test")
+    page.get_by_label("Send at").fill("06:30")
+    page.get_by_role("button", name="Save").click()
+    expect(row).to_have_count(2)
+    expect(row.nth(1)).to_contain_text("Weekly 06:30")
+    expect(row.nth(1)).to_contain_text("night@alpha.test")
+    weekly = row.nth(1)
     weekly.get_by_role("button", name="Pause").click()
     expect(row.nth(1)).to_contain_text("paused")
     expect(row.nth(1).locator("time")).to_have_count(0)

@@ -71,7 +71,44 @@
   }
 
   const form = document.getElementById("order-form");
+
+  // Fill the form with an order to change it: the form then saves with PUT.
+  function edit(order) {
+    const e = form.elements;
+    e.report.value = order.report;
+    Array.from(e.group_ids.options).forEach(function (o) {
+      o.selected = order.group_ids.indexOf(Number(o.value)) >= 0;
+    });
+    e.frequency.value = order.frequency;
+    e.since.value = order.since || "";
+    e.until.value = order.until || "";
+    e.send_at.value = order.send_at;
+    e.weekday.value = String(order.weekday);
+    e.month_day.value = String(order.month_day);
+    e.ends_on.value = order.ends_on || "";
+    e.max_runs.value = order.max_runs === null ? "" : String(order.max_runs);
+    e.interval.value = order.interval;
+    e.threshold.value = order.threshold === null ? "" : String(order.threshold);
+    e.formula.value = order.formula;
+    form.querySelectorAll('input[name="formats"]').forEach(function (c) {
+      c.checked = order.formats.indexOf(c.value) >= 0;
+    });
+    e.language.value = order.language;
+    e.recipients.value = order.recipients.join(", ");
+    e.title.value = order.title;
+    form.dataset.orderId = String(order.id);
+    form.dataset.paused = order.paused ? "true" : "false";
+    form.dataset.timezone = order.timezone;
+    document.getElementById("order-submit").textContent = helin.t("reports.save");
+    document.getElementById("order-cancel").hidden = false;
+    showFields(form);
+    form.scrollIntoView();
+  }
+
   if (form) {
+    document.getElementById("order-cancel").addEventListener("click", function () {
+      location.reload();
+    });
     showFields(form);
     form.elements.frequency.addEventListener("change", function () {
       showFields(form);
@@ -81,7 +118,15 @@
       const error = form.querySelector(".error");
       error.hidden = true;
       try {
-        await helin.api("POST", "/api/v1/report-orders", body(form));
+        const id = form.dataset.orderId;
+        if (id) {
+          const change = body(form);
+          change.paused = form.dataset.paused === "true";
+          change.timezone = form.dataset.timezone;
+          await helin.api("PUT", "/api/v1/report-orders/" + id, change);
+        } else {
+          await helin.api("POST", "/api/v1/report-orders", body(form));
+        }
         location.reload();
       } catch (failure) {
         error.textContent = await reasons(failure);
@@ -101,6 +146,12 @@
 
   document.querySelectorAll("[data-order-id]").forEach(function (row) {
     const url = "/api/v1/report-orders/" + row.dataset.orderId;
+    const change = row.querySelector(".edit");
+    if (change && form) {
+      change.addEventListener("click", async function () {
+        edit(await (await helin.api("GET", url)).json());
+      });
+    }
     const send = row.querySelector(".send-now");
     if (send) send.addEventListener("click", function () { act(send, "POST", url + "/send"); });
     const remove = row.querySelector(".delete");
