@@ -169,3 +169,27 @@ def test_files_over_the_limit_are_linked_not_attached(world: Any, smtp: SmtpServ
     assert list(mail.iter_attachments()) == []
     text = mail.get_body(preferencelist=("plain",)).get_content()
     assert f"https://helin.example/manager/reports/runs/{run.id}" in text
+
+
+def test_a_451_then_250_delivers_the_message_once(world: Any, smtp: SmtpServer) -> None:
+    ctx, me, clock, runner, sessions = world
+    smtp.sink.replies.append("451 4.3.0 mailbox busy")
+    body = OrderFields(
+        report="group_summary",  # type: ignore[arg-type]
+        recipients=["boss@alpha.test"],
+        since=date(2026, 3, 19),
+        until=date(2026, 3, 19),
+        formats=["csv"],  # type: ignore[list-item]
+    )
+    reports.create(ctx, me, body)
+    loop = runner()
+    assert tick(loop) == 1
+    [run] = runs_of(sessions)
+    assert (run.state, run.attempts, run.error) == (RunState.PENDING, 1, "451 4.3.0 mailbox busy")
+    assert tick(loop) == 0  # not yet: the next try is a minute away
+    clock.at += timedelta(seconds=60)
+    assert tick(loop) == 1
+    [run] = runs_of(sessions)
+    assert (run.state, run.attempts, run.error) == (RunState.SENT, 2, None)
+    assert tick(loop) == 0
+    assert smtp.sink.tries == 2 and len(smtp.sink.received) == 1
