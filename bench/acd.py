@@ -12,9 +12,11 @@ bookkeeping here are not. Two workloads, each at 100, 1,000 and 10,000 agents:
   of ten blocks of 1,000 cycles.
 - **idle pool**: one group whose agents are all available. Each cycle a caller arrives and the
   policy picks among all of them, the agent answers and hangs up. Figure: microseconds per
-  arrival, i.e. per decision, taken from a pool of every agent. Simultaneous ringing rings the
-  whole pool by definition, so its cost there is linear in the pool; the other policies keep
-  their pools ordered (or in a Fenwick tree) and pick in O(log n). Figure: the median.
+  arrival, i.e. per decision (the arrival and the answer, which ends the other rings), taken
+  from a pool of every agent; the median and the 99th percentile. The policies keep their
+  pools ordered (or in a Fenwick tree) and pick in O(log n); simultaneous ringing rings up to
+  ``MAX_RINGING`` agents at once, so its cost is in proportion to the agents it rings, also
+  given per agent rung and per available agent.
 
 The fifteen configurations of a workload are built first and then run block by block in
 turn, so that other load on the machine falls on all of them alike.
@@ -48,6 +50,7 @@ from helin.acd.events import (
     OfferAnswered,
 )
 from helin.acd.model import GroupConfig, Policy, QueueSettings
+from helin.acd.policies import MAX_RINGING
 
 AGENT_COUNTS = (100, 1_000, 10_000)
 GROUPS = 100
@@ -205,6 +208,8 @@ class IdlePool:
         self.ids = _call_ids()
         self.decisions: list[float] = []
         """Engine seconds of each timed arrival."""
+        self.rung: list[int] = []
+        """Agents each timed arrival rang."""
         self.decide(IDLE_WARMUP_CYCLES, budget=math.inf, timed=False)
 
     def decide(self, count: int, *, budget: float, timed: bool = True) -> None:
@@ -215,22 +220,28 @@ class IdlePool:
         began = time.perf_counter()
         for _ in range(count):
             harness.now += STEP
-            before = harness.seconds
+            before, offers = harness.seconds, harness.offers
             harness.feed(CallArrived(call_id=next(self.ids), group_id="g0"))
             if timed:
                 self.decisions.append(harness.seconds - before)
+                self.rung.append(harness.offers - offers)
             harness.feed(AgentHungUp(call_id=harness.talking.popleft()))
             if time.perf_counter() - began > budget:
                 break
 
 
-def idle_all(policies: list[Policy]) -> dict[tuple[Policy, int], list[float]]:
-    """Microseconds of every timed decision, the configurations interleaved round by round."""
+def idle_all(policies: list[Policy]) -> dict[tuple[Policy, int], IdlePool]:
+    """Every configuration's timed decisions, interleaved round by round."""
     runs = {(p, n): IdlePool(p, n) for p in policies for n in AGENT_COUNTS}
     for _ in range(IDLE_ROUNDS):
         for run in runs.values():
             run.decide(IDLE_CYCLES // IDLE_ROUNDS, budget=IDLE_BUDGET_SECONDS / IDLE_ROUNDS)
-    return {key: [1e6 * t for t in run.decisions] for key, run in runs.items()}
+    return runs
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def _table(title: str, unit: str, rows: dict[str, dict[str, float]], digits: int) -> str:
@@ -250,6 +261,8 @@ def main() -> dict[str, Any]:
     throughput_median: dict[str, dict[str, float]] = {}
     decision: dict[str, dict[str, float]] = {}
     decision_best: dict[str, dict[str, float]] = {}
+    decision_p99: dict[str, dict[str, float]] = {}
+    simultaneous: dict[str, dict[str, float]] = {}
     counts: dict[str, dict[str, int]] = {p.value: {} for p in Policy}
     started = time.perf_counter()
     print("loaded workload: building 15 engines, then 10 interleaved timed blocks each", flush=True)
@@ -259,19 +272,32 @@ def main() -> dict[str, Any]:
     for policy in Policy:
         name = policy.value
         throughput[name], throughput_median[name] = {}, {}
-        decision[name], decision_best[name] = {}, {}
+        decision[name], decision_best[name], decision_p99[name] = {}, {}, {}
         for agents in AGENT_COUNTS:
-            blocks, times = rates[(policy, agents)], idle[(policy, agents)]
+            blocks, run = rates[(policy, agents)], idle[(policy, agents)]
+            times = [1e6 * t for t in run.decisions]
             throughput[name][str(agents)] = round(max(blocks))
             throughput_median[name][str(agents)] = round(statistics.median(blocks))
             decision[name][str(agents)] = round(statistics.median(times), 1)
+            decision_p99[name][str(agents)] = round(percentile(times, 0.99), 1)
             decision_best[name][str(agents)] = round(min(times), 1)
             counts[name][str(agents)] = len(times)
+            if policy is Policy.SIMULTANEOUS:
+                rung = statistics.median(run.rung)
+                simultaneous[str(agents)] = {
+                    "agents_rung": rung,
+                    "us_per_agent_rung": round(statistics.median(times) / rung, 2),
+                    "us_per_available_agent": round(statistics.median(times) / agents, 3),
+                    "us_per_available_agent_p99": round(percentile(times, 0.99) / agents, 3),
+                }
     results = {
         "events_per_second": throughput,
         "events_per_second_median": throughput_median,
         "decision_microseconds_idle_pool": decision,
+        "decision_microseconds_idle_pool_p99": decision_p99,
         "decision_microseconds_idle_pool_best": decision_best,
+        "simultaneous": simultaneous,
+        "max_ringing": MAX_RINGING,
         "decisions_timed_idle_pool": counts,
         "setup": {
             "loaded": {
@@ -287,7 +313,8 @@ def main() -> dict[str, Any]:
                 "groups": 1,
                 "max_cycles": IDLE_CYCLES,
                 "rounds": IDLE_ROUNDS,
-                "figure": "median engine microseconds of one CallArrived (one decision)",
+                "figure": "median (and p99) engine microseconds of one CallArrived and the"
+                " OfferAnswered it leads to (one decision)",
             },
             "agent_counts": list(AGENT_COUNTS),
             "python": platform.python_version(),
@@ -299,6 +326,17 @@ def main() -> dict[str, Any]:
     print(_table("Loaded: 100 groups, 10,000 waiting calls", "events/s", throughput, 0))
     print()
     print(_table("Idle pool: one decision among all agents", "µs per decision", decision, 1))
+    print()
+    print(_table("Idle pool, 99th percentile", "µs per decision", decision_p99, 1))
+    print()
+    print(f"simultaneous (at most {MAX_RINGING} rung at once):")
+    for agents, figures in simultaneous.items():
+        print(
+            f"  {int(agents):>6,} agents: {figures['agents_rung']:g} rung,"
+            f" {figures['us_per_agent_rung']} µs per agent rung,"
+            f" {figures['us_per_available_agent']} µs per available agent"
+            f" (p99 {figures['us_per_available_agent_p99']})"
+        )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     print(f"\nwritten {RESULTS}")

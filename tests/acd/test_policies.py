@@ -7,6 +7,7 @@ from collections import Counter
 from helin.acd import events as ev
 from helin.acd.commands import CancelOffer
 from helin.acd.model import OfferResult, Policy
+from helin.acd.policies import MAX_RINGING
 from tests.acd.harness import Harness, of, offered
 
 
@@ -51,6 +52,34 @@ def test_simultaneous_rings_everyone_again_after_the_ring_timeout() -> None:
     out = h.advance(15)
     assert sorted(c.agent_id for c in of(CancelOffer, out)) == ["a", "b", "c"]
     assert sorted(offered(out)) == [("c1", "a"), ("c1", "b"), ("c1", "c")]
+
+
+def test_simultaneous_rings_at_most_max_ringing_longest_idle_first() -> None:
+    h = Harness()
+    h.group("g", Policy.SIMULTANEOUS, ring_timeout=30)
+    names = [f"a{i:02d}" for i in range(MAX_RINGING + 10)]
+    h.agents("g", *names)
+    # a00 and a01 take a call each and become the most recently idle
+    h.call("c0")
+    h.send(ev.OfferAnswered(call_id="c0", agent_id="a00"))
+    h.call("c1")
+    h.send(ev.OfferAnswered(call_id="c1", agent_id="a01"))
+    h.now += 1
+    h.send(ev.AgentHungUp(call_id="c0"))
+    h.now += 1
+    h.send(ev.AgentHungUp(call_id="c1"))
+    out = h.call("c2")
+    never_called = names[2:]
+    assert offered(out) == [("c2", a) for a in never_called[:MAX_RINGING]]
+    # the next caller gets the rest, longest idle first: a00 before a01
+    rest = [*never_called[MAX_RINGING:], "a00", "a01"]
+    assert offered(h.call("c3")) == [("c3", a) for a in rest]
+    # c2's rings are at the cap; one ending frees a place, which the next agent untried for
+    # c2 takes once one is free: c3's ring of a00 ends, so a00 joins c2
+    # (a02, free again, is untried only for c3, which rings fewer than the cap)
+    declined = h.send(ev.OfferFailed(call_id="c2", agent_id="a02"))
+    assert offered(declined) == [("c3", "a02")]
+    assert offered(h.send(ev.OfferFailed(call_id="c3", agent_id="a00"))) == [("c2", "a00")]
 
 
 def test_regular_always_starts_from_the_top_and_walks_down_on_timeout() -> None:

@@ -27,14 +27,16 @@ checked as it comes, in order:
 * First come, first served, in the form the engine documents. In a group, the *ready* calls are
   the queued ones past any in-full greeting that have no outstanding offer (simultaneous groups:
   whether ringing or not). A ready call is *servable* when a pool agent has not been tried for
-  it in this round, or when it has no offer out and the pool is not empty (the round then starts
-  over). Each offer goes to the oldest servable call of its group; for regular, circular,
-  uniform and weighted groups that is simply the oldest ready call. Across groups, no other
-  group may have a servable call older than the one served: a simultaneous call that already
-  rings every available agent it could does not hold its group's place. The agent chosen must
+  it in this round (and, simultaneous, it rings fewer than ``MAX_RINGING``), or when it has no
+  offer out and the pool is not empty (the round then starts over). Each offer goes to the
+  oldest servable call of its group; for regular, circular, uniform and weighted groups that is
+  simply the oldest ready call. Across groups, no other group may have a servable call older
+  than the one served: a simultaneous call that already rings every available agent it could
+  (or ``MAX_RINGING`` of them) does not hold its group's place. The agent chosen must
   follow the policy (regular: first by order; circular: first after the last one rung,
   wrapping; uniform: longest idle since their last group call; weighted: any untried agent
-  with weight > 0; simultaneous: every untried pool agent) skipping agents tried this round; a
+  with weight > 0; simultaneous: every untried pool agent, longest idle first, up to
+  ``MAX_RINGING`` rings at once for the call) skipping agents tried this round; a
   tried agent is rung again only when every pool agent has been tried and the call rings
   nobody.
 * After every batch no group is left with a servable call (no agent idles while a caller they
@@ -121,7 +123,7 @@ from helin.acd.model import (
     Policy,
     QueueSettings,
 )
-from helin.acd.policies import make_pool
+from helin.acd.policies import MAX_RINGING, make_pool
 
 START = 1_700_000_000.0
 """Wednesday 2023-11-15 00:13:20 in Tallinn."""
@@ -390,7 +392,9 @@ class World:
 
     @staticmethod
     def servable_call(call: SCall, pool: list[str]) -> bool:
-        return any(aid not in call.tried for aid in pool) or (not call.offers and bool(pool))
+        if not call.offers:
+            return bool(pool)
+        return len(call.offers) < MAX_RINGING and any(aid not in call.tried for aid in pool)
 
     def first_servable(self, group: SGroup) -> SCall | None:
         """The oldest ready call of the group that an available agent could take now."""
@@ -799,7 +803,9 @@ class World:
         base = pool if restart else untried
         policy = group.config.policy
         if policy is Policy.SIMULTANEOUS:
-            assert agents == base, f"simultaneous: rang {agents}, available untried {base}"
+            longest_idle = sorted(base, key=lambda aid: (self.agents[aid].idle_since, aid))
+            want = longest_idle[: MAX_RINGING - len(call.offers)]
+            assert agents == want, f"simultaneous: rang {agents}, longest idle untried {want}"
         else:
             assert len(agents) == 1, run
             chosen = agents[0]
@@ -1780,17 +1786,18 @@ def test_uniform_rings_the_agent_idle_longest() -> None:
             st.integers(0, 39),
             st.integers(0, 3),
             st.sets(st.integers(0, 39), max_size=8),
+            st.integers(1, 6),
         ),
         max_size=120,
     ),
 )
 def test_pools_pick_only_available_untried_agents(
-    policy: Policy, seed: int, steps: list[tuple[str, int, int, set[int]]]
+    policy: Policy, seed: int, steps: list[tuple[str, int, int, set[int], int]]
 ) -> None:
     """Every pool, also past the weighted pool's first growth (16 slots), against a dict."""
     pool = make_pool(policy, random.Random(seed))
     agents: dict[str, tuple[int, int]] = {}
-    for op, n, value, tried_ids in steps:
+    for op, n, value, tried_ids, room in steps:
         aid = f"a{n:02d}"
         if op == "add":
             pool.add(aid, order=value, weight=value, idle_since=float(n % 7))
@@ -1805,9 +1812,9 @@ def test_pools_pick_only_available_untried_agents(
                 for a, (value, _) in agents.items()
                 if a not in tried and (policy is not Policy.WEIGHTED or value > 0)
             ]
-            chosen = pool.pick(tried)
+            chosen = pool.pick(tried, room)
             if policy is Policy.SIMULTANEOUS:
-                assert sorted(chosen) == sorted(eligible)
+                assert chosen == sorted(eligible, key=lambda a: (agents[a][1], a))[:room]
             else:
                 assert len(chosen) == (1 if eligible else 0)
                 assert set(chosen) <= set(eligible)

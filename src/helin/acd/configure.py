@@ -69,6 +69,7 @@ def member_added(engine: AcdEngine, event: ev.MemberAdded) -> None:
     else:
         member.order, member.weight = event.order, event.weight
         group.pool.discard(agent.id)  # re-added below with the new order and weight
+    engine._report_state(agent)
     engine._refresh_member(member)
 
 

@@ -134,6 +134,9 @@ class AcdEngine:
         """Groups whose last staffing agent left, to check for the no-agents overflow."""
         self._out: list[Output] = []
         """Commands and records of the event being handled."""
+        self._emit: Callable[[Output], None] = self._out.append
+        """Add a command or record to the event's output (the bound ``append`` itself: the
+        engine emits several per ring, and a method around it would double their cost)."""
         self._now = 0.0
         """The time of the event being handled."""
 
@@ -198,13 +201,14 @@ class AcdEngine:
         self._refresh(agent)
 
     def _refresh(self, agent: Agent) -> None:
+        """Report the agent's state if it changed, and bring each membership up to date."""
+        self._report_state(agent)
         for member in agent.members.values():
             self._refresh_member(member)
-        self._report_state(agent)
 
     def _refresh_member(self, member: Member) -> None:
+        """The member's staffing and its place in the group's pool (nothing is emitted)."""
         agent, group = member.agent, member.group
-        self._report_state(agent)
         staffed = member.logged_in and agent.serving
         if staffed != member.staffed:
             self._set_staffed(member, staffed)
@@ -413,12 +417,10 @@ class AcdEngine:
                     self._overflow(call, OverflowReason.NO_AGENTS)
         offers.dispatch(self)
         out, self._out = self._out, []
+        self._emit = self._out.append
         return out
 
     # -- output ---------------------------------------------------------------------------
-
-    def _emit(self, item: Output) -> None:
-        self._out.append(item)
 
     def _agent_event(
         self, agent: Agent, kind: str, group_id: str | None = None, reason: str | None = None

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from helin.acd import events as ev
 from helin.acd.commands import Bridge, CancelOffer, DropAgentLeg, OfferCall, OfferRecord
 from helin.acd.model import OfferResult, Policy
+from helin.acd.policies import MAX_RINGING
 from helin.acd.state import Agent, Call, Group, Happened, Offer, Phase, advance
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def dispatch(engine: AcdEngine) -> None:
             continue
         if not call.offers and not untried_in_pool(group, call):
             call.tried.clear()  # everyone had their turn: a new round
-        chosen = group.pool.pick(call.tried)
+        chosen = group.pool.pick(call.tried, MAX_RINGING - len(call.offers))
         if not chosen:
             continue  # only agents of weight 0 are left
         for agent_id in chosen:
@@ -69,7 +70,7 @@ def first_servable(engine: AcdEngine, group: Group) -> Call | None:
         return None
     for _, call_id in group.ready:
         call = engine._calls[call_id]
-        if not call.offers or untried_in_pool(group, call):
+        if not call.offers or (len(call.offers) < MAX_RINGING and untried_in_pool(group, call)):
             return call
     return None
 

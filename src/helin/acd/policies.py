@@ -4,6 +4,10 @@ A pool holds only the agents who are available for the group right now; the engi
 discards them as their state changes. ``pick`` never scans every agent: each policy keeps the
 pool ordered by its own key (or, for weighted picks, in a Fenwick tree), so a decision costs
 O(log n) plus the agents already tried for the call in this round.
+
+Simultaneous ringing rings every available agent, but never more than ``MAX_RINGING`` at once
+for one call: the longest idle first, and others join as rings end. So a decision costs in
+proportion to the agents it rings, however large the pool.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from helin.acd.model import Policy
 
 Key = tuple[float, str]
 
+MAX_RINGING = 25
+"""Agents one simultaneous call rings at once at most (each agent's every reachable phone)."""
+
 
 class Pool(Protocol):
     def add(self, agent_id: str, *, order: int, weight: int, idle_since: float) -> None: ...
@@ -28,8 +35,9 @@ class Pool(Protocol):
 
     def __len__(self) -> int: ...
 
-    def pick(self, tried: Collection[str]) -> list[str]:
-        """Agents to ring now for one call, skipping ``tried``; empty when none is left."""
+    def pick(self, tried: Collection[str], room: int) -> list[str]:
+        """Agents to ring now for one call (at most ``room``, which is at least 1), skipping
+        ``tried``; empty when none is left."""
         ...
 
     def can_pick(self, tried: Collection[str]) -> bool:
@@ -75,13 +83,24 @@ class _OrderedPool:
                 return [agent_id]
         return []
 
-    def pick(self, tried: Collection[str]) -> list[str]:
+    def pick(self, tried: Collection[str], room: int) -> list[str]:
         return self._first_untried(0, tried)
 
 
 class SimultaneousPool(_OrderedPool):
-    def pick(self, tried: Collection[str]) -> list[str]:
-        return [agent_id for _, agent_id in self._sorted if agent_id not in tried]
+    """Every untried agent, up to ``room``: the longest idle first."""
+
+    def _key(self, agent_id: str, order: int, idle_since: float) -> Key:
+        return (idle_since, agent_id)
+
+    def pick(self, tried: Collection[str], room: int) -> list[str]:
+        chosen: list[str] = []
+        for _, agent_id in self._sorted:
+            if agent_id not in tried:
+                chosen.append(agent_id)
+                if len(chosen) == room:
+                    break
+        return chosen
 
 
 class RegularPool(_OrderedPool):
@@ -95,7 +114,7 @@ class CircularPool(_OrderedPool):
         super().__init__()
         self._last: Key | None = None
 
-    def pick(self, tried: Collection[str]) -> list[str]:
+    def pick(self, tried: Collection[str], room: int) -> list[str]:
         start = 0 if self._last is None else self._sorted.bisect_right(self._last)
         chosen = self._first_untried(start, tried)
         if chosen:
@@ -180,7 +199,7 @@ class WeightedPool:
         """Someone untried with a weight above 0 is available."""
         return self._total > sum(self._weight[a] for a in tried if a in self._slot)
 
-    def pick(self, tried: Collection[str]) -> list[str]:
+    def pick(self, tried: Collection[str], room: int) -> list[str]:
         hidden = [a for a in tried if a in self._slot]
         for agent_id in hidden:
             self._update(self._slot[agent_id], -self._weight[agent_id])
