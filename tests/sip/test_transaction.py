@@ -42,14 +42,32 @@ def received(tx_layer: TransactionLayer, data: bytes, now: float = T0) -> Server
 # -- server INVITE --------------------------------------------------------------------------
 
 
-def test_invite_gets_100_trying_and_reaches_the_tu_once() -> None:
+def test_invite_reaches_the_tu_once_and_gets_100_trying_after_200_ms_without_an_answer() -> None:
     tl = layer()
     actions = tl.receive(request(), PHONE, T0)
-    assert statuses(actions) == [100]
+    assert statuses(actions) == []  # the TU may answer within 200 ms (RFC 3261 17.2.1)
     assert sum(isinstance(a, RequestReceived) for a in actions) == 1
+    trying = [(round(t - T0, 3), a) for t, a in fire_until(tl, T0 + 0.3)]
+    assert [(t, statuses([a])) for t, a in trying] == [(0.2, [100])]
     again = tl.receive(request(), PHONE, T0 + 0.5)
     assert statuses(again) == [100]  # retransmission: last response again, no new TU event
     assert not any(isinstance(a, RequestReceived) for a in again)
+
+
+def test_invite_answered_within_200_ms_gets_no_100_trying() -> None:
+    tl = layer()
+    tx = received(tl, request())
+    ringing = tl.respond(tx, make_response(tx.request, 180, to_tag="t1"), T0 + 0.05)
+    assert statuses(ringing) == [180]
+    assert [a for _, a in fire_until(tl, T0 + 0.4) if isinstance(a, Send)] == []
+
+
+def test_invite_retransmitted_before_any_response_gets_100_trying_at_once() -> None:
+    tl = layer()
+    tx = received(tl, request())
+    assert statuses(tl.receive(request(), PHONE, T0 + 0.1)) == [100]
+    assert [a for _, a in fire_until(tl, T0 + 0.4) if isinstance(a, Send)] == []
+    assert statuses(tl.respond(tx, make_response(tx.request, 200, to_tag="t1"), T0 + 1)) == [200]
 
 
 def test_failure_response_is_retransmitted_until_ack() -> None:
@@ -256,15 +274,14 @@ def test_transaction_table_is_bounded() -> None:
 def test_rport_and_received_route_the_response_to_the_source() -> None:
     tl = layer()
     natted = Address("127.0.0.9", 40123)
-    actions = tl.receive(request(rport=True, via_host="10.0.0.5:5060"), natted, T0)
-    (send,) = [a for a in actions if isinstance(a, Send)]
-    assert send.to == natted
-    via = parse(send.data).via[0]
+    tl.receive(request(rport=True, via_host="10.0.0.5:5060"), natted, T0)
+    tl.receive(request(branch="z9hG4bKx", via_host="127.0.0.8:5099"), natted, T0)
+    first, plain = [a for _, a in fire_until(tl, T0 + 0.2) if isinstance(a, Send)]  # 100s
+    assert first.to == natted
+    via = parse(first.data).via[0]
     assert via.params["received"] == "127.0.0.9"
     assert via.params["rport"] == "40123"
-    plain = tl.receive(request(branch="z9hG4bKx", via_host="127.0.0.8:5099"), natted, T0)
-    (send,) = [a for a in plain if isinstance(a, Send)]
-    assert send.to == Address("127.0.0.9", 5099)  # received host, Via port
+    assert plain.to == Address("127.0.0.9", 5099)  # received host, Via port
 
 
 def test_an_answered_request_is_parsed_again_as_it_was_handed_up() -> None:

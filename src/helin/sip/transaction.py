@@ -18,13 +18,19 @@ INVITE     calling, proceeding,  A: retransmit INVITE (T1, doubling); B: give up
 client     completed, accepted   D: linger after a failure (32 s); M: accepted (64·T1)
 non-INV    trying, proceeding,   E: retransmit (T1 doubling to T2; T2 once proceeding);
 client     completed             F: give up (64·T1); K: linger (T4)
-INVITE     proceeding,           G: retransmit the failure (T1 doubling to T2);
-server     completed, confirmed, H: wait for ACK (64·T1); I: linger (T4);
-           accepted              L: accepted (64·T1); 2xx retransmitted (T1 doubling to
+INVITE     proceeding,           trying: 100 Trying if the TU has not answered in 200 ms;
+server     completed, confirmed, G: retransmit the failure (T1 doubling to T2);
+           accepted              H: wait for ACK (64·T1); I: linger (T4);
+                                 L: accepted (64·T1); 2xx retransmitted (T1 doubling to
                                  T2) until the ACK arrives (RFC 3261 13.3.1.4)
 non-INV    trying, proceeding,   J: linger after the final response (64·T1)
 server     completed
 =========  ====================  =====================================================
+
+An INVITE server transaction sends 100 Trying only when the TU has sent no response 200 ms
+after the INVITE arrived, or at once when the INVITE is retransmitted before any response
+(RFC 3261 17.2.1 lets a server skip it when the TU answers within 200 ms, as helin's TU
+usually does: it answers a trunk's call or challenges a phone at once).
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from helin.sip.errors import LocalProtocolError
-from helin.sip.message import Request, Response, parse
+from helin.sip.message import Request, Response, make_response, parse
 from helin.sip.wire import Address, annotate_top_via
 
 
@@ -47,6 +53,9 @@ class TimerConfig:
     """How long a message may stay in the network."""
     timer_d: float = 32.0
     """Linger of an INVITE client transaction after a failure response (UDP)."""
+    trying: float = 0.2
+    """How long an INVITE server transaction waits for the TU's first response before it
+    sends 100 Trying itself (RFC 3261 17.2.1: 200 ms)."""
 
 
 class State(Enum):
@@ -323,8 +332,20 @@ class ServerTransaction(Transaction):
         if self._data is not None:
             self._request = None
 
+    def defer_trying(self, now: float) -> None:
+        """Send 100 Trying later, unless the TU responds first (an INVITE just received)."""
+        self._arm("trying", now + self.config.trying)
+
+    def _trying(self) -> list[Action]:
+        self.timers.pop("trying", None)
+        self.last = make_response(self.request, 100).to_bytes()
+        return [Send(self.last, self.peer)]
+
     def on_retransmission(self) -> list[Action]:
-        """The same request arrived again: resend the last response, if any."""
+        """The same request arrived again: resend the last response (an INVITE that has none
+        yet gets its 100 Trying now: the client is already retransmitting)."""
+        if self.last is None and self.invite and self.state is State.PROCEEDING:
+            return self._trying()
         if self.last is not None and self.state in (
             State.PROCEEDING,
             State.COMPLETED,
@@ -355,6 +376,7 @@ class ServerTransaction(Transaction):
                 self.last = response.to_bytes()
                 return [Send(self.last, self.peer)]
             raise LocalProtocolError("an accepted INVITE can only get 2xx again")
+        self.timers.pop("trying", None)
         self.last = data = response.to_bytes()
         status = response.status
         if status < 200:
@@ -378,6 +400,8 @@ class ServerTransaction(Transaction):
         return [Send(data, self.peer)]
 
     def on_timer(self, name: str, now: float) -> list[Action]:
+        if name == "trying":
+            return self._trying() if self.last is None else []
         if name == "retransmit" and self.last is not None:
             if self.state in (State.COMPLETED, State.ACCEPTED):
                 self.interval = min(self.interval * 2, self.config.t2)

@@ -145,11 +145,10 @@ class TransactionLayer:
             key, request, dest, self.config, self._armed, data=data, source=source
         )
         self._server[key] = tx
-        actions: list[LayerAction] = []
         if request.method == "INVITE":
-            actions += tx.respond(make_response(request, 100), now)
-        actions.append(RequestReceived(request, source, tx))
-        return actions
+            tx.defer_trying(now)
+            self._sync(tx, "s", now)
+        return [RequestReceived(request, source, tx)]
 
     def _ack(
         self, ack: Request, key: tuple[str, ...], source: Address, now: float
