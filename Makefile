@@ -9,7 +9,7 @@ DATA_DIR ?= data
 # CI sets CI=true: every test then must run (no skips for missing tools).
 export HELIN_REQUIRE_ALL ?= $(if $(filter true 1,$(CI)),1,0)
 
-.PHONY: run test lint typecheck bench bench-acd bench-media bench-sip bench-calls bench-stats bench-recordings bench-reports system-deps clean
+.PHONY: run test lint typecheck bench bench-acd bench-media bench-sip bench-calls bench-memory bench-stats bench-recordings bench-reports system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: bench-acd bench-media bench-sip bench-calls bench-stats bench-recordings bench-reports
+bench: bench-acd bench-media bench-sip bench-calls bench-memory bench-stats bench-recordings bench-reports
 
 bench-acd: $(DEV_STAMP)
 	$(BIN)/python -m bench.acd
@@ -53,6 +53,9 @@ bench-sip: $(DEV_STAMP)
 
 bench-calls: $(DEV_STAMP)
 	$(BIN)/python -m bench.calls
+
+bench-memory: $(DEV_STAMP)
+	$(BIN)/python -m bench.memory
 
 bench-stats: $(DEV_STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'

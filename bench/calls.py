@@ -154,7 +154,9 @@ def agent_password(i: int) -> str:
     return f"bench-secret-{i:04d}"
 
 
-def company(agents: int, trunk_port: int) -> str:
+def company(agents: int, trunk_port: int, more_groups: str = "") -> str:
+    """The benchmark's company as a provisioning file; ``more_groups`` is YAML for more
+    groups (list items indented as the first group's)."""
     users = "".join(
         f"      - username: {agent_name(i)}\n"
         f"        rights: [agent]\n"
@@ -185,10 +187,11 @@ def company(agents: int, trunk_port: int) -> str:
         "        queue: {ring_timeout: 20, wrap_up: 0, max_queue_length: 5000, max_wait: 600,"
         " bounce_after_missed: 0}\n"
         f"        members: [{members}]\n"
+        f"{more_groups}"
     )
 
 
-def provision(workdir: Path, agents: int) -> Path:
+def provision(workdir: Path, agents: int, more_groups: str = "") -> Path:
     """A provisioned database with every agent logged in; its path."""
     from helin.store import db
     from helin.store.provisioning.file import provision_file
@@ -197,7 +200,7 @@ def provision(workdir: Path, agents: int) -> Path:
     data.mkdir()
     url = f"sqlite:///{data / 'helin.db'}"
     db.migrate(url)
-    (workdir / "provision.yaml").write_text(company(agents, free_port(TRUNK)))
+    (workdir / "provision.yaml").write_text(company(agents, free_port(TRUNK), more_groups))
     provision_file(url, workdir / "provision.yaml")
     with contextlib.closing(sqlite3.connect(data / "helin.db")) as conn:
         conn.execute("UPDATE memberships SET logged_in = 1")
@@ -355,6 +358,39 @@ class Sipp:
         return " | ".join(useful[-2:])[:400]
 
 
+def register_phones(
+    rundir: Path,
+    server: Server,
+    sipps: list[Sipp],
+    scenario: Path,
+    users: Path,
+    count: int,
+    name: str,
+    rate: int = 400,
+) -> Sipp:
+    """``count`` phones (of the ``users`` file, in order) register with digest auth from one
+    new sipp port, ``rate`` a second; returns that sipp once it has ended, for the agents' UAS
+    to take its port."""
+    register = Sipp(
+        rundir,
+        name,
+        [
+            *(f"{HOST}:{server.port}", "-sf", str(scenario)),
+            *("-inf", str(users), "-key", "domain", DOMAIN),
+            *("-m", str(count), "-r", str(rate), "-l", "200"),
+        ],
+        ip=HOST,
+        port=free_port(),
+        timeout=60 + count // rate,
+    )
+    sipps.append(register)
+    register.start().wait()
+    ok, _ = register.calls()
+    if ok != count:
+        raise RuntimeError(f"{ok} of {count} phones registered: {register.tail()}")
+    return register
+
+
 # ---------------------------------------------------------------- runs
 
 
@@ -461,14 +497,16 @@ class Run:
 
 
 class Bench:
-    def __init__(self, workdir: Path, *, quick: bool, agents: int = AGENTS) -> None:
+    def __init__(
+        self, workdir: Path, *, quick: bool, agents: int = AGENTS, more_groups: str = ""
+    ) -> None:
         self.workdir = workdir
         self.quick = quick
         self.agents = agents
         self.setup_seconds = QUICK["setup_seconds"] if quick else SETUP_SECONDS
         self.hold_window = QUICK["hold_window"] if quick else HOLD_WINDOW
         began = time.monotonic()
-        self.template = provision(workdir, agents)
+        self.template = provision(workdir, agents, more_groups)
         self.users = write_users(workdir, agents)
         tone = workdir / "tone.wav"
         write_tone(tone)
@@ -588,23 +626,9 @@ class Bench:
 
     def _register(self, rundir: Path, server: Server, sipps: list[Sipp]) -> None:
         """Every agent's phone registers from one sipp port (the agents' UAS takes it next)."""
-        register = Sipp(
-            rundir,
-            "register",
-            [
-                *(f"{HOST}:{server.port}", "-sf", str(self.files["register"])),
-                *("-inf", str(self.users), "-key", "domain", DOMAIN),
-                *("-m", str(self.agents), "-r", "400", "-l", "200"),
-            ],
-            ip=HOST,
-            port=free_port(),
-            timeout=60,
+        register_phones(
+            rundir, server, sipps, self.files["register"], self.users, self.agents, "register"
         )
-        sipps.append(register)
-        register.start().wait()
-        ok, _ = register.calls()
-        if ok != self.agents:
-            raise RuntimeError(f"{ok} of {self.agents} phones registered: {register.tail()}")
 
     @staticmethod
     def _doomed(result: Run, stats: dict[str, Any], rate: int, hold_ms: int, *sipps: Sipp) -> bool:

@@ -10,6 +10,9 @@ JSON line ``{"port": ..., "pid": ...}`` when ready, then answers one command per
   sequence numbers, RFC 3550 A.3) summed over every leg helin has seen. A session's figures
   are sampled every ``SAMPLE_SECONDS`` and its last sample is kept after it ends, so the
   totals cover ended calls up to their last sample.
+- ``trace``: start ``tracemalloc`` (from then on, ``stats`` collects the garbage and also gives
+  ``traced``: the bytes of Python memory allocated since and still held); answers
+  ``{"tracing": true}``.
 - ``quit``: stop helin and exit. The process also exits when stdin closes, so it never
   outlives the benchmark.
 
@@ -22,10 +25,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
 import sys
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +101,12 @@ async def serve(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     done = asyncio.Event()
 
+    def traced() -> int:
+        """Python memory allocated since ``trace`` and still held, once the garbage is
+        collected (else it depends on when the last collection ran)."""
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0]
+
     def stats() -> dict[str, Any]:
         sampler.sample()
         media, sip, calls = node.media, node.sip, node.calls
@@ -108,6 +119,7 @@ async def serve(args: argparse.Namespace) -> None:
             "sip_dropped": sip.stack.dropped if sip is not None else 0,
             "rtp": sampler.totals(),
             "store_cpu": node.writer.cpu_seconds,
+            **({"traced": traced()} if tracemalloc.is_tracing() else {}),
         }
 
     def command() -> None:
@@ -118,6 +130,9 @@ async def serve(args: argparse.Namespace) -> None:
             return
         if line.strip() == "stats":
             print(json.dumps(stats()), flush=True)
+        elif line.strip() == "trace":
+            tracemalloc.start()
+            print(json.dumps({"tracing": True}), flush=True)
 
     loop.add_reader(sys.stdin.fileno(), command)
     print(json.dumps({"port": node.sip_port, "pid": os.getpid()}), flush=True)

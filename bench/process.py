@@ -55,11 +55,15 @@ class ServerProcess:
         reply: dict[str, Any] = json.loads(line)
         return reply
 
-    def stats(self) -> dict[str, Any]:
+    def ask(self, command: str) -> dict[str, Any]:
+        """Send one command line; the server's answer."""
         assert self.proc.stdin is not None
-        self.proc.stdin.write(b"stats\n")
+        self.proc.stdin.write(command.encode() + b"\n")
         self.proc.stdin.flush()
         return self.read()
+
+    def stats(self) -> dict[str, Any]:
+        return self.ask("stats")
 
     def cpu(self) -> float:
         return proc_cpu(self.pid)

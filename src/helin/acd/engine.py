@@ -17,7 +17,7 @@ current round; when every available agent has been tried the round starts over.
 
 Non-simultaneous policies ring one agent per call at a time, and the call leaves ``ready``
 while it rings. Simultaneous ringing keeps the call in ``ready`` so agents who become free
-while it rings are added to the ring.
+while it rings are added to the ring, up to ``MAX_RINGING`` rings at once.
 
 Every call segment ends with exactly one ``CallRecord``; every ring with one ``OfferRecord``.
 
