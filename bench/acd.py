@@ -29,6 +29,7 @@ from __future__ import annotations
 import collections
 import json
 import math
+import os
 import platform
 import statistics
 import time
@@ -265,6 +266,7 @@ def main() -> dict[str, Any]:
     simultaneous: dict[str, dict[str, float]] = {}
     counts: dict[str, dict[str, int]] = {p.value: {} for p in Policy}
     started = time.perf_counter()
+    load_before = [round(x, 2) for x in os.getloadavg()]
     print("loaded workload: building 15 engines, then 10 interleaved timed blocks each", flush=True)
     rates = loaded_all(list(Policy))
     print("idle pool workload: 15 engines, 10 interleaved rounds each", flush=True)
@@ -320,6 +322,8 @@ def main() -> dict[str, Any]:
             "python": platform.python_version(),
             "machine": platform.machine(),
             "wall_seconds": round(time.perf_counter() - started, 1),
+            "load_average_before": load_before,
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
         },
     }
     print()

@@ -11,10 +11,10 @@ Two figures for each step, divided by what the step added: helin's resident memo
 (``VmRSS`` from ``/proc``) after the step minus before it, and, in a second run of the step,
 the Python memory it allocated and still holds (``tracemalloc``, started just before the
 step; it does not see the C libraries' own allocations, its own bookkeeping would swell the
-RSS, and the kernel's socket buffers are in neither figure). Every step
-starts a fresh helin; even so, start-up frees memory that CPython keeps and the step then
-reuses, so the RSS growth can understate a step (much so for the queued callers): the traced
-figure is the one to read where there is one. ``tracemalloc`` makes helin several times
+RSS, and the kernel's socket buffers are in neither figure). Every step starts a fresh helin;
+even so, start-up frees memory that CPython keeps and the step then reuses, so the RSS growth
+can understate a step (much so for the queued callers): the traced figure is the one to read
+where there is one. ``tracemalloc`` makes helin several times
 slower, too slow for 1,000 calls of RTP, so the bridged calls have the RSS figure only (taken
 after 10,000 registrations, when start-up's freed memory is long reused). The steps:
 
