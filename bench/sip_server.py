@@ -7,7 +7,8 @@ themselves. ``bare`` is the ceiling: the fewest lines of Python that answer the 
 ``add_reader`` callback draining a non-blocking socket with ``recvfrom``; INVITE and BYE get a
 200 whose Via/From/To/Call-ID/CSeq lines are sliced out of the request; ACK is ignored).
 
-Both run on uvloop. The process prints one JSON line ``{"port": ...}`` when it is ready, then
+Both run on uvloop, their start-up heap frozen out of the garbage collector as ``helin
+serve`` freezes its own. The process prints one JSON line ``{"port": ...}`` when it is ready, then
 answers one JSON command per stdin line: ``stats`` (live transactions, RSS) and ``quit``. It
 exits when stdin closes, so it never outlives the benchmark.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -180,7 +182,10 @@ async def main(args: argparse.Namespace) -> None:
             reply(transactions=transactions, rss_kb=rss_kb())
 
     loop.add_reader(0, readable)
-    reply(port=await ready, pid=os.getpid(), rss_kb=rss_kb())
+    port = await ready
+    gc.collect()
+    gc.freeze()  # as ``helin serve`` does once started
+    reply(port=port, pid=os.getpid(), rss_kb=rss_kb())
     await done
     loop.remove_reader(0)
 
