@@ -29,7 +29,6 @@ from __future__ import annotations
 import collections
 import json
 import math
-import os
 import platform
 import statistics
 import time
@@ -38,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.process import load_average, percentile
 from helin.acd.commands import Bridge, OfferCall, Output
 from helin.acd.engine import AcdEngine
 from helin.acd.events import (
@@ -240,11 +240,6 @@ def idle_all(policies: list[Policy]) -> dict[tuple[Policy, int], IdlePool]:
     return runs
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def _table(title: str, unit: str, rows: dict[str, dict[str, float]], digits: int) -> str:
     head = f"{title} ({unit})"
     lines = [head, f"{'policy':<14}" + "".join(f"{n:>12,}" for n in AGENT_COUNTS) + "  10k/100"]
@@ -266,7 +261,7 @@ def main() -> dict[str, Any]:
     simultaneous: dict[str, dict[str, float]] = {}
     counts: dict[str, dict[str, int]] = {p.value: {} for p in Policy}
     started = time.perf_counter()
-    load_before = [round(x, 2) for x in os.getloadavg()]
+    load_before = load_average()
     print("loaded workload: building 15 engines, then 10 interleaved timed blocks each", flush=True)
     rates = loaded_all(list(Policy))
     print("idle pool workload: 15 engines, 10 interleaved rounds each", flush=True)
@@ -323,7 +318,7 @@ def main() -> dict[str, Any]:
             "machine": platform.machine(),
             "wall_seconds": round(time.perf_counter() - started, 1),
             "load_average_before": load_before,
-            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+            "load_average_after": load_average(),
         },
     }
     print()

@@ -60,7 +60,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.process import ServerProcess
+from bench.process import ServerProcess, load_average
 
 RESULTS = Path(__file__).parent / "results" / "calls.json"
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -711,10 +711,6 @@ def cpu_model() -> str:
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
     return platform.processor() or "unknown"
-
-
-def load_average() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 def main() -> None:

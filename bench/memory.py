@@ -56,9 +56,9 @@ from bench.calls import (
     Server,
     Sipp,
     free_port,
-    load_average,
     register_phones,
 )
+from bench.process import load_average
 
 RESULTS = Path(__file__).parent / "results" / "memory.json"
 PHONES = 10_000

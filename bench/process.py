@@ -17,6 +17,17 @@ from typing import IO, Any
 TICK = os.sysconf("SC_CLK_TCK")
 
 
+def load_average() -> list[float]:
+    """The machine's 1-, 5- and 15-minute load averages, for the figures' record."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value ``share`` of the way up the sorted values (nearest rank; 0.99: the p99)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
 def proc_cpu(pid: int) -> float:
     """User + system CPU seconds of a process, from /proc."""
     with open(f"/proc/{pid}/stat") as f:

@@ -8,9 +8,9 @@ themselves. ``bare`` is the ceiling: the fewest lines of Python that answer the 
 200 whose Via/From/To/Call-ID/CSeq lines are sliced out of the request; ACK is ignored).
 
 Both run on uvloop, their start-up heap frozen out of the garbage collector as ``helin
-serve`` freezes its own. The process prints one JSON line ``{"port": ...}`` when it is ready, then
-answers one JSON command per stdin line: ``stats`` (live transactions, RSS) and ``quit``. It
-exits when stdin closes, so it never outlives the benchmark.
+serve`` freezes its own. The process prints one JSON line ``{"port": ...}`` when it is ready,
+then answers one JSON command per stdin line: ``stats`` (live transactions, RSS) and ``quit``.
+It exits when stdin closes, so it never outlives the benchmark.
 """
 
 from __future__ import annotations

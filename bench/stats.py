@@ -49,6 +49,7 @@ import numpy as np
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.process import percentile
 from helin.acd.model import Outcome, OverflowReason
 from helin.stats.metrics import ALL_GROUPS, AgentCounts
 from helin.stats.rollup import Period
@@ -282,8 +283,7 @@ def timed(function: Callable[[], Any], repeat: int) -> tuple[dict[str, float], A
         began = time.perf_counter()
         result = function()
         times.append(1000 * (time.perf_counter() - began))
-    times.sort()
-    p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
+    p99 = percentile(times, 0.99)
     return {"p50": round(statistics.median(times), 2), "p99": round(p99, 2)}, result
 
 
