@@ -61,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.process import ServerProcess, load_average
+from helin import compiled
 
 RESULTS = Path(__file__).parent / "results" / "calls.json"
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -811,6 +812,7 @@ def report(
         "rtp_ports": list(RTP_PORTS),
         "sipp": sipp_version(),
         "python": platform.python_version(),
+        "build": compiled.BUILD,
         "cpu": cpu_model(),
         "cores": CORES,
         "pinning": {"helin": SERVER_CORE, "sipp": SIPP_CORE},

@@ -45,6 +45,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from helin import compiled
+
 RESULTS = Path(__file__).parent / "results" / "media.json"
 HOST = "127.0.0.1"
 PAYLOAD = b"\xff" * 160
@@ -598,6 +600,7 @@ def main() -> None:
         "music_steps": music["steps"],
         "machine": {
             "python": platform.python_version(),
+            "build": compiled.BUILD,
             "cpus": os.cpu_count(),
             "load_average": os.getloadavg(),
         },

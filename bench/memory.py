@@ -59,6 +59,7 @@ from bench.calls import (
     register_phones,
 )
 from bench.process import load_average
+from helin import compiled
 
 RESULTS = Path(__file__).parent / "results" / "memory.json"
 PHONES = 10_000
@@ -285,6 +286,7 @@ def main() -> None:
         "(rss), and the Python memory allocated during the step and still held (python, "
         "tracemalloc); a fresh helin for every step",
         "python": platform.python_version(),
+        "build": compiled.BUILD,
         "load_average_before": load_before,
         "load_average_after": load_average(),
         "seconds": round(time.monotonic() - began),

@@ -40,6 +40,7 @@ from typing import Any
 
 from bench import sip_scenarios
 from bench.process import ServerProcess
+from helin import compiled
 
 RESULTS = Path(__file__).parent / "results" / "sip.json"
 HOST = "127.0.0.1"
@@ -354,6 +355,7 @@ def report(
         "buff_size": int(BUFF_SIZE),
         "sipp": sipp_version(),
         "python": platform.python_version(),
+        "build": compiled.BUILD,
         "cores": CORES,
         "pinning": {"server": SERVER_CORE, "sipp": SIPP_CORE},
         "machine": platform.machine(),

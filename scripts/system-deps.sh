@@ -3,7 +3,8 @@
 # Not root: prints what is missing; the tests that need it then skip locally
 # (and fail under HELIN_REQUIRE_ALL=1, as in CI).
 set -eu
-PACKAGES="postgresql espeak-ng sip-tester baresip chromium"
+# gcc and python3-dev: the compiled build (scripts/compile.py) that the tests run as well
+PACKAGES="postgresql espeak-ng sip-tester baresip chromium gcc python3-dev"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

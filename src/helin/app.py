@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import uvicorn
 
+from helin import compiled
 from helin.acd.commands import Command, Output
 from helin.acd.engine import AcdEngine, AcdUsageError
 from helin.acd.events import DevicesReachable, Event, GroupConfigured
@@ -214,8 +215,9 @@ class Helin:
         await self._start_http()
         groups = sum(1 for e in events if isinstance(e, GroupConfigured))
         log.info(
-            "helin %s: database %s, %d call-center groups, %d phones, %d trunk peers",
+            "helin %s (%s): database %s, %d call-center groups, %d phones, %d trunk peers",
             _version(),
+            compiled.BUILD,
             _describe(self.url),
             groups,
             len(devices),

@@ -194,6 +194,9 @@ def test_bad_requests_name_the_field(node: Node) -> None:
         ({"since": "2026-10-01", "until": "2026-10-01", "weekday": [8]}, "weekdays"),
         ({"since": "2026-10-01", "until": "2026-10-01", "from_hour": 12, "to_hour": 8}, "hours"),
         ({"since": "yesterday", "until": "2026-10-01"}, "since"),
+        # the calendar's first day: its UTC midnight is in year 0 east of Greenwich
+        ({"since": "0001-01-01", "until": "0001-01-01"}, "since"),
+        ({"since": "2026-10-01", "until": "9999-12-31", "interval": "month"}, "until"),
     ]
     for params, field in cases:
         answer = mart.get("/api/v1/stats/groups", params={"group_id": support, **params})

@@ -49,17 +49,6 @@ class Habits:
     """Chance that an agent lets an offer ring out (helin moves it on)."""
 
 
-class _ChallengedLeg(OutgoingLeg):
-    """An outgoing leg that keeps the 401/407 it failed with, to retry with credentials."""
-
-    challenge: Response | None = None
-
-    def on_response(self, response: Response) -> None:
-        if response.status in (401, 407):
-            self.challenge = response
-        super().on_response(response)
-
-
 class Phone:
     """One agent's softphone on 127.0.0.1, talking to helin at ``server``."""
 
@@ -186,7 +175,7 @@ class Phone:
             leg = self._feature_leg(target, stream, None)
             leg.start()
             await _ended(leg, REQUEST_WAIT)
-            challenge = leg.challenge
+            challenge = leg.failure
             if leg.status in (401, 407) and challenge is not None:
                 proxy = leg.status == 407
                 header = "Proxy-Authenticate" if proxy else "WWW-Authenticate"
@@ -208,8 +197,8 @@ class Phone:
 
     def _feature_leg(
         self, target: str, stream: Stream, credentials: tuple[str, str] | None
-    ) -> _ChallengedLeg:
-        leg = _ChallengedLeg(
+    ) -> OutgoingLeg:
+        leg = OutgoingLeg(
             self.ua,
             target=target,
             dest=self.server,

@@ -103,7 +103,7 @@ class Headers:
     ) -> Headers:
         """Headers from fields whose names are canonical already (taken, not copied), with
         their index when the caller built it on the way."""
-        headers = cls.__new__(cls)
+        headers = cls()
         headers._items = items
         headers._index = index
         return headers

@@ -241,6 +241,8 @@ class OutgoingLeg(Leg):
         """We asked to stop this call: an answer that comes anyway is hung up."""
         self.status = 0
         """The final status received (0 while none)."""
+        self.failure: Response | None = None
+        """The final non-2xx response (a 401 or 407 carries the challenge to retry with)."""
         self.on_ringing: Callable[[OutgoingLeg], None] = lambda leg: None
         self.on_failed: Callable[[OutgoingLeg, int], None] = lambda leg, status: None
         local_tag = new_tag()
@@ -305,6 +307,7 @@ class OutgoingLeg(Leg):
             self._answered(response)
             return
         self.status = status
+        self.failure = response
         if self.state is not LegState.ENDED:
             self._end(str(status))
             self.on_failed(self, status)

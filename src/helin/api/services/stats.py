@@ -41,6 +41,8 @@ MAX_DAYS = {
     Period.MONTH: 10 * 366,
 }
 """The longest range each interval may cover (a view stays readable and fast)."""
+EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
+"""The dates a range may use: a time zone's shift at the calendar's ends cannot overflow."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +61,13 @@ class StatsQuery:
 
 
 def check_range(query: StatsQuery) -> Slice:
-    problems: list[tuple[tuple[str | int, ...], str]] = []
+    problems: list[tuple[tuple[str | int, ...], str]] = [
+        (("query", name), f"a date from {EARLIEST} to {LATEST}")
+        for name, day in (("since", query.since), ("until", query.until))
+        if not EARLIEST <= day <= LATEST
+    ]
+    if problems:
+        raise Invalid.at(*problems)
     if query.until < query.since:
         problems.append((("query", "until"), "must not be before since"))
     elif (query.until - query.since).days + 1 > MAX_DAYS[query.interval]:
