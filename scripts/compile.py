@@ -41,11 +41,20 @@ def compile_modules() -> None:
 
     build = ROOT / "build" / "mypyc"
     sources = [str(source_of(module).relative_to(SRC)) for module in MODULES]
-    os.chdir(SRC)  # mypyc names modules by their paths from here, and builds in place here
+    # mypyc names modules by their paths from here and builds in place here; --force relinks
+    # every extension, so each is newer than its source even where its C did not change
+    os.chdir(SRC)
     setup(
         name="helin-native",
         ext_modules=mypycify(sources, opt_level="3", group_name=GROUP, target_dir=str(build)),
-        script_args=["-q", "build_ext", "--inplace", "--build-temp", str(build / "temp")],
+        script_args=[
+            "-q",
+            "build_ext",
+            "--inplace",
+            "--force",
+            "--build-temp",
+            str(build / "temp"),
+        ],
     )
 
 

@@ -14,7 +14,7 @@ from helin.sip.wire import Address
 from helin.switch.authenticator import Authenticator, Device
 from helin.switch.legs import IncomingLeg, Leg, LegState, OutgoingLeg
 from helin.switch.registrar import Registrar
-from helin.switch.sipstack import SipStack
+from helin.switch.sipstack import HOSTS_KEPT, SipStack
 from helin.switch.useragent import Trunks, UserAgent
 
 SDP_A = (
@@ -218,3 +218,15 @@ def test_phone_invite_without_credentials_gets_407_and_no_call() -> None:
             await s.stop()
 
     asyncio.run(scenario())
+
+
+def test_trunks_match_hosts_and_networks_and_stay_right_past_what_they_remember() -> None:
+    trunks = Trunks([("carrier", "192.0.2.0/24"), ("backup", "2001:db8::1")])
+    for _ in range(2):  # the second round is answered from what the first remembered
+        assert trunks.match("192.0.2.77") == "carrier"
+        assert trunks.match("2001:db8::1") == "backup"
+        assert trunks.match("198.51.100.1") is None
+        assert trunks.match("not-an-address") is None
+    for i in range(HOSTS_KEPT + 10):  # a flood of sources: what is remembered is bounded
+        assert trunks.match(f"10.{i // 65536}.{i // 256 % 256}.{i % 256}") is None
+    assert trunks.match("192.0.2.1") == "carrier"

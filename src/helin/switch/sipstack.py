@@ -27,6 +27,9 @@ from helin.sip.transaction_layer import Dropped, LayerAction, RequestReceived, T
 from helin.sip.wire import Address
 from helin.switch.transport import TcpLimits, TcpTransport, Throttle, UdpTransport, bind_sockets
 
+HOSTS_KEPT = 4096
+"""How many hosts' checks a lookup remembers (hosts are trunks and phones, or a flood)."""
+
 log = logging.getLogger(__name__)
 
 TuEvent = RequestReceived | ResponseReceived | TransactionTimedOut | AckMissing
@@ -72,6 +75,8 @@ class SipStack:
         self._armed_for: float | None = None
         self._drops = Throttle()
         self._faults = Throttle(burst=5)
+        self._addresses: set[str] = set()
+        """Destination hosts checked to be addresses already (at most ``HOSTS_KEPT``)."""
 
     # -- lifetime ---------------------------------------------------------------------------
 
@@ -155,7 +160,11 @@ class SipStack:
             raise RuntimeError("the SIP stack is not started")
         if dest.transport not in ("UDP", "TCP"):
             raise ValueError(f"unsupported transport {dest.transport!r}")
-        ipaddress.ip_address(dest.host)  # resolving names (RFC 3263) is the TU's job
+        if dest.host not in self._addresses:
+            ipaddress.ip_address(dest.host)  # resolving names (RFC 3263) is the TU's job
+            if len(self._addresses) >= HOSTS_KEPT:
+                self._addresses.clear()
+            self._addresses.add(dest.host)
 
     # -- the adapter ------------------------------------------------------------------------
 
