@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import sys
 import sysconfig
@@ -24,7 +25,9 @@ ROOT = SRC.parent
 
 def missing_tools() -> str | None:
     """Why compiling cannot start here, or None."""
-    if shutil.which(os.environ.get("CC", "cc")) is None:
+    # the compiler setuptools will call: $CC, else the one Python was built with
+    compiler = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
+    if shutil.which(shlex.split(compiler)[0]) is None:
         return "no C compiler (Debian: apt-get install gcc)"
     if not (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file():
         return "no Python headers (Debian: apt-get install python3-dev)"
