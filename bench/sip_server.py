@@ -185,6 +185,9 @@ async def main(args: argparse.Namespace) -> None:
     port = await ready
     gc.collect()
     gc.freeze()  # as ``helin serve`` does once started
+    thresholds = os.environ.get("HELIN_BENCH_GC")  # e.g. 10000,10,10: to measure others
+    if thresholds:
+        gc.set_threshold(*map(int, thresholds.split(",")))
     reply(port=port, pid=os.getpid(), rss_kb=rss_kb())
     await done
     loop.remove_reader(0)
