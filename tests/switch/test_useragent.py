@@ -10,11 +10,11 @@ from helin.sip.digest import DigestVerifier
 from helin.sip.errors import RemoteProtocolError
 from helin.sip.ratelimit import AuthGuard
 from helin.sip.transaction import TimerConfig
-from helin.sip.wire import Address
+from helin.sip.wire import ADDRESSES_KEPT, Address
 from helin.switch.authenticator import Authenticator, Device
 from helin.switch.legs import IncomingLeg, Leg, LegState, OutgoingLeg
 from helin.switch.registrar import Registrar
-from helin.switch.sipstack import HOSTS_KEPT, SipStack
+from helin.switch.sipstack import SipStack
 from helin.switch.useragent import Trunks, UserAgent
 
 SDP_A = (
@@ -227,6 +227,6 @@ def test_trunks_match_hosts_and_networks_and_stay_right_past_what_they_remember(
         assert trunks.match("2001:db8::1") == "backup"
         assert trunks.match("198.51.100.1") is None
         assert trunks.match("not-an-address") is None
-    for i in range(HOSTS_KEPT + 10):  # a flood of sources: what is remembered is bounded
+    for i in range(ADDRESSES_KEPT + 10):  # a flood of sources: what is remembered is bounded
         assert trunks.match(f"10.{i // 65536}.{i // 256 % 256}.{i % 256}") is None
     assert trunks.match("192.0.2.1") == "carrier"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 from dataclasses import dataclass
 
 from helin.sip.headers import Via, split_commas
 from helin.sip.message import Request
+
+ADDRESSES_KEPT = 4096
+"""How many hosts ``ip_of`` remembers (hosts are trunks and phones, or a flood of sources)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +76,10 @@ def annotate_top_via(request: Request, source: Address) -> None:
     if annotated != parts[0]:
         request.headers.set_first("Via", ", ".join([annotated, *parts[1:]]))
         request.replace_vias([Via.parse(annotated), *vias[1:]])  # the others are unchanged
+
+
+@functools.lru_cache(maxsize=ADDRESSES_KEPT)
+def ip_of(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """``host`` as an IP address (``ValueError`` if it is not one), remembered: parsing one
+    costs more than a call's whole parse of its INVITE."""
+    return ipaddress.ip_address(host)

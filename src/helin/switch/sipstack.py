@@ -24,11 +24,8 @@ from helin.sip.transaction import (
     TransactionTimedOut,
 )
 from helin.sip.transaction_layer import Dropped, LayerAction, RequestReceived, TransactionLayer
-from helin.sip.wire import Address
+from helin.sip.wire import Address, ip_of
 from helin.switch.transport import TcpLimits, TcpTransport, Throttle, UdpTransport, bind_sockets
-
-HOSTS_KEPT = 4096
-"""How many hosts' checks a lookup remembers (hosts are trunks and phones, or a flood)."""
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +72,6 @@ class SipStack:
         self._armed_for: float | None = None
         self._drops = Throttle()
         self._faults = Throttle(burst=5)
-        self._addresses: set[str] = set()
-        """Destination hosts checked to be addresses already (at most ``HOSTS_KEPT``)."""
 
     # -- lifetime ---------------------------------------------------------------------------
 
@@ -160,11 +155,7 @@ class SipStack:
             raise RuntimeError("the SIP stack is not started")
         if dest.transport not in ("UDP", "TCP"):
             raise ValueError(f"unsupported transport {dest.transport!r}")
-        if dest.host not in self._addresses:
-            ipaddress.ip_address(dest.host)  # resolving names (RFC 3263) is the TU's job
-            if len(self._addresses) >= HOSTS_KEPT:
-                self._addresses.clear()
-            self._addresses.add(dest.host)
+        ip_of(dest.host)  # resolving names (RFC 3263) is the TU's job
 
     # -- the adapter ------------------------------------------------------------------------
 

@@ -27,11 +27,11 @@ from helin.sip.transaction import (
     TransactionTimedOut,
 )
 from helin.sip.transaction_layer import RequestReceived
-from helin.sip.wire import Address
+from helin.sip.wire import Address, ip_of
 from helin.switch.authenticator import Authenticator, Device
 from helin.switch.legs import IncomingLeg, Leg, OutgoingLeg
 from helin.switch.registrar import Binding, Registrar
-from helin.switch.sipstack import HOSTS_KEPT, SipStack, TuEvent
+from helin.switch.sipstack import SipStack, TuEvent
 
 log = logging.getLogger(__name__)
 
@@ -50,24 +50,11 @@ class Trunks:
 
     def __init__(self, peers: Iterable[tuple[str, str]] = ()) -> None:
         self._networks = [(name, ipaddress.ip_network(peer, strict=False)) for name, peer in peers]
-        self._seen: dict[str, str | None] = {}
-        """Hosts matched lately and their answer (parsing an address costs more than a call's
-        whole parse of its INVITE); emptied when it reaches ``HOSTS_KEPT``."""
 
     def match(self, host: str) -> str | None:
         """The trunk whose host or network ``host`` is in, or None."""
         try:
-            return self._seen[host]
-        except KeyError:
-            pass
-        if len(self._seen) >= HOSTS_KEPT:
-            self._seen.clear()
-        found = self._seen[host] = self._match(host)
-        return found
-
-    def _match(self, host: str) -> str | None:
-        try:
-            address = ipaddress.ip_address(host)
+            address = ip_of(host)
         except ValueError:
             return None
         for name, network in self._networks:
