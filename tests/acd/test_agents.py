@@ -5,10 +5,16 @@ from __future__ import annotations
 import pytest
 
 from helin.acd import events as ev
-from helin.acd.commands import AgentEventRecord, CancelOffer, RejectDirect, RingDirect
+from helin.acd.commands import (
+    AgentEventRecord,
+    AgentStateRecord,
+    CancelOffer,
+    RejectDirect,
+    RingDirect,
+)
 from helin.acd.engine import AcdUsageError
-from helin.acd.model import AgentState, OfferResult, Policy
-from tests.acd.harness import Harness, of, offered
+from helin.acd.model import AgentState, NoAgentsAction, OfferResult, Policy
+from tests.acd.harness import Harness, of, offered, records
 
 
 def kinds(outputs: list[object]) -> list[str]:
@@ -179,3 +185,85 @@ def test_unknown_group_is_a_usage_error() -> None:
     h = Harness()
     with pytest.raises(AcdUsageError, match="unknown group"):
         h.call("c1", "missing")
+
+
+def states(h: Harness, agent_id: str) -> list[tuple[AgentState, str | None]]:
+    return [
+        (r.state, r.reason)
+        for r in h.log
+        if isinstance(r, AgentStateRecord) and r.agent_id == agent_id
+    ]
+
+
+def test_a_pause_stops_group_offers_until_resumed_and_names_its_reason() -> None:
+    h = Harness()
+    h.group("g")
+    h.agents("g", "a")
+    out = h.send(ev.PauseChanged(agent_id="a", reason="7"))
+    assert of(AgentEventRecord, out) == [
+        AgentEventRecord(agent_id="a", at=h.now, kind="pause_on", reason="7")
+    ]
+    assert h.engine.agent_state("a") is AgentState.PAUSED
+    assert states(h, "a")[-1] == (AgentState.PAUSED, "7")
+    assert offered(h.call("c1")) == []
+    assert h.engine.group_status("g", h.now).queued == 1
+    out = h.send(ev.PauseChanged(agent_id="a", reason=None))
+    assert kinds(out) == ["pause_off"]
+    assert offered(out) == [("c1", "a")]
+
+
+def test_changing_the_reason_is_reported_and_the_same_reason_again_is_nothing() -> None:
+    h = Harness()
+    h.group("g")
+    h.agents("g", "a")
+    h.send(ev.PauseChanged(agent_id="a", reason="1"))
+    assert h.send(ev.PauseChanged(agent_id="a", reason="1")) == []
+    assert kinds(h.send(ev.PauseChanged(agent_id="a", reason="2"))) == ["pause_on"]
+    assert states(h, "a")[-2:] == [(AgentState.PAUSED, "1"), (AgentState.PAUSED, "2")]
+    assert h.send(ev.PauseChanged(agent_id="b", reason=None)) == []
+
+
+def test_a_pause_lets_a_ringing_offer_ring_and_applies_after_the_call_and_wrap_up() -> None:
+    h = Harness()
+    h.group("g", wrap_up=10)
+    h.agents("g", "a")
+    assert offered(h.call("c1")) == [("c1", "a")]
+    out = h.send(ev.PauseChanged(agent_id="a", reason="3"))
+    assert of(CancelOffer, out) == []
+    assert h.engine.agent_state("a") is AgentState.RINGING
+    h.send(ev.OfferAnswered(call_id="c1", agent_id="a"))
+    h.send(ev.CallerHungUp(call_id="c1"))
+    assert h.engine.agent_state("a") is AgentState.WRAP_UP
+    h.call("c2")
+    out = h.advance(10)
+    assert kinds(out) == ["wrap_up_end"] and offered(out) == []
+    assert h.engine.agent_state("a") is AgentState.PAUSED
+    assert [s for s, _ in states(h, "a")][-4:] == [
+        AgentState.RINGING,
+        AgentState.ON_CALL,
+        AgentState.WRAP_UP,
+        AgentState.PAUSED,
+    ]
+
+
+def test_a_paused_agent_still_staffs_the_group_and_takes_direct_calls() -> None:
+    h = Harness()
+    h.group("g", no_agents=NoAgentsAction.OVERFLOW)
+    h.agents("g", "a")
+    h.send(ev.PauseChanged(agent_id="a", reason="1"))
+    out = h.call("c1")
+    assert records(out) == {} and h.engine.group_status("g", h.now).queued == 1
+    assert h.send(ev.DirectCallArrived(call_id="d1", agent_id="a")) == [
+        RingDirect(call_id="d1", agent_id="a")
+    ]
+
+
+def test_dnd_shows_over_a_pause_and_the_pause_shows_again_after_it() -> None:
+    h = Harness()
+    h.group("g")
+    h.agents("g", "a")
+    h.send(ev.PauseChanged(agent_id="a", reason="1"))
+    h.send(ev.DndChanged(agent_id="a", on=True))
+    assert h.engine.agent_state("a") is AgentState.DND
+    h.send(ev.DndChanged(agent_id="a", on=False))
+    assert h.engine.agent_state("a") is AgentState.PAUSED

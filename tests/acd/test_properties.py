@@ -167,6 +167,7 @@ class SAgent:
     groups: dict[str, SGroup] = field(default_factory=dict)
     """Memberships, in the order they were made (the engine's order)."""
     dnd: bool = False
+    paused: str | None = None
     devices: int = 0
     offer: str | None = None
     call: str | None = None
@@ -264,7 +265,7 @@ class World:
         self.expect: deque[Exp] = deque()
         self.dispatching = False
         self.staffed_before: dict[str, int] = {}
-        self.reported: dict[str, tuple[AgentState, str | None]] = {}
+        self.reported: dict[str, tuple[AgentState, str | None, str | None]] = {}
         """Each agent's state as its last ``AgentStateRecord`` gave it."""
 
     # -- driving ----------------------------------------------------------------------------
@@ -372,6 +373,7 @@ class World:
         return (
             m.logged_in
             and not a.dnd
+            and a.paused is None
             and a.devices > 0
             and a.offer is None
             and a.call is None
@@ -417,7 +419,9 @@ class World:
             return AgentState.BUSY
         if a.wrap_up_until is not None:
             return AgentState.WRAP_UP
-        return AgentState.DND if a.dnd else AgentState.AVAILABLE
+        if a.dnd:
+            return AgentState.DND
+        return AgentState.AVAILABLE if a.paused is None else AgentState.PAUSED
 
     def state_group(self, a: SAgent, state: AgentState) -> str | None:
         """The group an agent's state concerns, as ``AgentStateRecord`` names it."""
@@ -426,6 +430,10 @@ class World:
         if state is AgentState.RINGING and a.offer is not None:
             return self.calls[a.offer].group.id
         return a.wrap_up_group if state is AgentState.WRAP_UP else None
+
+    @staticmethod
+    def state_reason(a: SAgent, state: AgentState) -> str | None:
+        return a.paused if state is AgentState.PAUSED else None
 
     def live_calls(self) -> list[SCall]:
         return [c for c in self.calls.values() if c.phase != "done"]
@@ -596,6 +604,11 @@ class World:
                     self._push([self._agent_exp(aid, "dnd_on" if on else "dnd_off")])
                     if on:
                         self._push(self._withdraw(agent))
+            case ev.PauseChanged(agent_id=aid, reason=reason):
+                agent = self.agent(aid)
+                if agent.paused != reason:
+                    kind = "pause_off" if reason is None else "pause_on"
+                    self._push([self._agent_exp(aid, kind, reason=reason)])
             case ev.DevicesReachable(agent_id=aid, count=count):
                 agent = self.agent(aid)
                 agent.devices = max(0, count)
@@ -696,8 +709,9 @@ class World:
         for o in out:
             if isinstance(o, AgentStateRecord):
                 assert o.at == self.now, o
-                assert self.reported.get(o.agent_id) != (o.state, o.group_id), f"repeated {o!r}"
-                self.reported[o.agent_id] = (o.state, o.group_id)
+                now = (o.state, o.group_id, o.reason)
+                assert self.reported.get(o.agent_id) != now, f"repeated {o!r}"
+                self.reported[o.agent_id] = now
         out = [o for o in out if not isinstance(o, AgentStateRecord)]
         i = 0
         while i < len(out):
@@ -984,6 +998,9 @@ class World:
         elif o.kind in ("dnd_on", "dnd_off"):
             assert agent.dnd == (o.kind == "dnd_off"), o
             agent.dnd = o.kind == "dnd_on"
+        elif o.kind in ("pause_on", "pause_off"):
+            assert agent.paused != o.reason and (o.reason is None) == (o.kind == "pause_off"), o
+            agent.paused = o.reason
         elif o.kind == "wrap_up_start":
             assert agent.wrap_up_until is None and agent.call is None, o
             agent.wrap_up_until = self.now + agent.wrap_up_length
@@ -1006,6 +1023,8 @@ class World:
                 assert not any(g.members[aid].logged_in for g in groups)
             case ev.DndChanged(agent_id=aid, on=on):
                 assert self.agents[aid].dnd == on
+            case ev.PauseChanged(agent_id=aid, reason=reason):
+                assert self.agents[aid].paused == reason
             case ev.GroupRemoved(group_id=gid):
                 group = self.groups.pop(gid)
                 for aid in group.members:
@@ -1021,7 +1040,8 @@ class World:
         for aid, agent in self.agents.items():
             assert self.engine.agent_state(aid) == self.state_of(agent), aid
             state = self.state_of(agent)
-            assert self.reported.get(aid) == (state, self.state_group(agent, state)), aid
+            detail = (self.state_group(agent, state), self.state_reason(agent, state))
+            assert self.reported.get(aid) == (state, *detail), aid
             if agent.offer is not None:
                 assert aid in self.calls[agent.offer].offers
             if agent.wrap_up_until is not None:
@@ -1348,6 +1368,12 @@ class AcdMachine(Traffic):
     def dnd(self, data: st.DataObject, on: bool) -> None:
         aid = data.draw(st.sampled_from(self.staff))
         _world(self).send(ev.DndChanged(agent_id=aid, on=on))
+
+    @precondition(lambda self: self.w is not None)
+    @rule(data=st.data(), reason=st.sampled_from([None, "lunch", "training"]))
+    def pause(self, data: st.DataObject, reason: str | None) -> None:
+        aid = data.draw(st.sampled_from(self.staff))
+        _world(self).send(ev.PauseChanged(agent_id=aid, reason=reason))
 
     @precondition(lambda self: self.w is not None)
     @rule(data=st.data(), count=st.sampled_from([1, 0, 2]))

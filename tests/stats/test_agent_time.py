@@ -164,3 +164,20 @@ def test_agent_metrics_from_a_hand_computed_sum() -> None:
     assert c.missed == 1
     assert occupancy(AgentCounts()) is None and agent_aht(AgentCounts()) is None
     assert {f.name for f in fields(AgentCounts)} >= set(STATE_FIELDS)
+
+
+def test_paused_time_is_kept_by_reason_while_logged_in_and_split_at_the_edges() -> None:
+    track = Track.new(at(0))
+    track, _ = agent_time.logged(track, at(0), 1, True)
+    track, _ = agent_time.changed_state(track, at(0), AgentState.AVAILABLE, None)
+    track, _ = agent_time.changed_state(track, at(10), AgentState.PAUSED, None, reason=7)
+    assert agent_time.paused(track, at(20)) == [(7, NINE, 5 * 60 * S), (7, NINE + 900, 5 * 60 * S)]
+    track, out = agent_time.changed_state(track, at(20), AgentState.PAUSED, None, reason=8)
+    assert total(out)[(ALL_GROUPS, 900)].paused_us == 5 * 60 * S
+    assert agent_time.paused(track, at(21)) == [(8, NINE + 900, 60 * S)]
+    # logged out of every group: the pause counts nowhere
+    track, _ = agent_time.logged(track, at(21), 1, False)
+    assert agent_time.paused(track, at(30)) == []
+    # any other state forgets the reason
+    track, _ = agent_time.changed_state(track, at(30), AgentState.ON_CALL, 1, reason=8)
+    assert track.pause_reason is None and agent_time.paused(track, at(40)) == []

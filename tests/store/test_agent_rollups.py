@@ -1,7 +1,8 @@
 """Agent rollups kept as records are written equal those rebuilt from the raw rows.
 
 Traffic: the real ACD engine driven at random for a day and a half around a DST change,
-with two groups in different time zones, agents in one or both, wrap-up, DND, log-ins and
+with two groups in different time zones, agents in one or both, wrap-up, DND, pauses for two
+reasons, log-ins and
 log-outs, declined and unanswered offers, lost phones, calls out and direct calls. Every record
 it emits is written in batches of random sizes, as the writer thread does.
 """
@@ -29,9 +30,11 @@ from helin.store.stats.rebuild import rebuild
 from helin.store.tables import (
     AgentEvent,
     Offer,
+    PauseReason,
     User,
     agent_days,
     agent_intervals,
+    agent_pauses,
     agent_tracks,
     group_days,
     group_intervals,
@@ -45,8 +48,16 @@ COUNTS = [f.name for f in fields(AgentCounts)]
 class Traffic:
     """The engine driven at random; ``written`` holds every record for the store, in order."""
 
-    def __init__(self, rng: random.Random, tenant: int, groups: list[int], agents: list[int]):
+    def __init__(
+        self,
+        rng: random.Random,
+        tenant: int,
+        groups: list[int],
+        agents: list[int],
+        reasons: list[int],
+    ):
         self.rng, self.tenant = rng, tenant
+        self.reasons: list[str | None] = [None, None, *(str(r) for r in reasons)]
         self.engine = AcdEngine(seed=rng.randrange(1000))
         self.now = DST_END.timestamp() - 86_400 + rng.uniform(0, 900)
         self.groups = [str(g) for g in groups]
@@ -120,8 +131,10 @@ class Traffic:
             call = rng.choice(sorted(self.waiting))
             self.waiting.discard(call)
             self.send(ev.CallerHungUp(call_id=call))
-        elif roll < 0.72:
+        elif roll < 0.69:
             self.send(ev.DndChanged(agent_id=agent, on=rng.random() < 0.4))
+        elif roll < 0.72:
+            self.send(ev.PauseChanged(agent_id=agent, reason=rng.choice(self.reasons)))
         elif roll < 0.8:
             group = rng.choice([None, *self.member_of[agent]])
             self.send(ev.AgentLoggedIn(agent_id=agent, group_id=group))
@@ -166,7 +179,14 @@ def _snapshot(session: Session) -> dict[str, list[dict[str, Any]]]:
             _unpacked(dict(row._mapping))
             for row in session.execute(select(table).order_by(*table.primary_key.columns))
         ]
-        for table in (agent_intervals, agent_days, agent_tracks, group_intervals, group_days)
+        for table in (
+            agent_intervals,
+            agent_days,
+            agent_pauses,
+            agent_tracks,
+            group_intervals,
+            group_days,
+        )
     }
 
 
@@ -182,10 +202,13 @@ def _assert_same(live: dict[str, list[dict[str, Any]]], rebuilt: dict[str, Any])
 def test_agent_rollups_kept_live_equal_those_rebuilt(session: Session, migrated_url: str) -> None:
     tenant, support, sales = _groups(session, migrated_url)
     users = [User(tenant_id=tenant, username=f"agent{n}", agent=True) for n in range(5)]
-    session.add_all(users)
+    reasons = [PauseReason(tenant_id=tenant, code=n, name=f"reason {n}") for n in (1, 2)]
+    session.add_all([*users, *reasons])
     session.commit()
     rng = random.Random(11)
-    traffic = Traffic(rng, tenant, [support.id, sales.id], [u.id for u in users])
+    traffic = Traffic(
+        rng, tenant, [support.id, sales.id], [u.id for u in users], [r.id for r in reasons]
+    )
     for _ in range(1500):
         traffic.step()
     traffic.advance(3600)
@@ -203,6 +226,14 @@ def test_agent_rollups_kept_live_equal_those_rebuilt(session: Session, migrated_
     assert {r["group_id"] for r in rows} == {support.id, sales.id, ALL_GROUPS}
     for row in rows + live["agent_days"]:
         assert sum(row[name] for name in STATE_FIELDS) == row["logged_in_us"], row
+    # the paused time by reason adds up, day by day, to the all-groups rows' paused time
+    pauses = live["agent_pauses"]
+    assert {p["reason_id"] for p in pauses} == {r.id for r in reasons}
+    for day in live["agent_days"]:
+        if day["group_id"] == ALL_GROUPS:
+            key = (day["agent_id"], day["day"])
+            split = [p["paused_us"] for p in pauses if (p["agent_id"], p["day"]) == key]
+            assert sum(split) == day["paused_us"], day
     # two record streams agree: the rings the offers record are the agents' ringing time
     rung = session.scalar(select(func.count()).select_from(Offer))
     assert rung and rung > 100

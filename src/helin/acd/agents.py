@@ -1,4 +1,4 @@
-"""Agents' events: log-ins and -outs, DND, reachable devices, personal calls, wrap-up.
+"""Agents' events: log-ins and -outs, DND, pauses, reachable devices, personal calls, wrap-up.
 
 Each function takes the engine first and works on its state with the engine's own steps.
 """
@@ -50,6 +50,18 @@ def dnd_changed(engine: AcdEngine, event: ev.DndChanged) -> None:
     engine._agent_event(agent, "dnd_on" if event.on else "dnd_off")
     if event.on and agent.offer is not None:
         offers.end_offer(engine, agent.offer, OfferResult.WITHDRAWN)
+    engine._refresh(agent)
+
+
+def pause_changed(engine: AcdEngine, event: ev.PauseChanged) -> None:
+    """Pause (or change the reason) or resume. A ringing offer is left to ring: the agent
+    may still answer it (a pause asked for on a call applies once it and its wrap-up end)."""
+    agent = engine._agent(event.agent_id)
+    if agent.paused == event.reason:
+        return
+    agent.paused = event.reason
+    kind = "pause_off" if event.reason is None else "pause_on"
+    engine._agent_event(agent, kind, reason=event.reason)
     engine._refresh(agent)
 
 

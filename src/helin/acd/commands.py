@@ -190,9 +190,11 @@ class AgentEventRecord:
     agent_id: str
     at: float
     kind: str
-    """login, logout, dnd_on, dnd_off, wrap_up_start, wrap_up_end, bounced."""
+    """login, logout, dnd_on, dnd_off, pause_on, pause_off, wrap_up_start, wrap_up_end,
+    bounced."""
     group_id: str | None = None
     reason: str | None = None
+    """Why: the pause reason's id (pause_on); ``missed`` (a bounce's log-out)."""
 
 
 @dataclass(kw_only=True, slots=True)
@@ -205,6 +207,8 @@ class AgentStateRecord:
     state: AgentState
     group_id: str | None = None
     """The group whose call the agent is ringing with, on or wrapping up; None otherwise."""
+    reason: str | None = None
+    """The pause reason's id while ``PAUSED``; None otherwise."""
 
 
 Record = CallRecord | OfferRecord | AgentEventRecord | AgentStateRecord

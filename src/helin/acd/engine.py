@@ -8,11 +8,11 @@ is due next. It never reads a clock, so tests and the simulator run it on virtua
 
 Each group keeps its queued calls in arrival order (``queue``) and, among them, the ones that
 may be offered now (``ready``). Each group also keeps a *pool* of the agents who are available
-for it: logged in to the group, not on DND, with a reachable device, and not ringing, on a
-call, on a call of their own or in wrap-up. Whenever a pool gains an agent or ``ready`` gains a
-call the group is marked dirty; after every event the dirty groups are served oldest head call
-first, so an agent in several groups takes the longest-waiting caller among them. A group's
-policy picks agents from its pool, skipping the agents already tried for the call in the
+for it: logged in to the group, not on DND or paused, with a reachable device, and not ringing,
+on a call, on a call of their own or in wrap-up. Whenever a pool gains an agent or ``ready``
+gains a call the group is marked dirty; after every event the dirty groups are served oldest
+head call first, so an agent in several groups takes the longest-waiting caller among them.
+A group's policy picks agents from its pool, skipping the agents already tried for the call in the
 current round; when every available agent has been tried the round starts over.
 
 Non-simultaneous policies ring one agent per call at a time, and the call leaves ``ready``
@@ -23,15 +23,15 @@ Every call segment ends with exactly one ``CallRecord``; every ring with one ``O
 
 Where the code is
 -----------------
-``AcdEngine`` holds the whole state and the three entry points. ``_HANDLERS`` and ``_TIMERS``
-name the function that handles each event and each timer. Those functions take the engine as
-their first argument and live in ``configure.py`` (groups, overrides, members), ``agents.py``
-(log-ins, DND, devices, personal calls, wrap-up), ``callers.py`` (arrivals, clips, hang-ups, a
-queued caller's timers) and ``offers.py`` (rings, and ``dispatch``, which serves the dirty
-groups). What stays here are the steps they share: a call's path through a group (queueing,
-leaving the queue, overflow actions, the call record), agents' availability and the output.
-A call's phases and the table of their changes are in ``state.py``; ``views.py`` answers the
-live view; ``invariants.py`` is the self-check tests run after every event.
+``AcdEngine`` holds the whole state and the three entry points. ``_HANDLERS`` and ``_TIMERS`` name
+the function that handles each event and each timer. Those functions take the engine as their first
+argument and live in ``configure.py`` (groups, overrides, members), ``agents.py`` (log-ins, DND,
+pauses, devices, personal calls, wrap-up), ``callers.py`` (arrivals, clips, hang-ups, a queued
+caller's timers) and ``offers.py`` (rings, and ``dispatch``, which serves the dirty groups). What
+stays here are the steps they share: a call's path through a group (queueing, leaving the queue,
+overflow actions, the call record), agents' availability and the output. A call's phases and the
+table of their changes are in ``state.py``; ``views.py`` answers the live view; ``invariants.py`` is
+the self-check tests run after every event.
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ _HANDLERS: dict[type[Any], Callable[[AcdEngine, Any], None]] = {
     ev.AgentLoggedIn: agents.logged_in,
     ev.AgentLoggedOut: agents.logged_out,
     ev.DndChanged: agents.dnd_changed,
+    ev.PauseChanged: agents.pause_changed,
     ev.DevicesReachable: agents.devices_reachable,
     ev.DirectCallArrived: agents.direct_arrived,
     ev.OutboundCallPlaced: agents.outbound_placed,
@@ -223,11 +224,13 @@ class AcdEngine:
 
     def _report_state(self, agent: Agent) -> None:
         state = views.agent_state(agent)
-        now = (state, views.state_group(agent, state))
+        now = (state, views.state_group(agent, state), views.state_reason(agent, state))
         if now != agent.reported:
             agent.reported = now
             self._emit(
-                AgentStateRecord(agent_id=agent.id, at=self._now, state=now[0], group_id=now[1])
+                AgentStateRecord(
+                    agent_id=agent.id, at=self._now, state=state, group_id=now[1], reason=now[2]
+                )
             )
 
     def _set_staffed(self, member: Member, staffed: bool) -> None:

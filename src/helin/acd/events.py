@@ -74,6 +74,19 @@ class DndChanged:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class PauseChanged:
+    """The agent paused (for one of the tenant's reasons) or resumed taking group calls.
+
+    A pause stops new group offers at once; a ringing offer, a call and its wrap-up go on, and
+    the agent shows as paused when they are over. Direct calls still ring. A paused agent
+    still staffs the groups they are logged in to (callers queue for them)."""
+
+    agent_id: str
+    reason: str | None
+    """The pause reason's id; None resumes."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class DevicesReachable:
     """How many of the agent's devices can ring now (from the registrar and OPTIONS pings)."""
 
@@ -173,6 +186,7 @@ Event = (
     | AgentLoggedIn
     | AgentLoggedOut
     | DndChanged
+    | PauseChanged
     | DevicesReachable
     | CallArrived
     | ClipFinished

@@ -148,6 +148,8 @@ class AgentState(StrEnum):
     """On a direct or outbound call of their own."""
     WRAP_UP = "wrap_up"
     DND = "dnd"
+    PAUSED = "paused"
+    """Logged in but taking no group calls, for one of the tenant's pause reasons."""
     UNREACHABLE = "unreachable"
     """No device can ring."""
     AVAILABLE = "available"

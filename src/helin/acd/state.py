@@ -117,6 +117,8 @@ class Agent:
     id: str
     members: dict[str, Member] = field(default_factory=dict)
     dnd: bool = False
+    paused: str | None = None
+    """The reason of the agent's pause (None: not paused): no new group offers."""
     devices: int = 0
     offer: Offer | None = None
     call: Call | None = None
@@ -126,8 +128,8 @@ class Agent:
     wrap_up: bool = False
     wrap_up_group: str | None = None
     """The group of the call being wrapped up."""
-    reported: tuple[AgentState, str | None] | None = None
-    """The state (and its group) last reported in an ``AgentStateRecord``."""
+    reported: tuple[AgentState, str | None, str | None] | None = None
+    """The state, its group and its pause reason last reported in an ``AgentStateRecord``."""
     idle_since: float = float("-inf")
     missed: int = 0
 
@@ -136,6 +138,7 @@ class Agent:
         """Could take a group call now (group login aside)."""
         return (
             not self.dnd
+            and self.paused is None
             and self.devices > 0
             and self.offer is None
             and self.call is None
@@ -145,7 +148,7 @@ class Agent:
 
     @property
     def serving(self) -> bool:
-        """Counts as staffing a group it is logged in to (may be busy)."""
+        """Counts as staffing a group it is logged in to (may be busy or paused)."""
         return not self.dnd and self.devices > 0
 
 

@@ -35,7 +35,9 @@ def agent_state(agent: Agent | None) -> AgentState:
         return AgentState.BUSY
     if agent.wrap_up:
         return AgentState.WRAP_UP
-    return AgentState.DND if agent.dnd else AgentState.AVAILABLE
+    if agent.dnd:
+        return AgentState.DND
+    return AgentState.AVAILABLE if agent.paused is None else AgentState.PAUSED
 
 
 def state_group(agent: Agent, state: AgentState) -> str | None:
@@ -47,3 +49,8 @@ def state_group(agent: Agent, state: AgentState) -> str | None:
     if state is AgentState.WRAP_UP:
         return agent.wrap_up_group
     return None
+
+
+def state_reason(agent: Agent, state: AgentState) -> str | None:
+    """The pause reason of a ``PAUSED`` state, else None."""
+    return agent.paused if state is AgentState.PAUSED else None

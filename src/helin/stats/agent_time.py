@@ -9,6 +9,9 @@ edges, counted in the state the agent was in, for each group it was logged in to
 and adds the contributions to its rollups; ``helin stats rebuild`` replays the stored rows
 through the same functions, so both give the same whole-microsecond sums.
 
+Time paused is also kept by reason (``paused``: the pieces of the all-groups row's
+``paused_us`` with the reason each was for), from the reason the ``PAUSED`` state names.
+
 Offers, answered calls and calls out are counted in the interval they began (``offered``,
 ``answered``, ``called_out``). A finished wrap-up (from its start and end events, whatever
 state it was hidden under) also adds its length to its group's ``wrap_up_sum`` (for the
@@ -28,6 +31,8 @@ INTERVAL_US = INTERVAL_SECONDS * US
 
 Contribution = tuple[int, int, AgentCounts]
 """(group id or ``ALL_GROUPS``, interval start in POSIX seconds, counts)."""
+Paused = tuple[int, int, int]
+"""(pause reason id, interval start in POSIX seconds, microseconds paused for it)."""
 
 _STATE_FIELD = {
     AgentState.AVAILABLE: "available_us",
@@ -36,6 +41,7 @@ _STATE_FIELD = {
     AgentState.WRAP_UP: "wrap_up_us",
     AgentState.BUSY: "busy_us",
     AgentState.DND: "dnd_us",
+    AgentState.PAUSED: "paused_us",
     AgentState.UNREACHABLE: "unreachable_us",
 }
 _GROUP_STATES = (AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP)
@@ -58,6 +64,8 @@ class Track:
     """The groups the agent is logged in to."""
     wrap_up: tuple[int, int] | None = None
     """(group, began µs) of the wrap-up in progress."""
+    pause_reason: int | None = None
+    """The reason of the ``PAUSED`` state (None in any other state)."""
 
     @classmethod
     def new(cls, at: int) -> Track:
@@ -111,12 +119,22 @@ def elapse(track: Track, until: int) -> tuple[Track, list[Contribution]]:
     return replace(track, at=until), out
 
 
+def paused(track: Track, until: int) -> list[Paused]:
+    """The time from ``track.at`` to ``until`` that the all-groups row counts as paused, by
+    reason: nothing unless the agent is paused (for a known reason) and logged in anywhere."""
+    if track.state is not AgentState.PAUSED or track.pause_reason is None or not track.groups:
+        return []
+    return [(track.pause_reason, start, us) for start, us in pieces(track.at, until)]
+
+
 def changed_state(
-    track: Track, at: int, state: AgentState, group: int | None
+    track: Track, at: int, state: AgentState, group: int | None, reason: int | None = None
 ) -> tuple[Track, list[Contribution]]:
-    """The agent's state became ``state`` (concerning ``group``) at ``at``."""
+    """The agent's state became ``state`` (concerning ``group``; for ``PAUSED``, paused for
+    ``reason``) at ``at``."""
     track, out = elapse(track, at)
-    return replace(track, state=state, state_group=group, since=track.at), out
+    reason = reason if state is AgentState.PAUSED else None
+    return replace(track, state=state, state_group=group, since=track.at, pause_reason=reason), out
 
 
 def wrap_up_began(track: Track, at: int, group: int) -> Track:

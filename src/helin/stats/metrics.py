@@ -175,7 +175,7 @@ class AgentCounts:
     """What one agent did for one group in one interval (or, summed, any longer period).
 
     Times are whole microseconds, so sums are exact however they are grouped. Every state
-    time lies within the agent's log-in to the group: ``logged_in_us`` is the sum of the eight
+    time lies within the agent's log-in to the group: ``logged_in_us`` is the sum of the nine
     states (``STATE_FIELDS``), one at a time, taken from ``helin.acd.views.agent_state``. In
     a group's row, ringing, on a call and wrap-up count only that group's calls; the agent's
     calls of another group count as ``other_group_us``. The row of ``ALL_GROUPS`` is the agent
@@ -191,6 +191,8 @@ class AgentCounts:
     busy_us: int = 0
     """On a direct or outbound call of the agent's own."""
     dnd_us: int = 0
+    paused_us: int = 0
+    """Logged in but paused (any reason); by reason in ``agent_pauses``."""
     unreachable_us: int = 0
     """No phone of the agent could ring."""
     other_group_us: int = 0
@@ -228,6 +230,7 @@ STATE_FIELDS = (
     "wrap_up_us",
     "busy_us",
     "dnd_us",
+    "paused_us",
     "unreachable_us",
     "other_group_us",
 )
@@ -265,7 +268,8 @@ FORMULAS: dict[str, str] = {
     "agent_answer_rate": "offers answered / offers",
     "missed": "offers not answered in time or declined",
     "agent_aht": "(Σ talk + wrap-up time) / calls answered",
-    "logged_in": "available + ringing + on call + wrap-up + busy + DND + unreachable + other group",
+    "logged_in": "available + ringing + on call + wrap-up + busy + DND + paused + unreachable "
+    "+ other group",
     "agents_needed": "Erlang C: fewest agents whose service level at T reaches the target, "
     "for the interval's offered calls and AHT",
 }

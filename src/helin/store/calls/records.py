@@ -14,7 +14,8 @@ sends which). It does not commit: the caller writes a batch in one transaction.
   call's group, agent and numbers), waiting in the spool until ``helin.recordings.uploader``
   has stored it.
 - ``OfferRecord`` and ``AgentEventRecord`` are appended; log-in, log-out and bounce events
-  also update ``memberships.logged_in``, DND events ``users.dnd``.
+  also update ``memberships.logged_in``, DND events ``users.dnd``, pause events
+  ``users.pause_reason_id`` and ``paused_at``.
 
 Commands mixed in with the records are ignored. The engine and the call layer name rows by
 the string form of their integer ids; anything else is a ValueError.
@@ -368,12 +369,17 @@ def _agent_state(batch: _Batch, record: AgentStateRecord) -> None:
             "at": at,
             "kind": AgentEventKind.STATE,
             "group_id": group_id,
-            "reason": None,
+            "reason": record.reason,
             "state": record.state,
         }
     )
     batch.agents.event(
-        agent_id, agent_rollups.us_of(at), AgentEventKind.STATE, group_id, record.state
+        agent_id,
+        agent_rollups.us_of(at),
+        AgentEventKind.STATE,
+        group_id,
+        record.state,
+        record.reason,
     )
 
 
@@ -401,6 +407,14 @@ def _agent_event(batch: _Batch, record: AgentEventRecord) -> None:
     elif kind in (AgentEventKind.DND_ON, AgentEventKind.DND_OFF):
         batch.session.execute(
             update(User).where(User.id == agent_id).values(dnd=kind is AgentEventKind.DND_ON)
+        )
+    elif kind in (AgentEventKind.PAUSE_ON, AgentEventKind.PAUSE_OFF):
+        on = kind is AgentEventKind.PAUSE_ON
+        reason = _opt_row_id(record.reason if on else None, "pause reason")
+        batch.session.execute(
+            update(User)
+            .where(User.id == agent_id)
+            .values(pause_reason_id=reason, paused_at=at if on else None)
         )
 
 

@@ -15,7 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from helin.acd.calendar import OpeningCalendar, Range
-from helin.acd.events import DndChanged, Event, GroupConfigured, GroupOverrideSet, MemberAdded
+from helin.acd.events import (
+    DndChanged,
+    Event,
+    GroupConfigured,
+    GroupOverrideSet,
+    MemberAdded,
+    PauseChanged,
+)
 from helin.acd.model import GroupConfig, OverflowAction, QueueSettings
 from helin.store import groups
 from helin.store.tables import (
@@ -33,8 +40,8 @@ def load_acd_events(session: Session, *, today: date | None = None) -> list[Even
     Only groups of tenants with the call-center add-on are loaded, and only members who are
     enabled agents. Holidays of a group's country are included for the group's current and
     next year (``today`` overrides the current date, for tests). Agents whose DND is on get
-    a ``DndChanged``; the engine answers it with a ``dnd_on`` record that the caller should
-    not write again.
+    a ``DndChanged``, paused agents a ``PauseChanged``; the engine answers them with
+    ``dnd_on`` and ``pause_on`` records that the caller should not write again.
     """
     groups = session.scalars(
         select(Group)
@@ -49,6 +56,7 @@ def load_acd_events(session: Session, *, today: date | None = None) -> list[Even
     ).all()
     events: list[Event] = [GroupConfigured(group=group_config(group, today)) for group in groups]
     dnd: set[int] = set()
+    paused: dict[int, int] = {}
     for group in groups:
         for member in group.memberships:
             user = member.user
@@ -65,12 +73,18 @@ def load_acd_events(session: Session, *, today: date | None = None) -> list[Even
             )
             if user.dnd:
                 dnd.add(user.id)
+            if user.pause_reason_id is not None:
+                paused[user.id] = user.pause_reason_id
     events.extend(
         GroupOverrideSet(group_id=str(group.id), mode=group.override_mode.value)
         for group in groups
         if group.override_mode is not None
     )
     events.extend(DndChanged(agent_id=str(user_id), on=True) for user_id in sorted(dnd))
+    events.extend(
+        PauseChanged(agent_id=str(user_id), reason=str(reason))
+        for user_id, reason in sorted(paused.items())
+    )
     return events
 
 
@@ -140,7 +154,7 @@ def holidays_for(country: str | None, timezone: str, today: date | None = None) 
 def group_events(session: Session, group_id: int, member_of: int | None = None) -> list[Event]:
     """What tells a running engine about the stored group: its configuration, then (with
     ``member_of``) that user's membership as ``load_acd_events`` would give it. Enabled
-    agents only; DND on is repeated (the engine ignores it when it knows)."""
+    agents only; DND on and a pause are repeated (the engine ignores them when it knows)."""
     group = session.scalar(
         select(Group)
         .where(Group.id == group_id)
@@ -165,4 +179,7 @@ def group_events(session: Session, group_id: int, member_of: int | None = None) 
         )
         if row.user.dnd:
             events.append(DndChanged(agent_id=str(row.user_id), on=True))
+        if row.user.pause_reason_id is not None:
+            reason = str(row.user.pause_reason_id)
+            events.append(PauseChanged(agent_id=str(row.user_id), reason=reason))
     return events

@@ -3,7 +3,8 @@
 ``AgentFold`` runs ``helin.stats.agent_time`` over a batch of records: it reads the tracks of
 the agents the batch names from ``agent_tracks``, folds their records in order, and on
 ``flush`` adds the contributions to ``agent_intervals`` and ``agent_days`` (one upsert per
-row), writes the tracks back, and hands each finished wrap-up to the group rollups. ``rebuild``
+row) and the paused time by reason to ``agent_pauses``, writes the tracks back, and hands each
+finished wrap-up to the group rollups. ``rebuild``
 replays the stored rows of each agent through a fresh fold, so both ways give the same sums.
 """
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from helin.acd.model import AgentState, OfferResult, Outcome
 from helin.stats import agent_time
-from helin.stats.agent_time import Contribution, Track, WrapUp
+from helin.stats.agent_time import Contribution, Paused, Track, WrapUp
 from helin.stats.metrics import ALL_GROUPS, AgentCounts
 from helin.store.calls import history
 from helin.store.stats.rollups import Pending, counts_upsert
@@ -32,6 +33,7 @@ from helin.store.tables import (
     User,
     agent_days,
     agent_intervals,
+    agent_pauses,
     agent_tracks,
 )
 from helin.store.tables.enums import AgentEventKind, Direction
@@ -112,6 +114,8 @@ class AgentFold:
         """Start every agent anew instead of from its stored track (a rebuild)."""
         self.rows: dict[tuple[str, int, int, Any], tuple[int, AgentCounts]] = {}
         """(table, agent, group, interval start / day) -> (tenant, counts)."""
+        self.pauses: dict[tuple[int, date, int], tuple[int, int]] = {}
+        """(agent, day, reason) -> (tenant, µs paused)."""
         self.wrap_ups: list[WrapUp] = []
 
     def load(self, agent_ids: Iterable[int]) -> None:
@@ -128,7 +132,13 @@ class AgentFold:
             if row.wrap_up_group is not None and row.wrap_up_began is not None:
                 wrap_up = (row.wrap_up_group, row.wrap_up_began)
             self.tracks[row.agent_id] = Track(
-                row.at, AgentState(row.state), row.state_group, row.since, groups, wrap_up
+                row.at,
+                AgentState(row.state),
+                row.state_group,
+                row.since,
+                groups,
+                wrap_up,
+                row.pause_reason,
             )
         self._loaded |= wanted
 
@@ -136,8 +146,12 @@ class AgentFold:
         self.load([agent])
         return self.tracks.get(agent) or Track.new(at)
 
-    def state(self, agent: int, at: int, state: AgentState, group: int | None) -> None:
-        track, out = agent_time.changed_state(self._track(agent, at), at, state, group)
+    def state(
+        self, agent: int, at: int, state: AgentState, group: int | None, reason: int | None = None
+    ) -> None:
+        before = self._track(agent, at)
+        self._add_paused(agent, agent_time.paused(before, at))
+        track, out = agent_time.changed_state(before, at, state, group, reason)
         self.tracks[agent] = track
         self._add(agent, out)
 
@@ -152,7 +166,9 @@ class AgentFold:
             self.wrap_ups.append(ended)
 
     def logged(self, agent: int, at: int, group: int, logged_in: bool) -> None:
-        track, out = agent_time.logged(self._track(agent, at), at, group, logged_in)
+        before = self._track(agent, at)
+        self._add_paused(agent, agent_time.paused(before, at))
+        track, out = agent_time.logged(before, at, group, logged_in)
         self.tracks[agent] = track
         self._add(agent, out)
 
@@ -163,10 +179,13 @@ class AgentFold:
         kind: AgentEventKind,
         group: int | None,
         state: AgentState | None = None,
+        reason: str | None = None,
     ) -> None:
-        """One agent event as stored (kinds outside ``FOLDED`` change nothing)."""
+        """One agent event as stored (kinds outside ``FOLDED`` change nothing); ``reason``
+        is the stored reason, for a ``PAUSED`` state the pause reason's id."""
         if kind is AgentEventKind.STATE and state is not None:
-            self.state(agent, at, state, group)
+            paused_for = int(reason) if state is AgentState.PAUSED and reason else None
+            self.state(agent, at, state, group, paused_for)
         elif kind in (AgentEventKind.LOGIN, AgentEventKind.LOGOUT) and group is not None:
             self.logged(agent, at, group, kind is AgentEventKind.LOGIN)
         elif kind is AgentEventKind.WRAP_UP_START and group is not None:
@@ -199,6 +218,15 @@ class AgentFold:
                 before = self.rows.get(key)
                 self.rows[key] = (tenant, counts if before is None else before[1] + counts)
 
+    def _add_paused(self, agent: int, paused: list[Paused]) -> None:
+        found = self.zones.of_agent(agent) if paused else None
+        if found is None:
+            return
+        tenant, zone = found
+        for reason, start, us in paused:
+            key = (agent, datetime.fromtimestamp(start, zone).date(), reason)
+            self.pauses[key] = (tenant, self.pauses.get(key, (tenant, 0))[1] + us)
+
     def flush(self, pending: Pending | None = None) -> None:
         """Add the rows gathered (and finished wrap-ups to ``pending``'s groups); start over."""
         dialect = self.session.get_bind().dialect.name
@@ -211,6 +239,13 @@ class AgentFold:
             if rows:
                 self.session.execute(counts_upsert(dialect, table), rows)
         self.rows.clear()
+        if self.pauses:
+            rows = [
+                {"agent_id": a, "day": d, "reason_id": r, "tenant_id": tenant, "paused_us": us}
+                for (a, d, r), (tenant, us) in self.pauses.items()
+            ]
+            self.session.execute(_pauses_upsert(dialect), rows)
+        self.pauses.clear()
         if self.tracks:
             self.session.execute(
                 _track_upsert(dialect), [_track_row(a, t) for a, t in self.tracks.items()]
@@ -237,16 +272,36 @@ def _track_row(agent: int, track: Track) -> dict[str, Any]:
         "groups": ",".join(str(g) for g in sorted(track.groups)),
         "wrap_up_group": track.wrap_up[0] if track.wrap_up else None,
         "wrap_up_began": track.wrap_up[1] if track.wrap_up else None,
+        "pause_reason": track.pause_reason,
     }
 
 
 def _track_upsert(dialect: str) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(agent_tracks)
-    columns = ("at", "state", "state_group", "since", "groups", "wrap_up_group", "wrap_up_began")
+    columns = (
+        "at",
+        "state",
+        "state_group",
+        "since",
+        "groups",
+        "wrap_up_group",
+        "wrap_up_began",
+        "pause_reason",
+    )
     return statement.on_conflict_do_update(
         index_elements=[agent_tracks.c.agent_id],
         set_={c: statement.excluded[c] for c in columns},
+    )
+
+
+def _pauses_upsert(dialect: str) -> Any:
+    """Add to an agent's paused time of a day and reason."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(agent_pauses)
+    return statement.on_conflict_do_update(
+        index_elements=[agent_pauses.c.agent_id, agent_pauses.c.day, agent_pauses.c.reason_id],
+        set_={"paused_us": agent_pauses.c.paused_us + statement.excluded.paused_us},
     )
 
 
@@ -261,7 +316,7 @@ def replay(fold: AgentFold, session: Session, agent: int) -> None:
         )
         .order_by(AgentEvent.id)
     ):
-        fold.event(agent, us_of(event.at), event.kind, event.group_id, event.state)
+        fold.event(agent, us_of(event.at), event.kind, event.group_id, event.state, event.reason)
     for offer in session.execute(
         select(Offer.group_id, Offer.started_at, Offer.result).where(
             Offer.agent_id == agent, Offer.group_id.is_not(None)
@@ -301,6 +356,7 @@ def rebuild(
         _forget(session, zones, agent, since)
         if since is not None:
             fold.rows = {k: v for k, v in fold.rows.items() if _kept(k, since, zones)}
+            fold.pauses = {k: v for k, v in fold.pauses.items() if k[1] >= since}
             fold.wrap_ups = [w for w in fold.wrap_ups if _wrap_up_kept(w, since, zones)]
         fold.flush(pending)
     return len(ids)
@@ -331,11 +387,14 @@ def _wrap_up_kept(wrap_up: WrapUp, since: date, zones: Zones) -> bool:
 def _forget(session: Session, zones: Zones, agent: int, since: date | None) -> None:
     days = delete(agent_days).where(agent_days.c.agent_id == agent)
     intervals = delete(agent_intervals).where(agent_intervals.c.agent_id == agent)
+    pauses = delete(agent_pauses).where(agent_pauses.c.agent_id == agent)
     if since is None:
         session.execute(days)
         session.execute(intervals)
+        session.execute(pauses)
         return
     session.execute(days.where(agent_days.c.day >= since))
+    session.execute(pauses.where(agent_pauses.c.day >= since))
     groups = select(agent_intervals.c.group_id).where(agent_intervals.c.agent_id == agent)
     for group in session.scalars(groups.distinct()).all():
         cutoff = _cutoff(zones, agent, group, since)

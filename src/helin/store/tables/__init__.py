@@ -18,6 +18,7 @@ from helin.store.tables.callcenter import (
     ExceptionRange,
     Group,
     Membership,
+    PauseReason,
     WeeklyHours,
 )
 from helin.store.tables.company import (
@@ -36,6 +37,7 @@ from helin.store.tables.reports import ReportFile, ReportOrder, ReportRun
 from helin.store.tables.statistics import (
     agent_days,
     agent_intervals,
+    agent_pauses,
     agent_tracks,
     group_days,
     group_intervals,
@@ -56,6 +58,7 @@ __all__ = [
     "Membership",
     "Number",
     "Offer",
+    "PauseReason",
     "Recording",
     "Registration",
     "ReportFile",
@@ -68,6 +71,7 @@ __all__ = [
     "WeeklyHours",
     "agent_days",
     "agent_intervals",
+    "agent_pauses",
     "agent_tracks",
     "group_days",
     "group_intervals",

@@ -1,4 +1,4 @@
-"""Call-center groups: settings, members and opening-hours calendars.
+"""Call-center groups: settings, members and opening-hours calendars; the tenant's pause reasons.
 
 Column defaults are the ACD engine's own defaults (``QueueSettings`` and ``GroupConfig``), so a
 group created with no settings behaves like ``GroupConfig(id=...)``. Import these tables from
@@ -190,6 +190,30 @@ class Membership(Base):
 
     group: Mapped[Group] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class PauseReason(Base):
+    """Why an agent may pause (lunch, training, back office, ...): one of the tenant's list.
+
+    Agents pause with one from the web app or by its ``code`` (``*42<code>``). A reason is
+    never deleted once made, only retired (``active`` false): the agent log and statistics
+    keep naming it.
+    """
+
+    __tablename__ = "pause_reasons"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "code"),
+        CheckConstraint("code BETWEEN 1 AND 99", name="code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    code: Mapped[int] = mapped_column()
+    """1 to 99: what an agent dials after ``*42``."""
+    name: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    """False: retired, agents can no longer choose it."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class WeeklyHours(Base):

@@ -75,6 +75,12 @@ class User(Base):
     """Right (add-on): may be a member of groups and answer their calls."""
     dnd: Mapped[bool] = mapped_column(default=False)
     """Do not disturb: no group or direct call rings the user's devices."""
+    pause_reason_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pause_reasons.id", ondelete="SET NULL")
+    )
+    """The agent is paused for this reason (no group calls); None: not paused."""
+    paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When the pause (or its latest reason) was asked for."""
     presented_number: Mapped[str | None] = mapped_column(String(20))
     """The group number shown on outbound calls; None shows the user's own number."""
     disabled: Mapped[bool] = mapped_column(default=False)

@@ -157,7 +157,21 @@ agent_tracks = Table(
     Column("groups", String(1000), nullable=False, default=""),
     Column("wrap_up_group", Integer(), nullable=True),
     Column("wrap_up_began", BigInteger(), nullable=True),
+    Column("pause_reason", Integer(), nullable=True),
 )
 """Each agent as far as the rollups have counted it (``helin.stats.agent_time.Track``): times
-in microseconds, ``groups`` the ids it is logged in to, comma-separated, and the wrap-up in
-progress."""
+in microseconds, ``groups`` the ids it is logged in to, comma-separated, the wrap-up in
+progress and, while paused, the pause's reason."""
+
+agent_pauses = Table(
+    "agent_pauses",
+    metadata,
+    Column("agent_id", Integer(), primary_key=True),
+    Column("day", Date(), primary_key=True),
+    Column("reason_id", Integer(), primary_key=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("paused_us", BigInteger(), nullable=False, default=0),
+)
+"""An agent's paused time for one reason on one day of the tenant's time zone: the
+``paused_us`` of the agent's ``ALL_GROUPS`` rows of that day, split by reason."""
+Index("ix_agent_pauses_tenant_day", agent_pauses.c.tenant_id, agent_pauses.c.day)
