@@ -39,3 +39,5 @@ class UserEntry:
     None: their own first number."""
     record: bool
     """The tenant has the recording add-on."""
+    pause_reasons: tuple[tuple[int, str], ...] = ()
+    """(code, reason id) of each pause reason the user may choose (the tenant's active ones)."""

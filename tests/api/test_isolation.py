@@ -25,7 +25,17 @@ from helin.acd.commands import CallRecord
 from helin.acd.model import Outcome
 from helin.store import db
 from helin.store.calls import records
-from helin.store.tables import AuditLog, Call, Clip, Device, Number, Recording, Tenant, User
+from helin.store.tables import (
+    AuditLog,
+    Call,
+    Clip,
+    Device,
+    Number,
+    PauseReason,
+    Recording,
+    Tenant,
+    User,
+)
 from tests.api.test_agent_api import signed_in
 from tests.calls.node import Node
 
@@ -39,6 +49,7 @@ tenants:
     sip_domain: alpha.test
     call_center: true
     recording: true
+    pause_reasons: [{code: 1, name: Alpha lunch}]
     users:
       - username: alpha-boss
         password: "alpha-password-1"
@@ -75,6 +86,8 @@ SELF_SCOPED = {
     ("PUT", "/api/v1/me/groups"),
     ("PUT", "/api/v1/me/dnd"),
     ("PUT", "/api/v1/me/presented-number"),
+    ("PUT", "/api/v1/me/pause"),
+    ("POST", "/api/v1/pause-reasons"),
     ("POST", "/api/v1/users"),
     ("POST", "/api/v1/clips"),
     ("POST", "/api/v1/numbers"),
@@ -104,6 +117,7 @@ LISTS = {
     ("GET", "/api/v1/recordings"),
     ("GET", "/api/v1/recording-access"),
     ("GET", "/api/v1/report-orders"),
+    ("GET", "/api/v1/pause-reasons"),
 }
 
 
@@ -140,6 +154,7 @@ def alpha(node: Node) -> dict[str, Any]:
             ),
             "number_id": session.scalar(select(Number.id).where(Number.e164 == "+3725000001")),
             "clip_id": session.scalar(select(Clip.id).where(Clip.name == "welcome")),
+            "reason_id": session.scalar(select(PauseReason.id)),
         }
 
     found = node.query(ids)
@@ -233,6 +248,7 @@ def cases(a: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         ("GET", "/api/v1/stats/groups", {"params": {"group_id": a["group_id"], **DAY}}),
         ("GET", "/api/v1/stats/agents", {"params": {"group_id": a["group_id"], **DAY}}),
         ("GET", "/api/v1/stats/agents", {"params": {"agent_id": a["user_id"], **DAY}}),
+        ("PATCH", "/api/v1/pause-reasons/{reason_id}", {json: {"name": "Mallory"}}),
         ("GET", "/api/v1/groups/{group_id}", {}),
         ("PATCH", "/api/v1/groups/{group_id}", {json: {"policy": "uniform"}}),
         ("PUT", "/api/v1/groups/{group_id}/override", {json: {"mode": "closed"}}),
@@ -366,3 +382,12 @@ def test_statistics_show_only_the_companys_own_groups(
     assert agents.status_code == 200, agents.text
     assert str(alpha["user_id"]) not in [str(a["agent_id"]) for a in agents.json()["agents"]]
     assert "alpha" not in agents.text.lower()
+
+
+def test_another_companys_pause_reason_cannot_be_used(
+    node: Node, alpha: dict[str, Any], beta: httpx.Client
+) -> None:
+    answer = beta.put("/api/v1/me/pause", json={"reason_id": alpha["reason_id"]})
+    assert answer.status_code == 422, answer.text
+    assert beta.get("/api/v1/me").json()["pause"] is None
+    assert node.query(lambda s: s.get(PauseReason, alpha["reason_id"]).name) == "Alpha lunch"

@@ -12,7 +12,7 @@ from helin.acd.commands import AgentEventRecord, AgentStateRecord
 from helin.acd.model import AgentState as S
 from helin.acd.model import OfferResult
 from helin.store.calls import agentlog, records
-from helin.store.tables import AgentEvent, Call, Offer, User
+from helin.store.tables import AgentEvent, Call, Offer, PauseReason, User
 from helin.store.tables.enums import AgentEventKind as K
 from tests.store.test_calllog import setup
 
@@ -147,3 +147,49 @@ def test_state_changes_hide_unless_asked_and_unknown_kinds_pass(
         ("coffee_break", None),
         ("wrap_up", None),
     ]
+
+
+def test_pauses_are_periods_named_by_their_reason(session: Session, migrated_url: str) -> None:
+    tenant, _, _ = setup(session, migrated_url)
+    agent = session.scalar(select(User.id).where(User.tenant_id == tenant))
+    lunch = PauseReason(tenant_id=tenant, code=1, name="Lunch")
+    training = PauseReason(tenant_id=tenant, code=2, name="Training")
+    session.add_all([lunch, training])
+    session.flush()
+    a = str(agent)
+    records.write(
+        session,
+        [
+            AgentEventRecord(
+                agent_id=a, at=at(0).timestamp(), kind="pause_on", reason=str(lunch.id)
+            ),
+            AgentStateRecord(
+                agent_id=a, at=at(0).timestamp(), state=S.PAUSED, reason=str(lunch.id)
+            ),
+            AgentEventRecord(
+                agent_id=a, at=at(600).timestamp(), kind="pause_on", reason=str(training.id)
+            ),
+            AgentEventRecord(agent_id=a, at=at(900).timestamp(), kind="pause_off"),
+            AgentEventRecord(
+                agent_id=a, at=at(1000).timestamp(), kind="pause_on", reason=str(lunch.id)
+            ),
+            AgentEventRecord(agent_id=a, at=at(7200).timestamp(), kind="pause_off"),
+        ],
+    )
+    assert session.get(User, agent).pause_reason_id is None  # type: ignore[union-attr]
+    day = agentlog.agent_log(session, tenant, agent, T0, at(3600))  # type: ignore[arg-type]
+    assert [(e.kind, e.reason, e.seconds) for e in day] == [
+        ("pause", "Lunch", 600),
+        ("pause", "Training", 300),
+        ("pause", "Lunch", 6200),  # still going at the end of the range: ended after it
+    ]
+    everything = agentlog.agent_log(
+        session,
+        tenant,
+        agent,  # type: ignore[arg-type]
+        T0,
+        at(3600),
+        everything=True,
+    )
+    assert [(e.kind, e.reason) for e in everything][:2] == [("pause", "Lunch"), ("state", "Lunch")]
+    assert ("pause_off", None) in [(e.kind, e.reason) for e in everything]

@@ -14,6 +14,9 @@ from helin.switch.calls.features import Feature, FeatureCode, PresentGroup, Unkn
         ("*4012", FeatureCode(feature=Feature.LOG_IN, group_id="12")),
         ("*41", FeatureCode(feature=Feature.LOG_OUT)),
         ("*413", FeatureCode(feature=Feature.LOG_OUT, group_id="3")),
+        ("*421", FeatureCode(feature=Feature.PAUSE_ON, reason_code=1)),
+        ("*4299", FeatureCode(feature=Feature.PAUSE_ON, reason_code=99)),
+        ("*43", FeatureCode(feature=Feature.PAUSE_OFF)),
         ("*78", FeatureCode(feature=Feature.DND_ON)),
         ("*79", FeatureCode(feature=Feature.DND_OFF)),
         ("*82*+3728000000", PresentGroup(group_id="2", number="+3728000000")),
@@ -26,7 +29,24 @@ def test_what_a_dialled_string_asks_for(dialled: str, expected: object) -> None:
     assert parse(dialled) == expected
 
 
-@pytest.mark.parametrize("dialled", ["*", "*4", "*42", "*781", "*79x", "*8*123", "*82*", "*99"])
+@pytest.mark.parametrize(
+    "dialled",
+    [
+        "*",
+        "*4",
+        "*42",
+        "*420",
+        "*4201",
+        "*42100",
+        "*431",
+        "*44",
+        "*781",
+        "*79x",
+        "*8*123",
+        "*82*",
+        "*99",
+    ],
+)
 def test_other_star_codes_are_unknown(dialled: str) -> None:
     with pytest.raises(UnknownCode):
         parse(dialled)

@@ -41,6 +41,7 @@ def user(
         groups=groups,
         presented_number=presented,
         record=True,
+        pause_reasons=((1, "31"), (7, "37")) if tenant_id == "1" else ((1, "41"),),
     )
 
 
@@ -181,6 +182,9 @@ def test_a_call_out_to_something_not_a_number_is_incomplete(dialled: str) -> Non
         ("*401", ev.AgentLoggedIn(agent_id="7", group_id="1"), "feature_log_in"),
         ("*41", ev.AgentLoggedOut(agent_id="7", group_id=None), "feature_log_out"),
         ("*411", ev.AgentLoggedOut(agent_id="7", group_id="1"), "feature_log_out"),
+        ("*421", ev.PauseChanged(agent_id="7", reason="31"), "feature_pause_on"),
+        ("*427", ev.PauseChanged(agent_id="7", reason="37"), "feature_pause_on"),
+        ("*43", ev.PauseChanged(agent_id="7", reason=None), "feature_pause_off"),
         ("*78", ev.DndChanged(agent_id="7", on=True), "feature_dnd_on"),
         ("*79", ev.DndChanged(agent_id="7", on=False), "feature_dnd_off"),
     ],
@@ -198,6 +202,9 @@ def test_a_phone_dialling_a_feature_code(dialled: str, event: ev.Event, clip: st
         (ANN, "*413"),  # another company's group
         (LONER, "*40"),  # an agent of no group
         (LONER, "*41"),
+        (ANN, "*422"),  # no active pause reason 2 in the company
+        (LONER, "*421"),  # pauses are for agents
+        (LONER, "*43"),
     ],
 )
 def test_an_invalid_feature_code_changes_nothing(who: UserEntry, dialled: str) -> None:

@@ -19,6 +19,7 @@ from helin.api.routes import (
     history,
     live,
     numbers,
+    pauses,
     recordings,
     reports,
     stats,
@@ -90,6 +91,7 @@ def create_api(context: ApiContext) -> FastAPI:
         stats,
         recordings,
         reports,
+        pauses,
     )
     for resource in resources:
         app.include_router(resource.router)

@@ -26,6 +26,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "feature_log_out": "You are logged out.",
         "feature_dnd_on": "Do not disturb is on.",
         "feature_dnd_off": "Do not disturb is off.",
+        "feature_pause_on": "You are paused.",
+        "feature_pause_off": "Your pause has ended.",
         "feature_unknown": "This code is not valid.",
     },
     "et": {
@@ -45,6 +47,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "feature_log_out": "Olete välja logitud.",
         "feature_dnd_on": "Ära sega on sisse lülitatud.",
         "feature_dnd_off": "Ära sega on välja lülitatud.",
+        "feature_pause_on": "Olete pausil.",
+        "feature_pause_off": "Teie paus on lõppenud.",
         "feature_unknown": "See kood ei kehti.",
     },
 }

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from helin.api.schemas.pauses import PausePublic
+
 
 class MePublic(BaseModel):
     id: int
@@ -18,6 +20,8 @@ class MePublic(BaseModel):
     numbers: list[str]
     state: str
     """What the call center sees the agent doing (available, ringing, on_call, ...)."""
+    pause: PausePublic | None = None
+    """The agent's pause (None: not paused)."""
 
 
 class MyGroupPublic(BaseModel):

@@ -73,7 +73,7 @@ class MemberPublic(BaseModel):
     weight: int
     logged_in: bool
     state: str
-    """on_call, ringing, busy (own call), wrap_up, dnd, unreachable or available."""
+    """on_call, ringing, busy (own call), wrap_up, dnd, paused, unreachable or available."""
     devices: list[DeviceStatus]
 
 

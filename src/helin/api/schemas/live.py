@@ -14,8 +14,13 @@ class LiveAgent(BaseModel):
     name: str
     logged_in: bool
     state: str
-    """on_call, ringing, busy (own call), wrap_up, dnd, unreachable or available."""
+    """on_call, ringing, busy (own call), wrap_up, dnd, paused, unreachable or available."""
     devices: list[DeviceStatus]
+    pause: str | None = None
+    """The pause reason's name while the agent is paused (or a pause waits for the call in
+    progress to end); None otherwise."""
+    paused_since: datetime | None = None
+    """When the pause was asked for."""
 
 
 class LiveAgentCounts(BaseModel):
@@ -25,6 +30,7 @@ class LiveAgentCounts(BaseModel):
     on_call: int
     wrap_up: int
     dnd: int
+    paused: int = 0
 
 
 class LiveGroup(BaseModel):

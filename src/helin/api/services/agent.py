@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 from helin.acd.events import AgentLoggedIn, AgentLoggedOut, DndChanged
 from helin.api.context import ApiContext
 from helin.api.schemas.agent import LogLinePublic, MePublic, MyGroupPublic
+from helin.api.services import pauses
 from helin.api.services.errors import Forbidden, Invalid, NotFound, NotSignedIn
 from helin.api.services.security import Principal, may_manage
 from helin.store import audit
@@ -56,6 +57,7 @@ def get_me(ctx: ApiContext, me: Principal) -> MePublic:
             )
             if has
         ]
+        state = ctx.live.agent_state(str(user.id))
         return MePublic(
             id=user.id,
             username=user.username,
@@ -65,7 +67,8 @@ def get_me(ctx: ApiContext, me: Principal) -> MePublic:
             dnd=user.dnd,
             presented_number=user.presented_number,
             numbers=[n.e164 for n in user.numbers],
-            state=ctx.live.agent_state(str(user.id)).value,
+            state=state.value,
+            pause=pauses.pause_of(session, user, state),
         )
 
 

@@ -14,7 +14,7 @@ from helin.api.context import ApiContext
 from helin.api.schemas.devices import DeviceStatus
 from helin.api.schemas.live import LiveAgent, LiveAgentCounts, LiveGroup, LiveState
 from helin.api.services.security import Principal
-from helin.store.tables import Group, Tenant, User
+from helin.store.tables import Group, PauseReason, Tenant, User
 from helin.store.tables.callcenter import Membership
 
 
@@ -41,6 +41,13 @@ def snapshot(ctx: ApiContext, me: Principal) -> LiveState:
     live = ctx.live
     groups = []
     with ctx.sessions() as session:
+        reasons = dict(
+            session.execute(
+                select(PauseReason.id, PauseReason.name).where(
+                    PauseReason.tenant_id == me.tenant_id
+                )
+            ).all()
+        )
         for group in _visible_groups(session, me):
             status = live.group_status(str(group.id))
             members = []
@@ -57,6 +64,8 @@ def snapshot(ctx: ApiContext, me: Principal) -> LiveState:
                         name=user.display_name or user.username,
                         logged_in=logged_in,
                         state=state.value,
+                        pause=reasons.get(user.pause_reason_id or 0),
+                        paused_since=user.paused_at if user.pause_reason_id else None,
                         devices=[
                             DeviceStatus(
                                 id=d.id,
@@ -88,6 +97,7 @@ def snapshot(ctx: ApiContext, me: Principal) -> LiveState:
                         on_call=count(AgentState.ON_CALL),
                         wrap_up=count(AgentState.WRAP_UP),
                         dnd=count(AgentState.DND),
+                        paused=count(AgentState.PAUSED),
                     ),
                     members=members,
                 )

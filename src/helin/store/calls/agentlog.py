@@ -2,7 +2,8 @@
 in time order.
 
 From ``agent_events``: log-ins and log-outs (with the group), DND on and off, bounces, and
-wrap-up as periods (``wrap_up_start`` to ``wrap_up_end``). The agent's state changes
+wrap-ups and pauses as periods (``wrap_up_start`` to ``wrap_up_end``; ``pause_on`` to the next
+``pause_on`` or ``pause_off``, named by the pause reason). The agent's state changes
 (``state`` rows: ringing, on a call, available, ...) come several times a call, so they are
 left out unless ``everything`` is asked for. Kinds are read as plain text: a kind this
 version does not know is shown as it is, never an error. From ``offers``: the rings the agent
@@ -18,12 +19,14 @@ from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from helin.acd.offers import MISSED
-from helin.store.tables import AgentEvent, Call, Group, Offer, User
+from helin.store.tables import AgentEvent, Call, Group, Offer, PauseReason, User
 
-WRAP_UP_STARTS = frozenset({"wrap_up_start"})
-WRAP_UP_ENDS = frozenset({"wrap_up_end"})
-ACTIVITY = frozenset({"state"}) | WRAP_UP_ENDS
-"""Frequent rows, shown only on request (a wrap-up's end is shown as the wrap-up's end)."""
+PERIODS = {"wrap_up_start": "wrap_up", "pause_on": "pause"}
+"""Events that begin a period, and the kind of the period's entry."""
+ENDS = {"wrap_up": frozenset({"wrap_up_end"}), "pause": frozenset({"pause_on", "pause_off"})}
+"""The events that end each kind of period."""
+ACTIVITY = frozenset({"state", "wrap_up_end", "pause_off"})
+"""Frequent rows, shown only on request (a period's end is shown as the period's end)."""
 MISSED_OFFER = "missed_offer"
 """The kind of a missed ring's entry (no agent event has it)."""
 
@@ -83,16 +86,16 @@ def _events(
     ]
 
 
-def _wrap_up_end(
-    session: Session, tenant_id: int, agent_id: int, after: datetime
+def _period_end(
+    session: Session, tenant_id: int, agent_id: int, period: str, after: datetime
 ) -> datetime | None:
-    """When the wrap-up going at ``after`` ended (the next ending event); None: not yet."""
+    """When the period going at ``after`` ended (the next ending event); None: not yet."""
     found = session.scalar(
         select(AgentEvent.at)
         .join(User, User.id == AgentEvent.agent_id)
         .where(User.tenant_id == tenant_id, AgentEvent.agent_id == agent_id)
         .where(AgentEvent.at >= after)
-        .where(type_coerce(AgentEvent.kind, String()).in_(sorted(WRAP_UP_ENDS)))
+        .where(type_coerce(AgentEvent.kind, String()).in_(sorted(ENDS[period])))
         .order_by(AgentEvent.at, AgentEvent.id)
         .limit(1)
     )
@@ -145,20 +148,43 @@ def agent_log(
 ) -> list[Entry]:
     """Agent ``agent_id``'s log from ``since`` to ``until``, in time order; their activity
     changes and ``wrap_up_end`` rows only with ``everything`` (wrap-ups are periods)."""
-    events = _events(session, tenant_id, agent_id, since, until)
+    events = _named_pauses(session, tenant_id, _events(session, tenant_id, agent_id, since, until))
     shown: list[Entry] = []
-    open_at: int | None = None  # the index in ``shown`` of a wrap-up not ended yet
+    going: dict[str, int] = {}  # each period not ended yet: its index in ``shown``
     for entry in events:
-        if open_at is not None and entry.kind in WRAP_UP_ENDS:
-            shown[open_at] = replace(shown[open_at], until=entry.at)
-            open_at = None
-        if entry.kind in WRAP_UP_STARTS:
-            shown.append(replace(entry, kind="wrap_up"))
-            open_at = len(shown) - 1
+        for period, at in list(going.items()):
+            if entry.kind in ENDS[period]:
+                shown[at] = replace(shown[at], until=entry.at)
+                del going[period]
+        if entry.kind in PERIODS:
+            going[PERIODS[entry.kind]] = len(shown)
+            shown.append(replace(entry, kind=PERIODS[entry.kind]))
         elif everything or not entry.activity:
             shown.append(entry)
-    if open_at is not None:
-        ended = _wrap_up_end(session, tenant_id, agent_id, until)
-        shown[open_at] = replace(shown[open_at], until=ended)
+    for period, at in going.items():
+        ended = _period_end(session, tenant_id, agent_id, period, until)
+        shown[at] = replace(shown[at], until=ended)
     missed = _missed(session, tenant_id, agent_id, since, until)
     return sorted(shown + missed, key=lambda e: e.at)
+
+
+def _reason_id(entry: Entry) -> int | None:
+    """The pause reason a pause event or paused state names."""
+    paused = entry.kind == "pause_on" or entry.state == "paused"
+    return int(entry.reason) if paused and entry.reason and entry.reason.isdigit() else None
+
+
+def _named_pauses(session: Session, tenant_id: int, entries: list[Entry]) -> list[Entry]:
+    """Pause events and paused states with their reason's name instead of its id."""
+    ids = {i for i in map(_reason_id, entries) if i is not None}
+    if not ids:
+        return entries
+    found = select(PauseReason.id, PauseReason.name).where(
+        PauseReason.tenant_id == tenant_id, PauseReason.id.in_(ids)
+    )
+    names = {row.id: row.name for row in session.execute(found)}
+    out = []
+    for entry in entries:
+        reason = _reason_id(entry)
+        out.append(entry if reason is None else replace(entry, reason=names.get(reason)))
+    return out

@@ -19,6 +19,7 @@ from helin.store.provisioning.groups import GroupSettings
 from helin.store.provisioning.schema import (
     GroupSpec,
     OperatorSpec,
+    PauseReasonSpec,
     ProvisionSpec,
     TenantSpec,
     TrunkSpec,
@@ -28,7 +29,7 @@ from helin.store.provisioning.schema import (
     wanted,
 )
 from helin.store.provisioning.yamlsource import Path, Problem
-from helin.store.tables import Device, Group, Number, Tenant, Trunk, TrunkPeer, User
+from helin.store.tables import Device, Group, Number, PauseReason, Tenant, Trunk, TrunkPeer, User
 
 if TYPE_CHECKING:
     from helin.store.provisioning.file import ProvisionSummary
@@ -77,6 +78,8 @@ class Applier:
                 for g, s in enumerate(tenant_spec.groups)
             ]
             tenants.append((at, tenant_spec, tenant, users, groups))
+            for r, reason in enumerate(tenant_spec.pause_reasons):
+                self.pause_reason((*at, "pause_reasons", r), tenant, reason)
         self.session.flush()
         self.numbers()
         for at, tenant_spec, tenant, users, groups in tenants:
@@ -211,6 +214,21 @@ class Applier:
         if not created and old_realm != tenant.sip_domain:
             self.realm_changed(at, tenant, spec)
         return tenant
+
+    def pause_reason(self, at: Path, tenant: Tenant, spec: PauseReasonSpec) -> None:
+        """The tenant's reason with the spec's code, made or brought to the spec."""
+        self.session.flush()
+        row = self.session.scalar(
+            select(PauseReason).where(
+                PauseReason.tenant_id == tenant.id, PauseReason.code == spec.code
+            )
+        )
+        created = row is None
+        if row is None:
+            row = PauseReason(tenant_id=tenant.id, code=spec.code)
+            self.session.add(row)
+        changed = assign(row, wanted(spec, created, {"name": "name", "active": "active"}))
+        self.count("pause_reasons", row, created, changed)
 
     def realm_changed(self, at: Path, tenant: Tenant, spec: TenantSpec) -> None:
         """Device HA1s include the realm: every device needs its password again."""

@@ -21,7 +21,16 @@ from helin.store.provisioning.apply import Applier
 from helin.store.provisioning.schema import ProvisionSpec, describe
 from helin.store.provisioning.yamlsource import Problem, Source, SourceError, format_path, parse
 
-KINDS = ("tenants", "users", "devices", "numbers", "trunks", "groups", "members")
+KINDS = (
+    "tenants",
+    "users",
+    "devices",
+    "numbers",
+    "trunks",
+    "groups",
+    "members",
+    "pause_reasons",
+)
 """What the summary counts, in the order it prints them."""
 _REMOVABLE = frozenset({"devices", "numbers", "members"})
 

@@ -325,6 +325,14 @@ class GroupSpec(Spec):
         return exceptions
 
 
+class PauseReasonSpec(Spec):
+    code: int = Field(ge=1, le=99)
+    """What agents dial after ``*42``; the reason's key in the file."""
+    name: Text
+    active: bool = True
+    """False retires the reason (a reason is never deleted)."""
+
+
 class TenantSpec(Spec):
     name: Text
     sip_domain: str
@@ -334,6 +342,17 @@ class TenantSpec(Spec):
     recording_retention_days: Literal[30, 60] = 30
     users: list[UserSpec] = []
     groups: list[GroupSpec] = []
+    pause_reasons: list[PauseReasonSpec] = []
+    """Reasons not listed are left as they are."""
+
+    @field_validator("pause_reasons")
+    @classmethod
+    def _codes(cls, value: list[PauseReasonSpec]) -> list[PauseReasonSpec]:
+        codes = [reason.code for reason in value]
+        repeated = sorted({code for code in codes if codes.count(code) > 1})
+        if repeated:
+            raise ValueError(f"pause reason codes listed twice: {repeated}")
+        return value
 
     @field_validator("sip_domain")
     @classmethod

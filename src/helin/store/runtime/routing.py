@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from helin.directory import GroupEntry, UserEntry
-from helin.store.tables import Group, Membership, Tenant, Trunk, User
+from helin.store.tables import Group, Membership, PauseReason, Tenant, Trunk, User
 
 
 def load_groups(session: Session) -> list[GroupEntry]:
@@ -45,6 +45,11 @@ def load_users(session: Session) -> list[UserEntry]:
         )
         .order_by(User.id)
     ).all()
+    reasons: dict[int, list[tuple[int, str]]] = {}
+    for reason in session.scalars(
+        select(PauseReason).where(PauseReason.active).order_by(PauseReason.code)
+    ):
+        reasons.setdefault(reason.tenant_id, []).append((reason.code, str(reason.id)))
     rows = []
     for user in users:
         assert user.tenant is not None
@@ -62,6 +67,7 @@ def load_users(session: Session) -> list[UserEntry]:
                 groups=groups,
                 presented_number=user.presented_number,
                 record=user.tenant.recording,
+                pause_reasons=tuple(reasons.get(user.tenant.id, ())),
             )
         )
     return rows

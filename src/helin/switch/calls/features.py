@@ -5,6 +5,8 @@
 ``*40<g>``     log in to group ``<g>`` (the group's id, shown in the web app)
 ``*41``        log out of every group
 ``*41<g>``     log out of group ``<g>``
+``*42<r>``     pause for the company's pause reason with code ``<r>`` (1 to 99)
+``*43``        end the pause
 ``*78``        Do-Not-Disturb on (no calls reach me, group or direct)
 ``*79``        Do-Not-Disturb off
 ``*8<g>*<n>``  call ``<n>`` showing group ``<g>``'s number (this call only)
@@ -25,6 +27,8 @@ class Feature(StrEnum):
     LOG_OUT = "log_out"
     DND_ON = "dnd_on"
     DND_OFF = "dnd_off"
+    PAUSE_ON = "pause_on"
+    PAUSE_OFF = "pause_off"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,8 @@ class FeatureCode:
     feature: Feature
     group_id: str | None = None
     """For log in/out: one group (None: all of the user's groups)."""
+    reason_code: int | None = None
+    """For a pause: the pause reason's code."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +48,17 @@ class PresentGroup:
     number: str
 
 
-_CODES = {"40": Feature.LOG_IN, "41": Feature.LOG_OUT, "78": Feature.DND_ON, "79": Feature.DND_OFF}
-_FEATURE = re.compile(r"\*(40|41|78|79)(\d*)")
+_CODES = {
+    "40": Feature.LOG_IN,
+    "41": Feature.LOG_OUT,
+    "42": Feature.PAUSE_ON,
+    "43": Feature.PAUSE_OFF,
+    "78": Feature.DND_ON,
+    "79": Feature.DND_OFF,
+}
+_FEATURE = re.compile(r"\*(4[0-3]|78|79)(\d*)")
+_REASON = re.compile(r"[1-9]\d?")
+"""A pause reason's code: 1 to 99, no leading zero."""
 _PRESENT = re.compile(r"\*8(\d+)\*(\+?\d+)")
 
 
@@ -62,7 +77,11 @@ def parse(dialled: str) -> FeatureCode | PresentGroup | None:
     match = _FEATURE.fullmatch(dialled)
     if match is None:
         raise UnknownCode(dialled)
-    feature, group = _CODES[match[1]], match[2] or None
-    if group is not None and feature in (Feature.DND_ON, Feature.DND_OFF):
+    feature, argument = _CODES[match[1]], match[2] or None
+    if feature is Feature.PAUSE_ON:
+        if argument is None or _REASON.fullmatch(argument) is None:
+            raise UnknownCode(dialled)
+        return FeatureCode(feature=feature, reason_code=int(argument))
+    if argument is not None and feature not in (Feature.LOG_IN, Feature.LOG_OUT):
         raise UnknownCode(dialled)
-    return FeatureCode(feature=feature, group_id=group)
+    return FeatureCode(feature=feature, group_id=argument)

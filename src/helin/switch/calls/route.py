@@ -93,7 +93,7 @@ class Feature:
     user: UserEntry
     """The user who dialled the code."""
     event: ev.Event | None
-    """What changes (log in, log out, DND); None for a code that is not valid here."""
+    """What changes (log in, log out, pause, DND); None for a code that is not valid here."""
     clip: str
     """The confirmation clip (``UNKNOWN_CODE`` for a code that is not valid here)."""
 
@@ -171,8 +171,15 @@ def _feature(user: UserEntry, code: features.FeatureCode) -> Feature:
         event = ev.AgentLoggedIn(agent_id=user.id, group_id=group)
     elif code.feature is features.Feature.LOG_OUT:
         event = ev.AgentLoggedOut(agent_id=user.id, group_id=group)
+    elif code.feature is features.Feature.PAUSE_ON:
+        reason = dict(user.pause_reasons).get(code.reason_code or 0)
+        if reason is None:
+            return unknown
+        event = ev.PauseChanged(agent_id=user.id, reason=reason)
+    elif code.feature is features.Feature.PAUSE_OFF:
+        event = ev.PauseChanged(agent_id=user.id, reason=None)
     else:
         event = ev.DndChanged(agent_id=user.id, on=code.feature is features.Feature.DND_ON)
-    if isinstance(event, ev.AgentLoggedIn | ev.AgentLoggedOut) and not user.groups:
+    if not isinstance(event, ev.DndChanged) and not user.groups:
         return unknown
     return Feature(user=user, event=event, clip=f"feature_{code.feature.value}")
