@@ -33,8 +33,9 @@ def agent(name: str, number: str, *, devices: tuple[str, ...] = ("desk",), **ext
     )
 
 
-def company(users: str, groups: str, *, recording: bool = True) -> str:
-    """The whole file: the trunk on 127.0.0.2 (``{trunk}`` is filled by the fixture)."""
+def company(users: str, groups: str, *, recording: bool = True, pause_reasons: str = "[]") -> str:
+    """The whole file: the trunk on 127.0.0.2 (``{trunk}`` is filled by the fixture);
+    ``pause_reasons`` in YAML's flow style."""
     return (
         textwrap.dedent(
             f"""\
@@ -48,6 +49,7 @@ def company(users: str, groups: str, *, recording: bool = True) -> str:
                 sip_domain: {DOMAIN}
                 call_center: true
                 recording: {str(recording).lower()}
+                pause_reasons: {pause_reasons}
             """
         )
         + "    users:\n"

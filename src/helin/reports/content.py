@@ -243,6 +243,7 @@ AGENT = [
     ("on_call", Kind.SECONDS),
     ("wrap_up", Kind.SECONDS),
     ("dnd", Kind.SECONDS),
+    ("paused", Kind.SECONDS),
     ("answered", Kind.NUMBER),
     ("missed", Kind.NUMBER),
     ("aht", Kind.SECONDS),

@@ -117,6 +117,7 @@ class AgentFigures:
     busy: float
     """On a direct or outbound call of the agent's own."""
     dnd: float
+    paused: float
     unreachable: float
     other_group: float
     """Ringing, on a call or wrapping up for another group (in one group's figures)."""
@@ -141,7 +142,16 @@ class AgentFigures:
         return asdict(self)
 
 
-AGENT_STATES = ("available", "ringing", "on_call", "wrap_up", "busy", "dnd", "unreachable")
+AGENT_STATES = (
+    "available",
+    "ringing",
+    "on_call",
+    "wrap_up",
+    "busy",
+    "dnd",
+    "paused",
+    "unreachable",
+)
 """The state times a chart stacks (with ``other_group``), which add up to ``logged_in``."""
 
 
@@ -157,6 +167,7 @@ def agent_figures(counts: m.AgentCounts) -> AgentFigures:
         wrap_up=seconds(counts.wrap_up_us),
         busy=seconds(counts.busy_us),
         dnd=seconds(counts.dnd_us),
+        paused=seconds(counts.paused_us),
         unreachable=seconds(counts.unreachable_us),
         other_group=seconds(counts.other_group_us),
         offers=counts.offers,

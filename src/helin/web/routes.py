@@ -24,7 +24,17 @@ from fastapi.responses import RedirectResponse, Response
 from helin.acd.model import Policy
 from helin.api.context import ApiContext
 from helin.api.deps import RowId, context
-from helin.api.services import agent, clips, devices, groups, live, numbers, tenants, users
+from helin.api.services import (
+    agent,
+    clips,
+    devices,
+    groups,
+    live,
+    numbers,
+    pauses,
+    tenants,
+    users,
+)
 from helin.api.services.errors import NotFound
 from helin.api.services.security import Principal, may_manage
 from helin.store.tables.enums import BUILTIN_CLIPS, ClipKind, DeviceKind
@@ -78,7 +88,14 @@ def _agent_values(ctx: ApiContext, me: Principal) -> dict[str, Any]:
     logs = {g.id: views.log_rows(agent.group_call_log(ctx, me, g.id)) for g in mine}
     choices = [(n, n) for n in profile.numbers]
     choices += [(n, f"{n} · {g.name}") for g in mine for n in g.numbers]
-    return {"profile": profile, "groups": mine, "logs": logs, "choices": choices}
+    reasons = [r for r in pauses.list_reasons(ctx, me) if r.active] if me.tenant_id else []
+    return {
+        "profile": profile,
+        "groups": mine,
+        "logs": logs,
+        "choices": choices,
+        "reasons": reasons,
+    }
 
 
 @router.get("/agent")
@@ -240,7 +257,8 @@ def clips_page(request: Request) -> Response:
 
 @router.get("/admin")
 def admin_page(request: Request) -> Response:
-    """The company's users (rights, disabled), new users, and the company's numbers."""
+    """The company's users (rights, disabled), new users, the company's numbers and pause
+    reasons."""
     viewer = render.tenant_admin(request)
     if isinstance(viewer, Response):
         return viewer
@@ -250,7 +268,14 @@ def admin_page(request: Request) -> Response:
     owners += [(f"group:{g.id}", g.name) for g in groups.list_groups(ctx, me)]
     assigned = numbers.list_numbers(ctx, me)
     return render.page(
-        request, "admin.html", viewer, users=people, rights=RIGHTS, numbers=assigned, owners=owners
+        request,
+        "admin.html",
+        viewer,
+        users=people,
+        rights=RIGHTS,
+        numbers=assigned,
+        owners=owners,
+        reasons=pauses.list_reasons(ctx, me),
     )
 
 

@@ -47,6 +47,7 @@ class AgentCounts(BaseModel):
     available: int
     busy: int
     """On a call: a group call or one of their own."""
+    paused: int = 0
 
 
 class GroupSummary(BaseModel):
@@ -75,6 +76,8 @@ class MemberPublic(BaseModel):
     state: str
     """on_call, ringing, busy (own call), wrap_up, dnd, paused, unreachable or available."""
     devices: list[DeviceStatus]
+    pause: str | None = None
+    """The pause reason's name while paused (or while a pause waits for a call to end)."""
 
 
 class ActionPublic(BaseModel):

@@ -16,6 +16,9 @@ class LiveAgent(BaseModel):
     state: str
     """on_call, ringing, busy (own call), wrap_up, dnd, paused, unreachable or available."""
     devices: list[DeviceStatus]
+    pause_reason_id: int | None = None
+    """The pause reason's id while the agent is paused (or a pause waits for the call in
+    progress to end); None otherwise."""
     pause: str | None = None
     """The pause reason's name while the agent is paused (or a pause waits for the call in
     progress to end); None otherwise."""

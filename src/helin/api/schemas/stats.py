@@ -90,6 +90,8 @@ class AgentFiguresPublic(BaseModel):
     busy: float
     """On a direct or outbound call of the agent's own."""
     dnd: float
+    paused: float
+    """Logged in but paused, whatever the reason (by reason: ``paused_by_reason``)."""
     unreachable: float
     """Logged in with no phone that could ring."""
     other_group: float
@@ -117,11 +119,23 @@ class AgentPeriodPublic(AgentFiguresPublic):
     seconds: float
 
 
+class PausedForPublic(BaseModel):
+    reason_id: int
+    code: int | None
+    name: str | None
+    """None for a reason that no longer exists."""
+    seconds: float
+
+
 class AgentRowPublic(BaseModel):
     agent_id: int
     name: str
     periods: list[AgentPeriodPublic]
     total: AgentFiguresPublic
+    paused_by_reason: list[PausedForPublic] | None = None
+    """The total's paused time split by reason, longest first: in the all-groups view over
+    whole days (None in one group's view, or when the view keeps only some hours of the
+    day)."""
 
 
 class AgentStatsPublic(BaseModel):

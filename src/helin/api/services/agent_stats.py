@@ -16,6 +16,7 @@ from helin.api.schemas.stats import (
     AgentPeriodPublic,
     AgentRowPublic,
     AgentStatsPublic,
+    PausedForPublic,
 )
 from helin.api.services import export
 from helin.api.services.errors import Forbidden, NotFound
@@ -26,6 +27,7 @@ from helin.stats.figures import AgentFigures, agent_figures
 from helin.stats.metrics import ALL_GROUPS, FORMULAS, AgentCounts
 from helin.store import groups, users
 from helin.store.calls import history
+from helin.store.stats.pauses import paused_by_reason
 from helin.store.stats.series import agents_in, agents_seen, series_of
 
 
@@ -85,6 +87,11 @@ def agent_stats(ctx: ApiContext, me: Principal, query: AgentQuery) -> AgentStats
         found = series_of(
             session, [(a, zone) for a, _ in chosen], view, query.range.interval, agents_in(key)
         )
+        by_reason = (
+            paused_by_reason(session, tenant, [a for a, _ in chosen], view)
+            if key == ALL_GROUPS and view.whole_days
+            else None
+        )
     rows = []
     for agent_id, name in chosen:
         total, periods = AgentCounts(), []
@@ -98,6 +105,14 @@ def agent_stats(ctx: ApiContext, me: Principal, query: AgentQuery) -> AgentStats
                 name=name,
                 periods=periods,
                 total=AgentFiguresPublic(**agent_figures(total).as_dict()),
+                paused_by_reason=None
+                if by_reason is None
+                else [
+                    PausedForPublic(
+                        reason_id=p.reason_id, code=p.code, name=p.name, seconds=p.us / 1e6
+                    )
+                    for p in by_reason[agent_id]
+                ],
             )
         )
     return AgentStatsPublic(

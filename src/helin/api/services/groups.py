@@ -24,6 +24,7 @@ from helin.api.schemas.groups import (
     MemberPublic,
     OverflowPublic,
 )
+from helin.api.services import pauses
 from helin.api.services.errors import Forbidden, NotFound
 from helin.api.services.security import Principal, may_manage
 from helin.store import groups
@@ -66,6 +67,7 @@ def _summary(ctx: ApiContext, group: Group) -> tuple[GroupSummary, GroupStatus |
             logged_in=len(working),
             available=sum(m.state is AgentState.AVAILABLE for m in working),
             busy=sum(m.state in _BUSY for m in working),
+            paused=sum(m.state is AgentState.PAUSED for m in working),
         ),
     )
     return summary, status
@@ -74,6 +76,7 @@ def _summary(ctx: ApiContext, group: Group) -> tuple[GroupSummary, GroupStatus |
 def _detail(ctx: ApiContext, session: Session, group: Group) -> GroupDetail:
     summary, status = _summary(ctx, group)
     live = {m.agent_id: m.logged_in for m in status.members} if status else {}
+    reasons = pauses.reason_names(session, group.tenant_id)
     weekly: dict[str, list[str]] = {}
     for hours in group.weekly_hours:
         weekly.setdefault(DAYS[hours.weekday], []).append(
@@ -88,6 +91,7 @@ def _detail(ctx: ApiContext, session: Session, group: Group) -> GroupDetail:
             weight=m.weight,
             logged_in=live.get(str(m.user_id), m.logged_in),
             state=ctx.live.agent_state(str(m.user_id)).value,
+            pause=reasons.get(m.user.pause_reason_id or 0),
             devices=[
                 DeviceStatus(
                     id=d.id,

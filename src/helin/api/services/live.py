@@ -13,8 +13,9 @@ from helin.acd.model import AgentState
 from helin.api.context import ApiContext
 from helin.api.schemas.devices import DeviceStatus
 from helin.api.schemas.live import LiveAgent, LiveAgentCounts, LiveGroup, LiveState
+from helin.api.services import pauses
 from helin.api.services.security import Principal
-from helin.store.tables import Group, PauseReason, Tenant, User
+from helin.store.tables import Group, Tenant, User
 from helin.store.tables.callcenter import Membership
 
 
@@ -41,13 +42,7 @@ def snapshot(ctx: ApiContext, me: Principal) -> LiveState:
     live = ctx.live
     groups = []
     with ctx.sessions() as session:
-        reasons = dict(
-            session.execute(
-                select(PauseReason.id, PauseReason.name).where(
-                    PauseReason.tenant_id == me.tenant_id
-                )
-            ).all()
-        )
+        reasons = pauses.reason_names(session, me.tenant_id)
         for group in _visible_groups(session, me):
             status = live.group_status(str(group.id))
             members = []
@@ -64,6 +59,7 @@ def snapshot(ctx: ApiContext, me: Principal) -> LiveState:
                         name=user.display_name or user.username,
                         logged_in=logged_in,
                         state=state.value,
+                        pause_reason_id=user.pause_reason_id,
                         pause=reasons.get(user.pause_reason_id or 0),
                         paused_since=user.paused_at if user.pause_reason_id else None,
                         devices=[

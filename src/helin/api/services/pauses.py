@@ -149,6 +149,12 @@ def _opt_str(value: int | None) -> str | None:
     return None if value is None else str(value)
 
 
+def reason_names(session: Session, tenant_id: int | None) -> dict[int, str]:
+    """The names of the company's pause reasons, by id (retired ones too)."""
+    found = select(PauseReason.id, PauseReason.name).where(PauseReason.tenant_id == tenant_id)
+    return {row.id: row.name for row in session.execute(found)}
+
+
 def pause_of(session: Session, user: User, state: AgentState) -> PausePublic | None:
     """The user's pause as it stands (``state``: the engine's state of the user)."""
     if user.pause_reason_id is None or user.paused_at is None:

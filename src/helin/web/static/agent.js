@@ -1,10 +1,12 @@
-// The agent's page: log-in toggles, DND, presented number; live state and call logs.
+// The agent's page: log-in toggles, DND, pause, presented number; live state and call logs.
 "use strict";
 (function () {
   const helin = window.helin;
   const me = Number(document.body.dataset.userId);
   const dnd = document.getElementById("dnd");
   const presented = document.getElementById("presented");
+  const pause = document.getElementById("pause");
+  const pauseNote = document.getElementById("pause-note");
   const busy = new Set(); // controls with a change on its way: live state does not touch them
   const signatures = new Map();
 
@@ -28,6 +30,31 @@
     const on = dnd.checked;
     change(dnd, "PUT", "/api/v1/me/dnd", { on: on }, function () { dnd.checked = !on; });
   });
+
+  let paused = pause.value;
+  pause.addEventListener("change", function () {
+    const before = paused;
+    paused = pause.value;
+    change(pause, "PUT", "/api/v1/me/pause", { reason_id: paused ? Number(paused) : null },
+      function () { pause.value = paused = before; });
+  });
+
+  // The pause as the live view gives it: the reason chosen, and since when (or "after this
+  // call" while a ring, a call or its wrap-up goes on).
+  function showPause(mine) {
+    if (!busy.has(pause)) {
+      const reason = mine.pause_reason_id === null ? "" : String(mine.pause_reason_id);
+      if (pause.querySelector('option[value="' + reason + '"]')) pause.value = paused = reason;
+    }
+    pauseNote.textContent = "";
+    if (mine.pause_reason_id === null) return;
+    const waiting = helin.PENDING.indexOf(mine.state) >= 0;
+    pauseNote.append(helin.t(waiting ? "agent.pause.pending" : "agent.pause.since") + " ");
+    const since = document.createElement("time");
+    since.setAttribute("datetime", mine.paused_since);
+    pauseNote.append(since);
+    helin.localizeTimes(pauseNote);
+  }
 
   let chosen = presented.value;
   presented.addEventListener("change", function () {
@@ -61,6 +88,7 @@
           if (mine.state === "dnd") dnd.checked = true;
           else if (["available", "ringing", "unreachable"].indexOf(mine.state) >= 0) dnd.checked = false;
         }
+        showPause(mine);
       }
       const signature = helin.logSignature(group);
       if (signatures.get(group.id) !== signature) {

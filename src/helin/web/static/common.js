@@ -161,6 +161,17 @@
     }).length;
   }
 
+  const PENDING = ["ringing", "on_call", "wrap_up"]; // a pause asked for waits for these
+  // A member's state as the live view shows it, with the pause reason: "Paused · Lunch", or
+  // "On a call · pause next: Lunch" while the pause waits for the call to end.
+  function stateText(member) {
+    if (!member.logged_in) return t("state.logged_out");
+    const text = t("state." + member.state);
+    if (!member.pause) return text;
+    const next = PENDING.indexOf(member.state) >= 0 ? t("live.pause_next") + " " : "";
+    return text + " · " + next + member.pause;
+  }
+
   function statusText(open) {
     if (open === null) return t("group.unknown");
     return open ? t("group.open") : t("group.closed");
@@ -173,6 +184,7 @@
       logged_in: group.agents.logged_in,
       available: group.agents.available,
       busy: busy(group),
+      paused: group.agents.paused,
       queued: group.queued,
       longest: waitText(group.longest_wait),
     };
@@ -198,6 +210,6 @@
   window.helin = {
     t: t, api: api, part: part, notice: notice, waitText: waitText, live: live,
     localizeTimes: localizeTimes, refreshLog: refreshLog, logSignature: logSignature,
-    showFigures: showFigures,
+    showFigures: showFigures, stateText: stateText, PENDING: PENDING,
   };
 })();

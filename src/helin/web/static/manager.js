@@ -54,7 +54,7 @@
           helin.t(member.logged_in ? "yes" : "no");
         const state = row.querySelector('[data-field="state"]');
         const key = member.logged_in ? member.state : "logged_out";
-        state.textContent = helin.t("state." + key);
+        state.textContent = helin.stateText(member);
         state.className = "state state-" + key;
         member.devices.forEach(function (device) {
           const item = row.querySelector('li[data-device-id="' + device.id + '"] [data-field="device"]');
