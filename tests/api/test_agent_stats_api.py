@@ -18,6 +18,7 @@ from helin.acd.model import AgentState, OfferResult, Outcome
 from helin.records import Record
 from helin.store import db
 from helin.store.calls import records
+from helin.store.tables import PauseReason, User
 from tests.api.test_agent_api import CONFIG, signed_in
 from tests.calls.node import Node
 
@@ -184,3 +185,49 @@ def test_exports_and_bad_requests(node: Node) -> None:
     assert bad.status_code == 422 and "until" in bad.text
     worse = mart.get("/api/v1/stats/agents", params={**DAY, "interval": "fortnight"})
     assert worse.status_code == 422
+
+
+def test_paused_time_in_all_and_by_reason_worked_out_by_hand(node: Node) -> None:
+    ann, support = node.user_id("ann"), node.group_id("Support")
+    engine = db.make_engine(node.url)
+    with db.session_factory(engine).begin() as session:
+        tenant = session.get(User, int(ann)).tenant_id  # type: ignore[union-attr]
+        lunch, training = (
+            PauseReason(tenant_id=tenant, code=1, name="Lunch"),
+            PauseReason(tenant_id=tenant, code=2, name="Training"),
+        )
+        session.add_all([lunch, training])
+        session.flush()
+        ids = {"lunch": str(lunch.id), "training": str(training.id)}
+    engine.dispose()
+
+    def state(minutes: float, state: AgentState, reason: str | None = None) -> AgentStateRecord:
+        return AgentStateRecord(
+            agent_id=ann, at=TEN + minutes * 60, state=state, reason=reason and ids[reason]
+        )
+
+    login = AgentEventRecord(agent_id=ann, at=TEN, kind="login", group_id=support)
+    logout = AgentEventRecord(agent_id=ann, at=TEN + 3600, kind="logout", group_id=support)
+    write(
+        node,
+        [
+            state(0, AgentState.AVAILABLE),
+            login,
+            state(5, AgentState.PAUSED, "lunch"),
+            state(25, AgentState.PAUSED, "training"),
+            state(35, AgentState.AVAILABLE),
+            state(50, AgentState.PAUSED, "lunch"),
+            logout,
+        ],
+    )
+    mart = signed_in(node, "mart", "mart-password-1")
+    everywhere = mart.get("/api/v1/stats/agents", params=DAY).json()["agents"][0]
+    assert everywhere["total"]["paused"] == 40 * 60
+    assert everywhere["total"]["available"] == 20 * 60
+    assert [(p["name"], p["code"], p["seconds"]) for p in everywhere["paused_by_reason"]] == [
+        ("Lunch", 1, 30 * 60),
+        ("Training", 2, 10 * 60),
+    ]
+    one_group = mart.get("/api/v1/stats/agents", params={**DAY, "group_id": support}).json()
+    assert one_group["agents"][0]["total"]["paused"] == 40 * 60
+    assert one_group["agents"][0]["paused_by_reason"] is None

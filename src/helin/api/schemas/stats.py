@@ -133,9 +133,8 @@ class AgentRowPublic(BaseModel):
     periods: list[AgentPeriodPublic]
     total: AgentFiguresPublic
     paused_by_reason: list[PausedForPublic] | None = None
-    """The total's paused time split by reason, longest first: in the all-groups view over
-    whole days (None in one group's view, or when the view keeps only some hours of the
-    day)."""
+    """The total's paused time split by reason, longest first: in the all-groups view
+    (None in one group's view)."""
 
 
 class AgentStatsPublic(BaseModel):

@@ -89,7 +89,7 @@ def agent_stats(ctx: ApiContext, me: Principal, query: AgentQuery) -> AgentStats
         )
         by_reason = (
             paused_by_reason(session, tenant, [a for a, _ in chosen], view)
-            if key == ALL_GROUPS and view.whole_days
+            if key == ALL_GROUPS
             else None
         )
     rows = []

@@ -25,8 +25,8 @@ class PausedFor:
 def paused_by_reason(
     session: Session, tenant_id: int, agent_ids: list[int], view: Slice
 ) -> dict[int, list[PausedFor]]:
-    """Each agent's paused time by reason over the view's days and weekdays (whole days: the
-    view's hours of the day cannot narrow it), longest first."""
+    """Each agent's paused time by reason over the view's days and weekdays, longest first
+    (whole days: the view's hours of the day do not narrow it)."""
     rows = session.execute(
         select(
             agent_pauses.c.agent_id,
