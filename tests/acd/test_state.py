@@ -59,12 +59,22 @@ def test_resting_phases_are_the_ones_a_call_waits_in() -> None:
         assert any(before is phase for before, _ in TRANSITIONS), phase
 
 
-def test_only_a_queued_call_leaves_the_queue_and_only_a_leaving_one_is_bridged() -> None:
+def test_only_a_queued_call_leaves_the_queue_and_only_an_answered_one_is_bridged() -> None:
     assert {b for (b, h) in TRANSITIONS if h is Happened.LEFT_QUEUE} == {
         Phase.GREETING,
         Phase.WAITING,
     }
-    assert {b for (b, _), a in TRANSITIONS.items() if a is Phase.BRIDGED} == {Phase.LEAVING}
+    assert {b for (b, _), a in TRANSITIONS.items() if a is Phase.BRIDGED} == {
+        Phase.LEAVING,
+        Phase.CONNECTING,
+    }
+    assert {b for (b, _), a in TRANSITIONS.items() if a is Phase.CONNECTING} == {Phase.LEAVING}
+    # back in the queue only from the whisper (the agent hung up before the bridge)
+    assert {b for (b, _), a in TRANSITIONS.items() if a is Phase.WAITING} == {
+        Phase.ARRIVED,
+        Phase.GREETING,
+        Phase.CONNECTING,
+    }
 
 
 @pytest.mark.parametrize(("phase", "happened"), list(itertools.product(Phase, Happened)))

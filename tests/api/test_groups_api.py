@@ -121,7 +121,7 @@ def test_overview_and_detail(node: Node, mart: httpx.Client) -> None:
     assert support["open"] is True and support["override"] is None
     assert support["queued"] == 0 and support["longest_wait"] == 0.0
     # ann is logged in but no phone is registered: unreachable, neither available nor busy
-    assert support["agents"] == {"logged_in": 1, "available": 0, "busy": 0}
+    assert support["agents"] == {"logged_in": 1, "available": 0, "busy": 0, "paused": 0}
 
     detail = mart.get(f"/api/v1/groups/{support['id']}").json()
     assert detail["timezone"] == "Europe/Tallinn" and detail["holidays"] is None

@@ -13,7 +13,16 @@ from helin.acd.model import OverflowKind, Policy
 from helin.store.accounts import digest_ha1, verify_password
 from helin.store.db import make_engine, session_factory
 from helin.store.provisioning.file import ProvisionError, provision_file
-from helin.store.tables import Device, Group, Membership, Number, Tenant, Trunk, User
+from helin.store.tables import (
+    Device,
+    Group,
+    Membership,
+    Number,
+    PauseReason,
+    Tenant,
+    Trunk,
+    User,
+)
 from helin.store.tables.enums import DeviceKind
 from tests.store.conftest import EXAMPLE
 
@@ -61,6 +70,7 @@ def test_the_example_file_applies(migrated_url: str, engine: Engine) -> None:
         "trunks": (1, 0, 0),
         "groups": (2, 0, 0),
         "members": (5, 0, 0),
+        "pause_reasons": (3, 0, 0),
     }
     assert str(summary).splitlines()[0] == "tenants: 1 created, 0 updated"
     with session_factory(engine)() as session:
@@ -155,6 +165,7 @@ def test_changes_are_applied_and_counted(migrated_url: str, engine: Engine, tmp_
             "",
         )
         .replace("          - kadri\n", "")
+        .replace("{code: 2, name: Training}", "{code: 2, name: Training, active: false}")
     )
     summary = provision_file(migrated_url, write(tmp_path, changed))
     assert counts(summary) == {
@@ -165,6 +176,7 @@ def test_changes_are_applied_and_counted(migrated_url: str, engine: Engine, tmp_
         "trunks": (0, 0, 0),
         "groups": (0, 1, 0),
         "members": (0, 0, 1),
+        "pause_reasons": (0, 1, 0),
     }
     with session_factory(engine)() as session:
         support, sales = (
@@ -176,6 +188,12 @@ def test_changes_are_applied_and_counted(migrated_url: str, engine: Engine, tmp_
         assert [m.user.username for m in support.memberships] == ["jaan", "liis"]
         assert all(m.logged_in for m in support.memberships)  # provisioning keeps logins
         assert session.scalar(select(Device).where(Device.sip_username == "jaan-desktop")) is None
+        reasons = session.scalars(select(PauseReason).order_by(PauseReason.code))
+        assert [(r.code, r.name, r.active) for r in reasons] == [
+            (1, "Lunch", True),
+            (2, "Training", False),
+            (3, "Back office", True),
+        ]
     assert not provision_file(migrated_url, write(tmp_path, changed)).changed
 
 
@@ -420,3 +438,12 @@ def test_numbers_in_the_summary_include_user_numbers(migrated_url: str) -> None:
         engine.dispose()
     assert ("+37251000001", True) in owned and ("+3726002000", False) in owned
     assert summary.counts["numbers"].created == len(owned) == 5
+
+
+def test_pause_reason_codes_are_checked(migrated_url: str, tmp_path: Path) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for code, says in ((1, "pause reason codes listed twice: [1]"), (100, "99")):
+        bad = text.replace("{code: 3, name: Back office}", f"{{code: {code}, name: Back office}}")
+        with pytest.raises(ProvisionError) as raised:
+            provision_file(migrated_url, write(tmp_path, bad))
+        assert says in str(raised.value.problems), raised.value.problems

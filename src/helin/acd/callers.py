@@ -56,12 +56,36 @@ def hung_up(engine: AcdEngine, event: ev.CallerHungUp | ev.AgentHungUp | ev.Call
     if call.phase is Phase.BRIDGED:
         engine._emit(EndCall(call_id=call.id))
         engine._end_bridged(call)
+    elif call.phase is Phase.CONNECTING:
+        if isinstance(event, ev.AgentHungUp):
+            whisper_interrupted(engine, call, None)
+        else:
+            failed = isinstance(event, ev.CallFailed)
+            whisper_interrupted(engine, call, Outcome.FAILED if failed else Outcome.ABANDONED)
     elif call.phase is Phase.ENDING:
         engine._finish_ending(call)
     elif isinstance(event, ev.CallerHungUp | ev.CallFailed):
         engine._leave_queue(call, OfferResult.CALLER_GONE)
         failed = isinstance(event, ev.CallFailed)
         engine._finish(call, Outcome.FAILED if failed else Outcome.ABANDONED)
+
+
+def whisper_interrupted(engine: AcdEngine, call: Call, outcome: Outcome | None) -> None:
+    """A side left during the group's whisper. The caller was never connected: when they
+    hang up the call ends with ``outcome`` (abandoned; failed when the call failed); when the
+    agent hangs up (``outcome`` None) the caller is queued again in the place they had, and
+    the agent counts as tried for this round."""
+    agent = call.agent
+    assert agent is not None
+    agent.call, call.agent = None, None
+    agent.idle_since = engine._now
+    if outcome is None and engine._groups.get(call.group.id) is call.group:
+        advance(call, Happened.REQUEUED)
+        engine._requeue(call)
+    else:
+        engine._emit(EndCall(call_id=call.id))
+        engine._finish(call, outcome or Outcome.FAILED)  # or its group was removed meanwhile
+    engine._refresh(agent)
 
 
 def max_wait(engine: AcdEngine, call_id: str) -> None:

@@ -94,6 +94,16 @@ class Bridge:
 
 
 @dataclass(kw_only=True, slots=True)
+class WhisperToAgent:
+    """Play the group's whisper to the agent who answered (the caller keeps hearing the queue);
+    report ``WhisperPlayed`` when it has played, ``AgentHungUp`` if the agent hangs up."""
+
+    call_id: str
+    agent_id: str
+    clip: str
+
+
+@dataclass(kw_only=True, slots=True)
 class ForwardCall:
     """Hand the caller to a phone number; the call leaves the call center."""
 
@@ -135,6 +145,7 @@ Command = (
     | OfferCall
     | CancelOffer
     | DropAgentLeg
+    | WhisperToAgent
     | Bridge
     | ForwardCall
     | EndCall

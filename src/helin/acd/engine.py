@@ -93,6 +93,7 @@ _HANDLERS: dict[type[Any], Callable[[AcdEngine, Any], None]] = {
     ev.CallFailed: callers.hung_up,
     ev.OfferAnswered: offers.offer_answered,
     ev.OfferFailed: offers.offer_failed,
+    ev.WhisperPlayed: offers.whisper_played,
 }
 """Which function handles each kind of event."""
 
@@ -271,6 +272,24 @@ class AcdEngine:
             self._timers.set(("comfort", call.id), self._now + settings.comfort_interval)
         if settings.announce_position or settings.announce_wait:
             self._timers.set(("announce", call.id), self._now)
+
+    def _requeue(self, call: Call) -> None:
+        """Put a call back in its group's queue, in its old place (by its arrival), with its
+        timers: the longest wait still counts from when it first queued."""
+        group, settings = call.group, call.group.config.queue
+        assert call.queued_at is not None
+        group.queue.add(call.key)
+        self._make_ready_if_due(call)
+        if settings.max_wait > 0:
+            self._timers.set(
+                ("max_wait", call.id), max(self._now, call.queued_at + settings.max_wait)
+            )
+        if settings.comfort_interval > 0 and settings.comfort_clip is not None:
+            self._timers.set(("comfort", call.id), self._now + settings.comfort_interval)
+        if settings.announce_position or settings.announce_wait:
+            self._timers.set(("announce", call.id), self._now + settings.announce_interval)
+        if group.staffed == 0:
+            self._unstaffed.add(group)  # the no-agents rule looks at it after this event
 
     def _make_ready_if_due(self, call: Call) -> None:
         simultaneous = call.group.config.policy is Policy.SIMULTANEOUS

@@ -132,6 +132,13 @@ class OfferFailed:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class WhisperPlayed:
+    """The group's whisper (``WhisperToAgent``) has played to the agent who answered."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class CallerHungUp:
     """The caller left: abandoned while waiting or ringing, or the end of an answered call."""
 
@@ -140,7 +147,7 @@ class CallerHungUp:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class AgentHungUp:
-    """The agent ended an answered group call."""
+    """The agent ended an answered group call (or hung up during the group's whisper)."""
 
     call_id: str
 
@@ -192,6 +199,7 @@ Event = (
     | ClipFinished
     | OfferAnswered
     | OfferFailed
+    | WhisperPlayed
     | CallerHungUp
     | AgentHungUp
     | CallFailed

@@ -32,5 +32,6 @@ def check_invariants(
         for agent_id, offer in call.offers.items():
             assert offer.agent.offer is offer and offer.agent.id == agent_id
         assert call.phase in RESTING, (call.id, call.phase)
-        if call.phase is Phase.BRIDGED:
+        if call.phase in (Phase.CONNECTING, Phase.BRIDGED):
             assert call.agent is not None and call.agent.call is call
+            assert not call.offers

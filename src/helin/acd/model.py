@@ -117,6 +117,9 @@ class QueueSettings:
     """Seconds between position / estimated-wait announcements (first one on queueing)."""
     bounce_after_missed: int = 3
     """Consecutive missed offers that log an agent out; 0 turns bouncing off."""
+    whisper_clip: str | None = None
+    """The whisper of the group: a clip the agent who answers hears before the caller is
+    connected (the caller keeps hearing the queue's music until then); None: connect at once."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,7 +11,14 @@ import heapq
 from typing import TYPE_CHECKING
 
 from helin.acd import events as ev
-from helin.acd.commands import Bridge, CancelOffer, DropAgentLeg, OfferCall, OfferRecord
+from helin.acd.commands import (
+    Bridge,
+    CancelOffer,
+    DropAgentLeg,
+    OfferCall,
+    OfferRecord,
+    WhisperToAgent,
+)
 from helin.acd.model import OfferResult, Policy
 from helin.acd.policies import MAX_RINGING
 from helin.acd.state import Agent, Call, Group, Happened, Offer, Phase, advance
@@ -143,14 +150,34 @@ def offer_answered(engine: AcdEngine, event: ev.OfferAnswered) -> None:
     agent = offer.agent
     agent.call, call.agent = call, agent
     agent.missed = 0
-    call.answered_at = engine._now
     end_offer(engine, offer, OfferResult.ANSWERED, cancel=False)
     engine._leave_queue(call, OfferResult.ANSWERED_ELSEWHERE)
+    whisper = call.group.config.queue.whisper_clip
+    if whisper is not None:
+        advance(call, Happened.WHISPERING)
+        engine._emit(WhisperToAgent(call_id=call.id, agent_id=agent.id, clip=whisper))
+        engine._refresh(agent)
+        return
     advance(call, Happened.ANSWERED)
+    bridge(engine, call)
+
+
+def bridge(engine: AcdEngine, call: Call) -> None:
+    """Connect the caller with the agent who answered: the call is answered now."""
+    agent = call.agent
+    assert agent is not None
+    call.answered_at = engine._now
     call.music = False
     engine._emit(Bridge(call_id=call.id, agent_id=agent.id))
     learn_wait(engine, call)
     engine._refresh(agent)
+
+
+def whisper_played(engine: AcdEngine, event: ev.WhisperPlayed) -> None:
+    call = engine._calls.get(event.call_id)
+    if call is not None and call.phase is Phase.CONNECTING:
+        advance(call, Happened.ANSWERED)
+        bridge(engine, call)
 
 
 def offer_failed(engine: AcdEngine, event: ev.OfferFailed) -> None:

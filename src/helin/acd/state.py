@@ -16,6 +16,11 @@ only through ``advance(call, happened)``, which looks the move up in ``TRANSITIO
   last agent or was removed. Its rings end while it is ``LEAVING``, so none of them can put it
   back in the queue. Within the same event it is then bridged (``BRIDGED``; the engine takes an
   answer only for a ``WAITING`` call), hears a last clip (``ENDING``) or ends (``ENDED``).
+* With the group's whisper (``whisper_clip``) an answered call is ``CONNECTING`` first: the
+  agent hears the group's clip while the caller still hears the queue. When the clip has
+  played it is ``BRIDGED``; when the caller hangs up (or the call fails) it ends (``ENDED``,
+  abandoned: it was never connected); when the agent hangs up it is back in the queue
+  (``WAITING``), in its old place.
 * ``BRIDGED`` and ``ENDING`` end (``ENDED``) when a side hangs up, the call fails or the last
   clip has played.
 * ``ENDED``: the segment's one ``CallRecord`` is written and the engine forgets the call, unless
@@ -47,6 +52,8 @@ class Phase(Enum):
     """Queued; may be offered to agents."""
     LEAVING = auto()
     """Out of the queue, its rings ending; about to be bridged, sent on or ended."""
+    CONNECTING = auto()
+    """Answered by an agent who hears the group's whisper; the caller still hears the queue."""
     BRIDGED = auto()
     """Answered by an agent."""
     ENDING = auto()
@@ -68,6 +75,10 @@ class Happened(Enum):
     """Taken out of the queue (answered, hung up, failed, timed out, unstaffed, removed)."""
     ANSWERED = auto()
     """Bridged to the agent who answered."""
+    WHISPERING = auto()
+    """Answered by an agent who hears the group's whisper before the bridge."""
+    REQUEUED = auto()
+    """The agent hung up during the whisper: back in the queue, in its place."""
     LAST_CLIP_STARTED = auto()
     """Started the clip after which the call ends (closed or overflow)."""
     FINISHED = auto()
@@ -85,6 +96,10 @@ TRANSITIONS: dict[tuple[Phase, Happened], Phase] = {
     (Phase.GREETING, Happened.LEFT_QUEUE): Phase.LEAVING,
     (Phase.WAITING, Happened.LEFT_QUEUE): Phase.LEAVING,
     (Phase.LEAVING, Happened.ANSWERED): Phase.BRIDGED,
+    (Phase.LEAVING, Happened.WHISPERING): Phase.CONNECTING,
+    (Phase.CONNECTING, Happened.ANSWERED): Phase.BRIDGED,
+    (Phase.CONNECTING, Happened.FINISHED): Phase.ENDED,
+    (Phase.CONNECTING, Happened.REQUEUED): Phase.WAITING,
     (Phase.LEAVING, Happened.LAST_CLIP_STARTED): Phase.ENDING,
     (Phase.LEAVING, Happened.FINISHED): Phase.ENDED,
     (Phase.BRIDGED, Happened.FINISHED): Phase.ENDED,
@@ -93,7 +108,7 @@ TRANSITIONS: dict[tuple[Phase, Happened], Phase] = {
 }
 """Every allowed phase change: (phase, what happened) to the next phase."""
 
-RESTING = frozenset({Phase.GREETING, Phase.WAITING, Phase.BRIDGED, Phase.ENDING})
+RESTING = frozenset({Phase.GREETING, Phase.WAITING, Phase.CONNECTING, Phase.BRIDGED, Phase.ENDING})
 """The phases a call the engine knows can be in between two events."""
 
 
@@ -213,6 +228,7 @@ class Call:
     offer_count: int = 0
     tried: set[str] = field(default_factory=set)
     agent: Agent | None = None
+    """The agent who answered (from ``CONNECTING`` on)."""
     awaited_clip: int = 0
     """``ref`` of the reported clip the call waits for (0: none)."""
     ending: tuple[str, str | None, str | None] | None = None

@@ -10,12 +10,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from helin.store.tables import Clip, Group
-from helin.store.tables.callcenter import OVERFLOW_ACTIONS
+from helin.store.tables.callcenter import OVERFLOW_ACTIONS, QUEUE_CLIPS
 
 CLIP_DIR = "clips"
 """Uploaded clips live under ``<data dir>/clips/<tenant id>/<clip id>.wav`` (8 kHz µ-law)."""
 
-CLIP_COLUMNS = ("greeting_clip", "comfort_clip", *(f"{action}_clip" for action in OVERFLOW_ACTIONS))
+CLIP_COLUMNS = (*QUEUE_CLIPS, *(f"{action}_clip" for action in OVERFLOW_ACTIONS))
 """The ``groups`` columns naming a clip."""
 
 

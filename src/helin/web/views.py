@@ -111,6 +111,7 @@ QUEUE_SETTINGS = (
     Setting("announce_position", "check"),
     Setting("announce_wait", "check"),
     Setting("announce_interval", "number", "any"),
+    Setting("whisper_clip", "clip"),
     Setting("service_level_threshold", "number"),
     Setting("service_level_target", "number", "any"),
     Setting("short_abandon", "number", "any"),

@@ -30,7 +30,7 @@ from helin.api.services.security import Principal, may_manage
 from helin.store import groups
 from helin.store.provisioning.schema import DAYS, OVERFLOW_COLUMNS, QueueSpec
 from helin.store.tables import Group, User
-from helin.store.tables.callcenter import Membership
+from helin.store.tables.callcenter import QUEUE_CLIPS, Membership
 
 _BUSY = (AgentState.ON_CALL, AgentState.BUSY)
 NOT_FOUND = "no such group"
@@ -105,14 +105,10 @@ def _detail(ctx: ApiContext, session: Session, group: Group) -> GroupDetail:
         for m in group.memberships
     ]
     queue = QueueSpec.model_construct(
-        **{
-            name: getattr(group, name)
-            for name in QueueSpec.model_fields
-            if name not in ("greeting_clip", "comfort_clip")
-        }
+        **{name: getattr(group, name) for name in QueueSpec.model_fields if name not in QUEUE_CLIPS}
         | {
-            "greeting_clip": groups.clip_name(session, group.tenant_id, group.greeting_clip),
-            "comfort_clip": groups.clip_name(session, group.tenant_id, group.comfort_clip),
+            name: groups.clip_name(session, group.tenant_id, getattr(group, name))
+            for name in QUEUE_CLIPS
         }
     )
     return GroupDetail(

@@ -23,13 +23,13 @@ from helin.store.tables import (
     User,
     WeeklyHours,
 )
+from helin.store.tables.callcenter import QUEUE_CLIPS
 from helin.store.tables.enums import BUILTIN_CLIPS
 
 if TYPE_CHECKING:
     from helin.store.provisioning.apply import Applier
 
 _DEFAULTS = GroupConfig(id="defaults")
-_CLIP_FIELDS = ("greeting_clip", "comfort_clip")
 
 
 class GroupSettings:
@@ -101,7 +101,7 @@ class GroupSettings:
         for name in type(queue).model_fields:
             if self.created or name in queue.model_fields_set:
                 value = getattr(queue, name)
-                values[name] = self.clip((*at, name), value) if name in _CLIP_FIELDS else value
+                values[name] = self.clip((*at, name), value) if name in QUEUE_CLIPS else value
         return values
 
     def overflow(self) -> dict[str, Any]:

@@ -193,6 +193,8 @@ class QueueSpec(Spec):
     greeting_clip: str | None = _Q.greeting_clip
     greeting_in_full: bool = _Q.greeting_in_full
     comfort_clip: str | None = _Q.comfort_clip
+    whisper_clip: str | None = _Q.whisper_clip
+    """Played to the agent who answers, before the caller is connected (None: none)."""
     comfort_interval: float = Field(default=_Q.comfort_interval, ge=0, le=3600)
     announce_position: bool = _Q.announce_position
     announce_wait: bool = _Q.announce_wait

@@ -104,6 +104,7 @@ def group_config(group: Group, today: date | None = None) -> GroupConfig:
         announce_wait=group.announce_wait,
         announce_interval=group.announce_interval,
         bounce_after_missed=group.bounce_after_missed,
+        whisper_clip=group.whisper_clip,
     )
     actions = {
         name: OverflowAction(

@@ -23,9 +23,12 @@ if TYPE_CHECKING:
 
 _QUEUE = QueueSettings()
 _GROUP = GroupConfig(id="defaults")
+QUEUE_CLIPS = ("greeting_clip", "comfort_clip", "whisper_clip")
+"""The queue settings that name a clip (an uploaded clip's id or a built-in clip's name)."""
 _CLIP_DEFAULTS: dict[str, str | None] = {
     "greeting_clip": _QUEUE.greeting_clip,
     "comfort_clip": _QUEUE.comfort_clip,
+    "whisper_clip": _QUEUE.whisper_clip,
     "closed_action_clip": _GROUP.closed_action.clip,
     "on_timeout_clip": _GROUP.on_timeout.clip,
     "on_full_clip": _GROUP.on_full.clip,
@@ -98,6 +101,9 @@ class Group(Base):
     """Tell callers their estimated wait."""
     announce_interval: Mapped[float] = mapped_column(default=_QUEUE.announce_interval)
     """Seconds between position / wait announcements."""
+    whisper_clip: Mapped[str | None] = mapped_column(String(100))
+    """The whisper of the group: a clip reference the answering agent hears before the caller
+    is connected; None connects at once."""
     bounce_after_missed: Mapped[int] = mapped_column(default=_QUEUE.bounce_after_missed)
     """Missed offers in a row that log an agent out; 0 never."""
 

@@ -1,9 +1,10 @@
 """A group call: a caller in a group's queue; the engine decides, ``GroupCall`` carries it out.
 
 The engine's commands arrive through the call layer: answer, clips and music, offers (each
-ringing every phone of one agent, ``forking.py``), the bridge to the agent who answered,
-forwarding through the trunk, the end. ``GroupCall`` reports back what really happened
-(``OfferAnswered``, ``OfferFailed``, ``ClipFinished``, ``CallerHungUp``, ``AgentHungUp``).
+ringing every phone of one agent, ``forking.py``), the group's whisper to the agent who
+answered, the bridge to them, forwarding through the trunk, the end. ``GroupCall`` reports
+back what really happened (``OfferAnswered``, ``OfferFailed``, ``ClipFinished``,
+``WhisperPlayed``, ``CallerHungUp``, ``AgentHungUp``).
 """
 
 from __future__ import annotations
@@ -134,6 +135,29 @@ class GroupCall(Call):
         if fork.winner is not None:
             fork.winner.hang_up()
         self.release(fork.media)
+
+    def whisper(self, agent_id: str, clip: str) -> None:
+        """Play the group's whisper to the agent who answered, on their own media leg (the
+        caller's queue audio goes on); ``WhisperPlayed`` when it has played, ``AgentHungUp``
+        (the caller goes back to the queue) if the agent hangs up first."""
+        fork = self.forks.get(agent_id)
+        winner = fork.winner if fork is not None else None
+        if fork is None or winner is None or winner.ended:
+            self._whisper_cut(agent_id)
+            return
+        winner.on_ended = lambda _leg: self._whisper_cut(agent_id)
+        fork.media.on_clip_finished = lambda _label: self.layer.post(
+            ev.WhisperPlayed(call_id=self.id)
+        )
+        fork.media.play_clip(self.layer.clip_name(self.tenant_id, clip), report=True)
+
+    def _whisper_cut(self, agent_id: str) -> None:
+        fork = self.forks.pop(agent_id, None)
+        if fork is not None:
+            fork.media.on_clip_finished = None
+            self.release(fork.media)
+        if not self.ending:
+            self.layer.post(ev.AgentHungUp(call_id=self.id))
 
     def bridge_agent(self, agent_id: str) -> None:
         fork = self.forks.pop(agent_id, None)

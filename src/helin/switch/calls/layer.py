@@ -237,6 +237,8 @@ class CallLayer:
                 call.cancel_offer(command.agent_id, command.result)
             case cmd.DropAgentLeg():
                 call.drop_agent(command.agent_id)
+            case cmd.WhisperToAgent():
+                call.whisper(command.agent_id, command.clip)
             case cmd.Bridge():
                 call.bridge_agent(command.agent_id)
             case cmd.ForwardCall():
