@@ -21,6 +21,8 @@ class GroupEntry:
     """E.164 numbers, the first is the one presented for calls out."""
     record: bool
     """The tenant has the recording add-on: the group's calls are recorded."""
+    dispositions: tuple[int, ...] = ()
+    """The codes of the group's active disposition codes."""
 
 
 @dataclass(frozen=True, slots=True)

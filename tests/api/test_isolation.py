@@ -30,6 +30,7 @@ from helin.store.tables import (
     Call,
     Clip,
     Device,
+    DispositionCode,
     Number,
     PauseReason,
     Recording,
@@ -61,6 +62,7 @@ tenants:
         numbers: ["+3726000100"]
         override: open
         members: [alpha-boss]
+        dispositions: [{code: 1, name: Alpha sale}]
   - name: Beta AS
     sip_domain: beta.test
     call_center: true
@@ -87,6 +89,8 @@ SELF_SCOPED = {
     ("PUT", "/api/v1/me/dnd"),
     ("PUT", "/api/v1/me/presented-number"),
     ("PUT", "/api/v1/me/pause"),
+    ("GET", "/api/v1/me/last-call"),
+    ("PUT", "/api/v1/me/last-call/disposition"),
     ("POST", "/api/v1/pause-reasons"),
     ("POST", "/api/v1/users"),
     ("POST", "/api/v1/clips"),
@@ -155,6 +159,7 @@ def alpha(node: Node) -> dict[str, Any]:
             "number_id": session.scalar(select(Number.id).where(Number.e164 == "+3725000001")),
             "clip_id": session.scalar(select(Clip.id).where(Clip.name == "welcome")),
             "reason_id": session.scalar(select(PauseReason.id)),
+            "code_id": session.scalar(select(DispositionCode.id)),
         }
 
     found = node.query(ids)
@@ -249,6 +254,10 @@ def cases(a: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         ("GET", "/api/v1/stats/agents", {"params": {"group_id": a["group_id"], **DAY}}),
         ("GET", "/api/v1/stats/agents", {"params": {"agent_id": a["user_id"], **DAY}}),
         ("PATCH", "/api/v1/pause-reasons/{reason_id}", {json: {"name": "Mallory"}}),
+        ("GET", "/api/v1/groups/{group_id}/dispositions", {}),
+        ("POST", "/api/v1/groups/{group_id}/dispositions", {json: {"code": 2, "name": "x"}}),
+        ("PATCH", "/api/v1/groups/{group_id}/dispositions/{code_id}", {json: {"name": "x"}}),
+        ("GET", "/api/v1/stats/dispositions", {"params": {"group_id": a["group_id"], **DAY}}),
         ("GET", "/api/v1/groups/{group_id}", {}),
         ("PATCH", "/api/v1/groups/{group_id}", {json: {"policy": "uniform"}}),
         ("PUT", "/api/v1/groups/{group_id}/override", {json: {"mode": "closed"}}),

@@ -71,6 +71,7 @@ def test_the_example_file_applies(migrated_url: str, engine: Engine) -> None:
         "groups": (2, 0, 0),
         "members": (5, 0, 0),
         "pause_reasons": (3, 0, 0),
+        "dispositions": (3, 0, 0),
     }
     assert str(summary).splitlines()[0] == "tenants: 1 created, 0 updated"
     with session_factory(engine)() as session:
@@ -177,6 +178,7 @@ def test_changes_are_applied_and_counted(migrated_url: str, engine: Engine, tmp_
         "groups": (0, 1, 0),
         "members": (0, 0, 1),
         "pause_reasons": (0, 1, 0),
+        "dispositions": (0, 0, 0),
     }
     with session_factory(engine)() as session:
         support, sales = (
@@ -442,7 +444,7 @@ def test_numbers_in_the_summary_include_user_numbers(migrated_url: str) -> None:
 
 def test_pause_reason_codes_are_checked(migrated_url: str, tmp_path: Path) -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
-    for code, says in ((1, "pause reason codes listed twice: [1]"), (100, "99")):
+    for code, says in ((1, "codes listed twice: [1]"), (100, "99")):
         bad = text.replace("{code: 3, name: Back office}", f"{{code: {code}, name: Back office}}")
         with pytest.raises(ProvisionError) as raised:
             provision_file(migrated_url, write(tmp_path, bad))

@@ -20,7 +20,14 @@ from helin.switch.calls.route import (
 )
 
 TRUNK = "sip:trunk.example.test:5060"
-SUPPORT = GroupEntry(id="1", name="Support", tenant_id="1", numbers=("+3726000100",), record=True)
+SUPPORT = GroupEntry(
+    id="1",
+    name="Support",
+    tenant_id="1",
+    numbers=("+3726000100",),
+    record=True,
+    dispositions=(1, 2),
+)
 SALES = GroupEntry(id="2", name="Sales", tenant_id="1", numbers=("+3726000200",), record=True)
 ELSEWHERE = GroupEntry(id="3", name="Other", tenant_id="2", numbers=("+3726000300",), record=False)
 
@@ -185,6 +192,7 @@ def test_a_call_out_to_something_not_a_number_is_incomplete(dialled: str) -> Non
         ("*421", ev.PauseChanged(agent_id="7", reason="31"), "feature_pause_on"),
         ("*427", ev.PauseChanged(agent_id="7", reason="37"), "feature_pause_on"),
         ("*43", ev.PauseChanged(agent_id="7", reason=None), "feature_pause_off"),
+        ("*62", ev.DispositionGiven(agent_id="7", code=2), "feature_disposition"),
         ("*78", ev.DndChanged(agent_id="7", on=True), "feature_dnd_on"),
         ("*79", ev.DndChanged(agent_id="7", on=False), "feature_dnd_off"),
     ],
@@ -205,6 +213,8 @@ def test_a_phone_dialling_a_feature_code(dialled: str, event: ev.Event, clip: st
         (ANN, "*422"),  # no active pause reason 2 in the company
         (LONER, "*421"),  # pauses are for agents
         (LONER, "*43"),
+        (ANN, "*63"),  # not a code of Support
+        (EVE, "*61"),  # her group has no codes
     ],
 )
 def test_an_invalid_feature_code_changes_nothing(who: UserEntry, dialled: str) -> None:

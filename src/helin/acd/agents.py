@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from helin.acd import events as ev
 from helin.acd import offers
-from helin.acd.commands import RejectDirect, RingDirect
+from helin.acd.commands import DispositionRecord, RejectDirect, RingDirect
 from helin.acd.errors import AcdUsageError
 from helin.acd.model import OfferResult
 from helin.acd.state import Agent, Member
@@ -63,6 +63,47 @@ def pause_changed(engine: AcdEngine, event: ev.PauseChanged) -> None:
     kind = "pause_off" if event.reason is None else "pause_on"
     engine._agent_event(agent, kind, reason=event.reason)
     engine._refresh(agent)
+
+
+def disposition_given(engine: AcdEngine, event: ev.DispositionGiven) -> None:
+    """Record the call's code, if its group has it; a wrap-up that waited for a required code
+    ends (once it has lasted the group's wrap-up time)."""
+    agent = engine._agent(event.agent_id)
+    last = agent.last_call
+    if event.call is None:
+        if last is None:
+            return
+        call_id, segment, group = last.id, last.segment, last.group
+    else:
+        call_id, segment, group_id = event.call
+        found = engine._groups.get(group_id)
+        if found is None:
+            return
+        group = found
+    settings = group.config.queue
+    disposition = dict(settings.dispositions).get(event.code)
+    if disposition is None:
+        return
+    engine._emit(
+        DispositionRecord(
+            call_id=call_id,
+            segment=segment,
+            group_id=group.id,
+            agent_id=agent.id,
+            disposition_id=disposition,
+            at=engine._now,
+        )
+    )
+    if last is None or (last.id, last.segment) != (call_id, segment):
+        return
+    agent.coded = True
+    if agent.wrap_up and settings.disposition_required:
+        end = agent.wrap_up_began + settings.wrap_up
+        if end > engine._now:
+            engine._timers.set(("wrap_up", agent.id), end)
+        else:
+            engine._timers.cancel(("wrap_up", agent.id))
+            wrap_up_over(engine, agent.id)
 
 
 def devices_reachable(engine: AcdEngine, event: ev.DevicesReachable) -> None:

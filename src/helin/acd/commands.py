@@ -197,6 +197,18 @@ class OfferRecord:
 
 
 @dataclass(kw_only=True, slots=True)
+class DispositionRecord:
+    """A call segment's disposition code (the last one given counts)."""
+
+    call_id: str
+    segment: int
+    group_id: str
+    agent_id: str
+    disposition_id: str
+    at: float
+
+
+@dataclass(kw_only=True, slots=True)
 class AgentEventRecord:
     agent_id: str
     at: float
@@ -222,5 +234,5 @@ class AgentStateRecord:
     """The pause reason's id while ``PAUSED``; None otherwise."""
 
 
-Record = CallRecord | OfferRecord | AgentEventRecord | AgentStateRecord
+Record = CallRecord | OfferRecord | AgentEventRecord | AgentStateRecord | DispositionRecord
 Output = Command | Record

@@ -82,6 +82,7 @@ _HANDLERS: dict[type[Any], Callable[[AcdEngine, Any], None]] = {
     ev.AgentLoggedOut: agents.logged_out,
     ev.DndChanged: agents.dnd_changed,
     ev.PauseChanged: agents.pause_changed,
+    ev.DispositionGiven: agents.disposition_given,
     ev.DevicesReachable: agents.devices_reachable,
     ev.DirectCallArrived: agents.direct_arrived,
     ev.OutboundCallPlaced: agents.outbound_placed,
@@ -324,9 +325,13 @@ class AcdEngine:
         self._finish(call, Outcome.ANSWERED)
         agent.call = None
         agent.idle_since = self._now
-        wrap_up = call.group.config.queue.wrap_up
+        settings = call.group.config.queue
+        wrap_up = settings.wrap_up
+        if settings.disposition_required and settings.dispositions and not agent.coded:
+            wrap_up = max(wrap_up, settings.wrap_up_max)  # until a code is given
         if wrap_up > 0:
             agent.wrap_up, agent.wrap_up_group = True, call.group.id
+            agent.wrap_up_began = self._now
             self._timers.set(("wrap_up", agent.id), self._now + wrap_up)
             self._agent_event(agent, "wrap_up_start", call.group.id)
         self._refresh(agent)

@@ -87,6 +87,18 @@ class PauseChanged:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class DispositionGiven:
+    """The agent coded a group call they answered with one of its group's disposition codes
+    (again: the new code replaces the old one)."""
+
+    agent_id: str
+    code: int
+    call: tuple[str, int, str] | None = None
+    """(call id, segment, group id) of the call; None: the agent's current or last group call
+    (what a feature code means)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class DevicesReachable:
     """How many of the agent's devices can ring now (from the registrar and OPTIONS pings)."""
 
@@ -194,6 +206,7 @@ Event = (
     | AgentLoggedOut
     | DndChanged
     | PauseChanged
+    | DispositionGiven
     | DevicesReachable
     | CallArrived
     | ClipFinished

@@ -117,6 +117,13 @@ class QueueSettings:
     """Seconds between position / estimated-wait announcements (first one on queueing)."""
     bounce_after_missed: int = 3
     """Consecutive missed offers that log an agent out; 0 turns bouncing off."""
+    dispositions: tuple[tuple[int, str], ...] = ()
+    """The group's disposition codes an agent may give a call: (code, id) of each."""
+    disposition_required: bool = False
+    """An answered call needs a code: the agent's wrap-up lasts until they give one (at least
+    ``wrap_up``, at most ``wrap_up_max`` seconds)."""
+    wrap_up_max: float = 120.0
+    """Seconds a wrap-up waits for a required code before it ends anyway."""
     whisper_clip: str | None = None
     """The whisper of the group: a clip the agent who answers hears before the caller is
     connected (the caller keeps hearing the queue's music until then); None: connect at once."""

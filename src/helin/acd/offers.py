@@ -149,6 +149,7 @@ def offer_answered(engine: AcdEngine, event: ev.OfferAnswered) -> None:
         return
     agent = offer.agent
     agent.call, call.agent = call, agent
+    agent.last_call, agent.coded = call, False
     agent.missed = 0
     end_offer(engine, offer, OfferResult.ANSWERED, cancel=False)
     engine._leave_queue(call, OfferResult.ANSWERED_ELSEWHERE)

@@ -143,6 +143,11 @@ class Agent:
     wrap_up: bool = False
     wrap_up_group: str | None = None
     """The group of the call being wrapped up."""
+    wrap_up_began: float = 0.0
+    last_call: Call | None = None
+    """The group call the agent is on or answered last (what a disposition code codes)."""
+    coded: bool = False
+    """``last_call`` has a disposition code."""
     reported: tuple[AgentState, str | None, str | None] | None = None
     """The state, its group and its pause reason last reported in an ``AgentStateRecord``."""
     idle_since: float = float("-inf")

@@ -15,6 +15,7 @@ from helin.api.routes import (
     auth,
     clips,
     devices,
+    dispositions,
     groups,
     history,
     live,
@@ -92,6 +93,7 @@ def create_api(context: ApiContext) -> FastAPI:
         recordings,
         reports,
         pauses,
+        dispositions,
     )
     for resource in resources:
         app.include_router(resource.router)

@@ -28,6 +28,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "feature_dnd_off": "Do not disturb is off.",
         "feature_pause_on": "You are paused.",
         "feature_pause_off": "Your pause has ended.",
+        "feature_disposition": "The call is coded.",
         "feature_unknown": "This code is not valid.",
     },
     "et": {
@@ -49,6 +50,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "feature_dnd_off": "Ära sega on välja lülitatud.",
         "feature_pause_on": "Olete pausil.",
         "feature_pause_off": "Teie paus on lõppenud.",
+        "feature_disposition": "Kõne tulemus on salvestatud.",
         "feature_unknown": "See kood ei kehti.",
     },
 }

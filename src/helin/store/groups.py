@@ -41,6 +41,7 @@ def in_tenant(session: Session, tenant_id: int, group_id: int | None = None) -> 
         .options(
             selectinload(Group.numbers),
             selectinload(Group.weekly_hours),
+            selectinload(Group.dispositions),
             selectinload(Group.exceptions).selectinload(CalendarException.ranges),
             selectinload(Group.memberships)
             .selectinload(Membership.user)

@@ -38,6 +38,7 @@ def list_calls(
     until: datetime | None = None,
     caller: Contains = None,
     number: Contains = None,
+    disposition_id: Id = None,
     sort: history.CallSort = history.CallSort.ARRIVED,
     order: Literal["asc", "desc"] = "desc",
     cursor: Annotated[
@@ -62,6 +63,7 @@ def list_calls(
             until,
             caller or None,
             number or None,
+            disposition_id,
         ),
         sort=sort,
         descending=order == "desc",

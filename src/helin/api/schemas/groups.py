@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validat
 
 from helin.acd.calendar import Range
 from helin.acd.model import OverflowKind, Policy
+from helin.api.schemas.codes import CodePublic
 from helin.api.schemas.devices import DeviceStatus
 from helin.store.provisioning.schema import (
     Days,
@@ -111,6 +112,8 @@ class GroupDetail(GroupSummary):
     queue: QueueSpec
     overflow: OverflowPublic
     members: list[MemberPublic]
+    dispositions: list[CodePublic] = []
+    """The group's disposition codes, retired ones included."""
 
 
 class CandidatePublic(BaseModel):

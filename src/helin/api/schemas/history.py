@@ -47,6 +47,10 @@ class CallPublic(BaseModel):
     """Seconds from arrival to answer (or to the end, unanswered); None while waiting."""
     talk: float | None = None
     """Seconds from answer to end; None if not answered or still going."""
+    disposition_id: int | None = None
+    """The disposition code the agent gave the call (None: none)."""
+    disposition: str | None = None
+    """That code as ``<code> · <name>``."""
 
 
 class CallPage(BaseModel):

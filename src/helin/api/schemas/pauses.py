@@ -1,46 +1,12 @@
-"""Pause reasons (the tenant admin's list) and an agent's pause."""
+"""An agent's pause (the reasons are a numbered list: ``codes.py``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel
 
 from helin.api.schemas.common import Body, BodyId
-
-
-def _reason_name(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("a pause reason needs a name")
-    return value
-
-
-ReasonName = Annotated[str, Field(max_length=100), AfterValidator(_reason_name)]
-ReasonCode = Annotated[int, Field(ge=1, le=99)]
-"""What an agent dials after ``*42``."""
-
-
-class PauseReasonCreate(Body):
-    code: ReasonCode
-    name: ReasonName
-
-
-class PauseReasonUpdate(Body):
-    """Only what is given changes; ``active: false`` retires the reason."""
-
-    code: ReasonCode | None = None
-    name: ReasonName | None = None
-    active: bool | None = None
-
-
-class PauseReasonPublic(BaseModel):
-    id: int
-    code: int
-    name: str
-    active: bool
-    """False: retired; agents can no longer choose it, the log and statistics still name it."""
 
 
 class PauseUpdate(Body):

@@ -148,3 +148,26 @@ class AgentStatsPublic(BaseModel):
     timezone: str
     formulas: dict[str, str]
     agents: list[AgentRowPublic]
+
+
+class CodeCountPublic(BaseModel):
+    disposition_id: int | None
+    """None: the answered calls no code was given."""
+    code: int | None
+    name: str | None
+    calls: int
+
+
+class GroupCodesPublic(BaseModel):
+    group_id: int
+    group_name: str
+    answered: int
+    """Answered call segments of the range (every one counts under one code, or uncoded)."""
+    codes: list[CodeCountPublic]
+
+
+class DispositionStatsPublic(BaseModel):
+    since: date
+    until: date
+    """Inclusive, whole days of each group's time zone."""
+    groups: list[GroupCodesPublic]

@@ -59,7 +59,7 @@ def _invalid(problems: list[Problem], where: str = "body") -> Invalid:
     return Invalid.at(*(((where, *p.path), p.message) for p in problems))
 
 
-def _changed(
+def engine_follows(
     ctx: ApiContext, group_id: int, *, member_of: int | None = None, extra: tuple[Event, ...] = ()
 ) -> None:
     """After the commit: tell the engine about the stored group (and a member)."""
@@ -91,7 +91,7 @@ def update_group(ctx: ApiContext, me: Principal, group_id: int, body: GroupUpdat
             group_id,
             body.model_dump(mode="json", exclude_unset=True),
         )
-    _changed(ctx, group_id)
+    engine_follows(ctx, group_id)
     if renamed:
         ctx.live.directory_changed()
     return get_group(ctx, me, group_id)
@@ -111,7 +111,7 @@ def set_override(ctx: ApiContext, me: Principal, group_id: int, body: OverrideUp
             {"mode": body.mode.value if body.mode else None},
         )
     mode = body.mode.value if body.mode else None
-    _changed(ctx, group_id, extra=(GroupOverrideSet(group_id=str(group_id), mode=mode),))
+    engine_follows(ctx, group_id, extra=(GroupOverrideSet(group_id=str(group_id), mode=mode),))
 
 
 def set_hours(ctx: ApiContext, me: Principal, group_id: int, body: CalendarUpdate) -> None:
@@ -128,7 +128,7 @@ def set_hours(ctx: ApiContext, me: Principal, group_id: int, body: CalendarUpdat
         if problems:
             raise _invalid(problems)
         _audit(session, me, ctx, "group.hours", group_id, _calendar_details(body, given))
-    _changed(ctx, group_id)
+    engine_follows(ctx, group_id)
 
 
 def _calendar_details(body: CalendarUpdate, given: set[str]) -> dict[str, Any]:
@@ -165,7 +165,7 @@ def set_member(
         action = "group.member_add" if created else "group.member_update"
         details = {"user_id": user_id, "order": row.ring_order, "weight": row.weight}
         _audit(session, me, ctx, action, group_id, details)
-    _changed(ctx, group_id, member_of=user_id)
+    engine_follows(ctx, group_id, member_of=user_id)
     if created:
         ctx.live.directory_changed()
 
@@ -180,7 +180,7 @@ def remove_member(ctx: ApiContext, me: Principal, group_id: int, user_id: int) -
         session.delete(row)
         _audit(session, me, ctx, "group.member_remove", group_id, {"user_id": user_id})
     removed = MemberRemoved(group_id=str(group_id), agent_id=str(user_id))
-    _changed(ctx, group_id, extra=(removed,))
+    engine_follows(ctx, group_id, extra=(removed,))
     ctx.live.directory_changed()
 
 
@@ -208,7 +208,7 @@ def create_group(ctx: ApiContext, me: Principal, body: GroupCreate) -> GroupDeta
         session.flush()
         group_id = group.id
         _audit(session, me, ctx, "group.create", group_id, {"name": body.name})
-    _changed(ctx, group_id)
+    engine_follows(ctx, group_id)
     ctx.live.directory_changed()
     return get_group(ctx, me, group_id)
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from helin.acd.model import AgentState, GroupStatus
 from helin.api.context import ApiContext
+from helin.api.schemas.codes import CodePublic
 from helin.api.schemas.devices import DeviceStatus
 from helin.api.schemas.groups import (
     ActionPublic,
@@ -129,6 +130,10 @@ def _detail(ctx: ApiContext, session: Session, group: Group) -> GroupDetail:
             **{key: _action(session, group, prefix) for key, prefix in OVERFLOW_COLUMNS.items()}
         ),
         members=members,
+        dispositions=[
+            CodePublic(id=d.id, code=d.code, name=d.name, active=d.active)
+            for d in group.dispositions
+        ],
     )
 
 

@@ -87,6 +87,10 @@ def call_public(row: history.CallRow) -> CallPublic:
         agent_name=row.agent_name,
         wait=_seconds(c.answered_at or c.ended_at, c.arrived_at),
         talk=_seconds(c.ended_at, c.answered_at),
+        disposition_id=c.disposition_id,
+        disposition=None
+        if row.disposition is None
+        else f"{row.disposition[0]} · {row.disposition[1]}",
     )
 
 
@@ -150,6 +154,7 @@ CALL_COLUMNS = [
     Column("wait", Kind.SECONDS),
     Column("talk", Kind.SECONDS),
     Column("offers", Kind.NUMBER),
+    Column("disposition"),
     Column("answered_at", Kind.TIME),
     Column("ended_at", Kind.TIME),
     Column("overflow_reason"),
@@ -204,6 +209,7 @@ def calls_table(
                         c.wait,
                         c.talk,
                         c.offers,
+                        c.disposition,
                         local(c.answered_at),
                         local(c.ended_at),
                         c.overflow_reason.value if c.overflow_reason else None,

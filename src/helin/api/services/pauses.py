@@ -8,27 +8,25 @@ the engine records the change (``pause_on``, ``pause_off``) and the store keeps 
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from helin.acd.events import PauseChanged
 from helin.acd.model import AgentState
 from helin.api.context import ApiContext
-from helin.api.schemas.pauses import (
-    PausePublic,
-    PauseReasonCreate,
-    PauseReasonPublic,
-    PauseReasonUpdate,
-)
-from helin.api.services.errors import Conflict, Forbidden, Invalid, NotFound
+from helin.api.schemas.codes import CodeCreate, CodePublic, CodeUpdate
+from helin.api.schemas.pauses import PausePublic
+from helin.api.services import codes
+from helin.api.services.errors import Forbidden, Invalid, NotFound
 from helin.api.services.security import Principal, tenant_admin
 from helin.store import audit
 from helin.store.tables import PauseReason, User
 
 
-def reason_public(row: PauseReason) -> PauseReasonPublic:
-    return PauseReasonPublic(id=row.id, code=row.code, name=row.name, active=row.active)
+def reason_public(row: PauseReason) -> CodePublic:
+    return CodePublic(id=row.id, code=row.code, name=row.name, active=row.active)
 
 
 def _in_tenant(me: Principal) -> int:
@@ -44,7 +42,7 @@ def _reason(session: Session, tenant_id: int, reason_id: int) -> PauseReason:
     return row
 
 
-def list_reasons(ctx: ApiContext, me: Principal) -> list[PauseReasonPublic]:
+def list_reasons(ctx: ApiContext, me: Principal) -> list[CodePublic]:
     """The company's pause reasons by code, retired ones included."""
     tenant_id = _in_tenant(me)
     with ctx.sessions() as session:
@@ -54,70 +52,41 @@ def list_reasons(ctx: ApiContext, me: Principal) -> list[PauseReasonPublic]:
         return [reason_public(row) for row in rows]
 
 
-def _code_taken(session: Session, tenant_id: int, code: int, other_than: int | None) -> None:
-    taken = session.scalar(
-        select(PauseReason).where(PauseReason.tenant_id == tenant_id, PauseReason.code == code)
-    )
-    if taken is not None and taken.id != other_than:
-        raise Conflict(f"code {code} is already the reason {taken.name!r}")
-
-
-def create_reason(ctx: ApiContext, me: Principal, body: PauseReasonCreate) -> PauseReasonPublic:
+def create_reason(ctx: ApiContext, me: Principal, body: CodeCreate) -> CodePublic:
     tenant_admin(me)
     tenant_id = _in_tenant(me)
-    try:
-        with ctx.sessions.begin() as session:
-            _code_taken(session, tenant_id, body.code, None)
-            row = PauseReason(tenant_id=tenant_id, code=body.code, name=body.name)
-            session.add(row)
-            session.flush()
-            audit.record(
-                session,
-                user_id=me.user_id,
-                action="pause_reason.create",
-                object_type="pause_reason",
-                object_id=row.id,
-                at=ctx.clock(),
-                details={"code": row.code, "name": row.name},
-                tenant_id=tenant_id,
-            )
-            out = reason_public(row)
-    except IntegrityError:  # the same code made at the same moment
-        raise Conflict(f"code {body.code} is already taken") from None
+    with ctx.sessions.begin() as session:
+        row = codes.create(
+            session,
+            PauseReason,
+            {"tenant_id": tenant_id},
+            body.code,
+            body.name,
+            user_id=me.user_id,
+            at=ctx.clock(),
+            tenant_id=tenant_id,
+        )
+        out = reason_public(cast(PauseReason, row))
     ctx.live.directory_changed()
     return out
 
 
-def update_reason(
-    ctx: ApiContext, me: Principal, reason_id: int, body: PauseReasonUpdate
-) -> PauseReasonPublic:
+def update_reason(ctx: ApiContext, me: Principal, reason_id: int, body: CodeUpdate) -> CodePublic:
     """Rename, renumber, retire (``active`` false) or bring back a reason. Agents paused for
     a reason that is retired stay paused until they end the pause."""
     tenant_admin(me)
     tenant_id = _in_tenant(me)
-    changes = body.model_dump(exclude_unset=True)
-    if any(value is None for value in changes.values()):
-        raise Invalid.field(next(k for k, v in changes.items() if v is None), "cannot be null")
-    try:
-        with ctx.sessions.begin() as session:
-            row = _reason(session, tenant_id, reason_id)
-            if body.code is not None:
-                _code_taken(session, tenant_id, body.code, row.id)
-            for name, value in changes.items():
-                setattr(row, name, value)
-            audit.record(
-                session,
-                user_id=me.user_id,
-                action="pause_reason.update",
-                object_type="pause_reason",
-                object_id=row.id,
-                at=ctx.clock(),
-                details=changes,
-                tenant_id=tenant_id,
-            )
-            out = reason_public(row)
-    except IntegrityError:
-        raise Conflict(f"code {body.code} is already taken") from None
+    with ctx.sessions.begin() as session:
+        row = codes.update(
+            session,
+            _reason(session, tenant_id, reason_id),
+            {"tenant_id": tenant_id},
+            body.model_dump(exclude_unset=True),
+            user_id=me.user_id,
+            at=ctx.clock(),
+            tenant_id=tenant_id,
+        )
+        out = reason_public(cast(PauseReason, row))
     ctx.live.directory_changed()
     return out
 

@@ -17,7 +17,10 @@ from openpyxl import Workbook
 
 from helin.api.context import ApiContext
 from helin.api.schemas.stats import (
+    CodeCountPublic,
+    DispositionStatsPublic,
     FiguresPublic,
+    GroupCodesPublic,
     GroupStatsPublic,
     MethodPublic,
     PeriodPublic,
@@ -31,6 +34,7 @@ from helin.stats.figures import GroupFigures, Method, group_figures
 from helin.stats.metrics import THRESHOLDS, GroupCounts, SlFormula
 from helin.stats.rollup import Period
 from helin.store import groups
+from helin.store.stats import dispositions
 from helin.store.stats.series import Slice, series_of
 
 MAX_DAYS = {
@@ -99,6 +103,36 @@ def check_range(query: StatsQuery) -> Slice:
 
 def _public(figures: GroupFigures) -> FiguresPublic:
     return FiguresPublic(**figures.as_dict())
+
+
+def disposition_stats(ctx: ApiContext, me: Principal, query: StatsQuery) -> DispositionStatsPublic:
+    """Each group's answered calls by disposition code over whole days of the range."""
+    if not may_manage(me) or me.tenant_id is None:
+        raise Forbidden("statistics are for managers")
+    view = check_range(query)
+    out = []
+    with ctx.sessions() as session:
+        chosen = (
+            [managed_group(session, me, group_id) for group_id in query.group_ids]
+            if query.group_ids
+            else groups.in_tenant(session, me.tenant_id)
+        )
+        for group in chosen:
+            counts = dispositions.by_code(session, group, view.first, view.last)
+            out.append(
+                GroupCodesPublic(
+                    group_id=group.id,
+                    group_name=group.name,
+                    answered=sum(c.calls for c in counts),
+                    codes=[
+                        CodeCountPublic(
+                            disposition_id=c.disposition_id, code=c.code, name=c.name, calls=c.calls
+                        )
+                        for c in counts
+                    ],
+                )
+            )
+    return DispositionStatsPublic(since=query.since, until=query.until, groups=out)
 
 
 def group_stats(ctx: ApiContext, me: Principal, query: StatsQuery) -> StatsPublic:

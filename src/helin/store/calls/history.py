@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 from helin.acd.calendar import OpeningCalendar
 from helin.acd.model import Outcome
 from helin.store.calls import keyset
-from helin.store.tables import AgentEvent, Call, Group, Membership, Recording, User
+from helin.store.tables import (
+    AgentEvent,
+    Call,
+    DispositionCode,
+    Group,
+    Membership,
+    Recording,
+    User,
+)
 from helin.store.tables.enums import AgentEventKind, Direction
 
 DEFAULT_ZONE = OpeningCalendar().timezone
@@ -31,6 +39,8 @@ class CallFilter:
     """Calls whose calling number contains this text."""
     number: str | None = None
     """Calls whose dialled number contains this text."""
+    disposition_id: int | None = None
+    """Calls coded with this disposition code."""
 
 
 def _missed() -> Any:
@@ -55,6 +65,8 @@ def _filtered(query: Any, tenant_id: int, where: CallFilter) -> Any:
         query = query.where(Call.direction == where.direction)
     if where.outcome is not None:
         query = query.where(Call.outcome == where.outcome)
+    if where.disposition_id is not None:
+        query = query.where(Call.disposition_id == where.disposition_id)
     if where.missed is not None:
         query = query.where(_missed() if where.missed else ~_missed())
     if where.since is not None:
@@ -82,6 +94,8 @@ class CallRow:
     recording_state: RecordingState | None = None
     """``stored``, ``storing`` (waiting in the spool to be stored) or ``deleted``; None for a
     segment without a recording."""
+    disposition: tuple[int, str] | None = None
+    """(code, name) of the segment's disposition code."""
 
 
 RecordingState = Literal["stored", "storing", "deleted"]
@@ -135,10 +149,13 @@ def calls(
             Recording.id,
             Recording.stored_at,
             Recording.deleted_at,
+            DispositionCode.code,
+            DispositionCode.name,
         )
         .outerjoin(Group, Group.id == Call.group_id)
         .outerjoin(User, User.id == Call.agent_id)
         .outerjoin(Recording, Recording.call_row_id == Call.id)
+        .outerjoin(DispositionCode, DispositionCode.id == Call.disposition_id)
     )
     query = _filtered(joined, tenant_id, where)
     found = keyset.page(
@@ -146,7 +163,7 @@ def calls(
     )
     rows = []
     for row in found.rows:  # the page adds its sort value as a last column
-        call, group, zone, agent, recording, stored_at, deleted_at = row[:7]
+        call, group, zone, agent, recording, stored_at, deleted_at, code, name = row[:9]
         state = None
         if recording is not None:
             state = recording_state(stored_at is not None, deleted_at is not None)
@@ -158,6 +175,7 @@ def calls(
                 agent if call.agent_id is not None else None,
                 recording if state == "stored" else None,
                 state,
+                None if code is None else (code, name),
             )
         )
     exact = total <= count_limit

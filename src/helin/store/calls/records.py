@@ -13,6 +13,7 @@ sends which). It does not commit: the caller writes a batch in one transaction.
 - ``RecordingMade`` attaches a finished recording to the call's last segment (naming the
   call's group, agent and numbers), waiting in the spool until ``helin.recordings.uploader``
   has stored it.
+- ``DispositionRecord`` sets the disposition code of its call segment's row.
 - ``OfferRecord`` and ``AgentEventRecord`` are appended; log-in, log-out and bounce events
   also update ``memberships.logged_in``, DND events ``users.dnd``, pause events
   ``users.pause_reason_id`` and ``paused_at``.
@@ -38,6 +39,7 @@ from helin.acd.commands import (
     AgentEventRecord,
     AgentStateRecord,
     CallRecord,
+    DispositionRecord,
     OfferRecord,
     Output,
 )
@@ -145,6 +147,9 @@ def write(session: Session, records: Iterable[Record | Output]) -> set[int]:
             _agent_event(batch, record)
         elif isinstance(record, AgentStateRecord):
             _agent_state(batch, record)
+        elif isinstance(record, DispositionRecord):
+            _disposition(batch, record)
+            batch.changed.add(row_id(record.group_id, "group"))
         elif isinstance(record, CallOpened):
             _opened(batch, record)
             if record.group_id is not None:
@@ -357,6 +362,17 @@ def _offer(batch: _Batch, record: OfferRecord) -> None:
         }
     )
     batch.agents.offered(agent_id, group_id, agent_rollups.us_of(started), record.result)
+
+
+def _disposition(batch: _Batch, record: DispositionRecord) -> None:
+    batch.session.execute(
+        update(CALLS)
+        .where(CALLS.c.call_id == record.call_id, CALLS.c.segment == record.segment)
+        .values(
+            disposition_id=row_id(record.disposition_id, "disposition"),
+            disposition_at=from_posix(record.at),
+        )
+    )
 
 
 def _agent_state(batch: _Batch, record: AgentStateRecord) -> None:

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from helin.store.accounts import digest_ha1, hash_password, needs_rehash, verify_password
 from helin.store.provisioning.groups import GroupSettings
 from helin.store.provisioning.schema import (
+    CodeSpec,
     GroupSpec,
     OperatorSpec,
-    PauseReasonSpec,
     ProvisionSpec,
     TenantSpec,
     TrunkSpec,
@@ -29,7 +29,17 @@ from helin.store.provisioning.schema import (
     wanted,
 )
 from helin.store.provisioning.yamlsource import Path, Problem
-from helin.store.tables import Device, Group, Number, PauseReason, Tenant, Trunk, TrunkPeer, User
+from helin.store.tables import (
+    Device,
+    DispositionCode,
+    Group,
+    Number,
+    PauseReason,
+    Tenant,
+    Trunk,
+    TrunkPeer,
+    User,
+)
 
 if TYPE_CHECKING:
     from helin.store.provisioning.file import ProvisionSummary
@@ -78,8 +88,8 @@ class Applier:
                 for g, s in enumerate(tenant_spec.groups)
             ]
             tenants.append((at, tenant_spec, tenant, users, groups))
-            for r, reason in enumerate(tenant_spec.pause_reasons):
-                self.pause_reason((*at, "pause_reasons", r), tenant, reason)
+            for reason in tenant_spec.pause_reasons:
+                self.coded("pause_reasons", PauseReason, {"tenant_id": tenant.id}, reason)
         self.session.flush()
         self.numbers()
         for at, tenant_spec, tenant, users, groups in tenants:
@@ -215,20 +225,23 @@ class Applier:
             self.realm_changed(at, tenant, spec)
         return tenant
 
-    def pause_reason(self, at: Path, tenant: Tenant, spec: PauseReasonSpec) -> None:
-        """The tenant's reason with the spec's code, made or brought to the spec."""
+    def coded(
+        self,
+        kind: str,
+        model: type[PauseReason | DispositionCode],
+        owner: dict[str, int],
+        spec: CodeSpec,
+    ) -> None:
+        """The entry of ``owner``'s list (``{"tenant_id": 1}``, ``{"group_id": 2}``) with the
+        spec's code, made or brought to the spec."""
         self.session.flush()
-        row = self.session.scalar(
-            select(PauseReason).where(
-                PauseReason.tenant_id == tenant.id, PauseReason.code == spec.code
-            )
-        )
+        row = self.session.scalar(select(model).filter_by(**owner, code=spec.code))
         created = row is None
         if row is None:
-            row = PauseReason(tenant_id=tenant.id, code=spec.code)
+            row = model(**owner, code=spec.code)
             self.session.add(row)
         changed = assign(row, wanted(spec, created, {"name": "name", "active": "active"}))
-        self.count("pause_reasons", row, created, changed)
+        self.count(kind, row, created, changed)
 
     def realm_changed(self, at: Path, tenant: Tenant, spec: TenantSpec) -> None:
         """Device HA1s include the realm: every device needs its password again."""

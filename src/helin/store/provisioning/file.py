@@ -30,6 +30,7 @@ KINDS = (
     "groups",
     "members",
     "pause_reasons",
+    "dispositions",
 )
 """What the summary counts, in the order it prints them."""
 _REMOVABLE = frozenset({"devices", "numbers", "members"})

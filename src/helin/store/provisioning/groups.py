@@ -16,6 +16,7 @@ from helin.store.provisioning.yamlsource import Path
 from helin.store.tables import (
     CalendarException,
     Clip,
+    DispositionCode,
     ExceptionRange,
     Group,
     Membership,
@@ -76,6 +77,8 @@ class GroupSettings:
             changed |= self.exceptions()
         if self.given("members"):
             self.members()
+        for entry in self.spec.dispositions:
+            self.applier.coded("dispositions", DispositionCode, {"group_id": self.group.id}, entry)
         return changed
 
     def clip(self, at: Path, ref: str | None) -> str | None:

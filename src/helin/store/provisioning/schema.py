@@ -14,7 +14,15 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holiday_calendars
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 from helin.acd.calendar import MINUTES_PER_DAY, Range, format_range, parse_hhmm
@@ -193,6 +201,10 @@ class QueueSpec(Spec):
     greeting_clip: str | None = _Q.greeting_clip
     greeting_in_full: bool = _Q.greeting_in_full
     comfort_clip: str | None = _Q.comfort_clip
+    disposition_required: bool = _Q.disposition_required
+    """Answered calls need a disposition code: the wrap-up waits for it."""
+    wrap_up_max: float = Field(default=_Q.wrap_up_max, gt=0, le=3600)
+    """Seconds a wrap-up waits for a required code at most."""
     whisper_clip: str | None = _Q.whisper_clip
     """Played to the agent who answers, before the caller is connected (None: none)."""
     comfort_interval: float = Field(default=_Q.comfort_interval, ge=0, le=3600)
@@ -281,6 +293,8 @@ class GroupSpec(Spec):
     overflow: OverflowSpec = OverflowSpec()
     override: OverrideMode | None = None
     members: list[Annotated[MemberSpec, BeforeValidator(_member)]] = []
+    dispositions: Annotated[list[CodeSpec], AfterValidator(unique_codes)] = []
+    """The group's disposition codes; codes not listed are left as they are."""
 
     @field_validator("timezone")
     @classmethod
@@ -327,12 +341,23 @@ class GroupSpec(Spec):
         return exceptions
 
 
-class PauseReasonSpec(Spec):
+class CodeSpec(Spec):
+    """An entry of a numbered list: a company's pause reasons, a group's disposition codes."""
+
     code: int = Field(ge=1, le=99)
-    """What agents dial after ``*42``; the reason's key in the file."""
+    """What agents dial after the feature code (``*42``, ``*6``); the entry's key in the file."""
     name: Text
     active: bool = True
-    """False retires the reason (a reason is never deleted)."""
+    """False retires the entry (entries are never deleted)."""
+
+
+def unique_codes(value: list[CodeSpec]) -> list[CodeSpec]:
+    """A list with each code once."""
+    codes = [entry.code for entry in value]
+    repeated = sorted({code for code in codes if codes.count(code) > 1})
+    if repeated:
+        raise ValueError(f"codes listed twice: {repeated}")
+    return value
 
 
 class TenantSpec(Spec):
@@ -344,17 +369,8 @@ class TenantSpec(Spec):
     recording_retention_days: Literal[30, 60] = 30
     users: list[UserSpec] = []
     groups: list[GroupSpec] = []
-    pause_reasons: list[PauseReasonSpec] = []
+    pause_reasons: Annotated[list[CodeSpec], AfterValidator(unique_codes)] = []
     """Reasons not listed are left as they are."""
-
-    @field_validator("pause_reasons")
-    @classmethod
-    def _codes(cls, value: list[PauseReasonSpec]) -> list[PauseReasonSpec]:
-        codes = [reason.code for reason in value]
-        repeated = sorted({code for code in codes if codes.count(code) > 1})
-        if repeated:
-            raise ValueError(f"pause reason codes listed twice: {repeated}")
-        return value
 
     @field_validator("sip_domain")
     @classmethod

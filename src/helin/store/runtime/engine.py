@@ -49,6 +49,7 @@ def load_acd_events(session: Session, *, today: date | None = None) -> list[Even
         .where(Tenant.call_center)
         .options(
             selectinload(Group.weekly_hours),
+            selectinload(Group.dispositions),
             selectinload(Group.exceptions).selectinload(CalendarException.ranges),
             selectinload(Group.memberships).selectinload(Membership.user),
         )
@@ -105,6 +106,9 @@ def group_config(group: Group, today: date | None = None) -> GroupConfig:
         announce_interval=group.announce_interval,
         bounce_after_missed=group.bounce_after_missed,
         whisper_clip=group.whisper_clip,
+        dispositions=tuple((d.code, str(d.id)) for d in group.dispositions if d.active),
+        disposition_required=group.disposition_required,
+        wrap_up_max=group.wrap_up_max,
     )
     actions = {
         name: OverflowAction(
@@ -161,6 +165,7 @@ def group_events(session: Session, group_id: int, member_of: int | None = None) 
         .where(Group.id == group_id)
         .options(
             selectinload(Group.weekly_hours),
+            selectinload(Group.dispositions),
             selectinload(Group.exceptions).selectinload(CalendarException.ranges),
         )
     )

@@ -19,7 +19,11 @@ def load_groups(session: Session) -> list[GroupEntry]:
         select(Group)
         .join(Group.tenant)
         .where(Tenant.call_center)
-        .options(selectinload(Group.numbers), selectinload(Group.tenant))
+        .options(
+            selectinload(Group.numbers),
+            selectinload(Group.tenant),
+            selectinload(Group.dispositions),
+        )
         .order_by(Group.id)
     ).all()
     return [
@@ -29,6 +33,7 @@ def load_groups(session: Session) -> list[GroupEntry]:
             tenant_id=str(group.tenant_id),
             numbers=tuple(n.e164 for n in sorted(group.numbers, key=lambda n: n.id)),
             record=group.tenant.recording,
+            dispositions=tuple(d.code for d in group.dispositions if d.active),
         )
         for group in groups
     ]

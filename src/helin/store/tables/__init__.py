@@ -15,6 +15,7 @@ from helin.store.tables.activity import AgentEvent, Call, Offer, Recording
 from helin.store.tables.base import Base, metadata
 from helin.store.tables.callcenter import (
     CalendarException,
+    DispositionCode,
     ExceptionRange,
     Group,
     Membership,
@@ -53,6 +54,7 @@ __all__ = [
     "Call",
     "Clip",
     "Device",
+    "DispositionCode",
     "ExceptionRange",
     "Group",
     "Membership",

@@ -64,6 +64,11 @@ class Call(Base):
     """The group an overflow moved the call to (the next segment's group)."""
     offers: Mapped[int] = mapped_column(default=0)
     """How many times the call rang an agent."""
+    disposition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("disposition_codes.id", ondelete="SET NULL")
+    )
+    """The disposition code the agent gave the (answered) segment; None: none."""
+    disposition_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     recording: Mapped[Recording | None] = relationship(back_populates="call")
     group: Mapped[Group | None] = relationship(foreign_keys=[group_id])

@@ -1,4 +1,5 @@
-"""Call-center groups: settings, members and opening-hours calendars; the tenant's pause reasons.
+"""Call-center groups: settings, members, opening-hours calendars and disposition codes; the
+tenant's pause reasons.
 
 Column defaults are the ACD engine's own defaults (``QueueSettings`` and ``GroupConfig``), so a
 group created with no settings behaves like ``GroupConfig(id=...)``. Import these tables from
@@ -106,6 +107,10 @@ class Group(Base):
     is connected; None connects at once."""
     bounce_after_missed: Mapped[int] = mapped_column(default=_QUEUE.bounce_after_missed)
     """Missed offers in a row that log an agent out; 0 never."""
+    disposition_required: Mapped[bool] = mapped_column(default=_QUEUE.disposition_required)
+    """Answered calls need a disposition code (when the group has codes): the wrap-up waits."""
+    wrap_up_max: Mapped[float] = mapped_column(default=_QUEUE.wrap_up_max)
+    """Seconds a wrap-up waits for a required code at most."""
 
     closed_action_kind: Mapped[OverflowKind] = mapped_column(
         str_enum(OverflowKind, "closed_action_kind"), default=_GROUP.closed_action.kind
@@ -155,6 +160,12 @@ class Group(Base):
     numbers: Mapped[list[Number]] = relationship(
         back_populates="group", passive_deletes=True, order_by="Number.e164"
     )
+    dispositions: Mapped[list[DispositionCode]] = relationship(
+        back_populates="group",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="DispositionCode.code",
+    )
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="group",
         cascade="all, delete-orphan",
@@ -196,6 +207,29 @@ class Membership(Base):
 
     group: Mapped[Group] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class DispositionCode(Base):
+    """What became of an answered call (sale, complaint, callback needed, ...): one of a
+    group's codes, which its agents give during the call or in the wrap-up after it.
+
+    Never deleted once made, only retired (``active`` false): calls keep naming it."""
+
+    __tablename__ = "disposition_codes"
+    __table_args__ = (
+        UniqueConstraint("group_id", "code"),
+        CheckConstraint("code BETWEEN 1 AND 99", name="code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    code: Mapped[int] = mapped_column()
+    """1 to 99: what an agent dials after ``*6``."""
+    name: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    group: Mapped[Group] = relationship(back_populates="dispositions")
 
 
 class PauseReason(Base):

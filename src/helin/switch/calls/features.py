@@ -7,6 +7,7 @@
 ``*41<g>``     log out of group ``<g>``
 ``*42<r>``     pause for the company's pause reason with code ``<r>`` (1 to 99)
 ``*43``        end the pause
+``*6<c>``      give my current or last group call the disposition code ``<c>`` (1 to 99)
 ``*78``        Do-Not-Disturb on (no calls reach me, group or direct)
 ``*79``        Do-Not-Disturb off
 ``*8<g>*<n>``  call ``<n>`` showing group ``<g>``'s number (this call only)
@@ -29,6 +30,7 @@ class Feature(StrEnum):
     DND_OFF = "dnd_off"
     PAUSE_ON = "pause_on"
     PAUSE_OFF = "pause_off"
+    DISPOSITION = "disposition"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,7 @@ class FeatureCode:
     group_id: str | None = None
     """For log in/out: one group (None: all of the user's groups)."""
     reason_code: int | None = None
-    """For a pause: the pause reason's code."""
+    """For a pause: the pause reason's code; for a disposition: the disposition code."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,7 @@ _FEATURE = re.compile(r"\*(4[0-3]|78|79)(\d*)")
 _REASON = re.compile(r"[1-9]\d?")
 """A pause reason's code: 1 to 99, no leading zero."""
 _PRESENT = re.compile(r"\*8(\d+)\*(\+?\d+)")
+_DISPOSITION = re.compile(r"\*6([1-9]\d?)")
 
 
 class UnknownCode(ValueError):
@@ -74,6 +77,9 @@ def parse(dialled: str) -> FeatureCode | PresentGroup | None:
     present = _PRESENT.fullmatch(dialled)
     if present is not None:
         return PresentGroup(group_id=present[1], number=present[2])
+    disposition = _DISPOSITION.fullmatch(dialled)
+    if disposition is not None:
+        return FeatureCode(feature=Feature.DISPOSITION, reason_code=int(disposition[1]))
     match = _FEATURE.fullmatch(dialled)
     if match is None:
         raise UnknownCode(dialled)

@@ -19,6 +19,7 @@ not a number are refused.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from helin.acd import events as ev
@@ -124,7 +125,7 @@ def route(directory: Directory, source: FromTrunk | FromPhone, dialled: str) -> 
     except features.UnknownCode:
         return Feature(user=user, event=None, clip=UNKNOWN_CODE)
     if isinstance(asked, features.FeatureCode):
-        return _feature(user, asked)
+        return _feature(user, asked, directory.groups)
     if isinstance(asked, features.PresentGroup):
         return _call_out(directory, user, normalise(asked.number), group_id=asked.group_id)
     return _from_phone(directory, user, dialled)
@@ -161,7 +162,9 @@ def _call_out(
     return CallOut(user=user, number=number, presented=presented, group=group, trunk=trunk)
 
 
-def _feature(user: UserEntry, code: features.FeatureCode) -> Feature:
+def _feature(
+    user: UserEntry, code: features.FeatureCode, groups: Mapping[str, GroupEntry]
+) -> Feature:
     group = code.group_id
     unknown = Feature(user=user, event=None, clip=UNKNOWN_CODE)
     if group is not None and group not in user.groups:
@@ -178,6 +181,11 @@ def _feature(user: UserEntry, code: features.FeatureCode) -> Feature:
         event = ev.PauseChanged(agent_id=user.id, reason=reason)
     elif code.feature is features.Feature.PAUSE_OFF:
         event = ev.PauseChanged(agent_id=user.id, reason=None)
+    elif code.feature is features.Feature.DISPOSITION:
+        offered = {c for g in user.groups if (e := groups.get(g)) for c in e.dispositions}
+        if code.reason_code not in offered:
+            return unknown
+        event = ev.DispositionGiven(agent_id=user.id, code=code.reason_code or 0)
     else:
         event = ev.DndChanged(agent_id=user.id, on=code.feature is features.Feature.DND_ON)
     if not isinstance(event, ev.DndChanged) and not user.groups:
