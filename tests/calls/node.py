@@ -159,6 +159,13 @@ class Node:
         user = self.user_id(username)
         return str(self.call(lambda: helin.runtime.engine.agent_state(user)))
 
+    def queued(self, group: str) -> int:
+        """Callers in the named group's queue now (ringing ones included)."""
+        helin = self.helin
+        assert helin is not None
+        group_id = self.group_id(group)
+        return self.call(lambda: helin.runtime.engine.group_status(group_id, time.time()).queued)
+
     def devices(self, username: str) -> list[str]:
         return self.query(
             lambda s: list(

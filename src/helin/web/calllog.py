@@ -23,7 +23,7 @@ from fastapi.responses import Response
 from helin.acd.model import Outcome
 from helin.api.deps import RowId, context
 from helin.api.schemas.history import CallPublic
-from helin.api.services import agentlog, groups, history
+from helin.api.services import agentlog, dispositions, groups, history
 from helin.api.services.errors import Forbidden, Invalid, NotFound
 from helin.store.tables.enums import Direction
 from helin.web import render, views
@@ -85,6 +85,7 @@ def calls_page(
     until: Text = None,
     caller: Text = None,
     number: Text = None,
+    disposition_id: Text = None,
     sort: Text = None,
     order: Text = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
@@ -113,6 +114,7 @@ def calls_page(
         until=datetime.combine(last + timedelta(days=1), time(0), zone).astimezone(UTC),
         caller=(caller or "").strip() or None,
         number=(number or "").strip() or None,
+        disposition_id=_id(disposition_id),
     )
     query = history.CallQuery(
         where=where,
@@ -131,6 +133,7 @@ def calls_page(
         "until": last.isoformat(),
         "caller": where.caller,
         "number": where.number,
+        "disposition_id": where.disposition_id,
         "sort": the_sort.value,
         "order": the_order,
     }
@@ -141,6 +144,7 @@ def calls_page(
         "agents": agentlog.agents(ctx, me),
         "directions": [d.value for d in Direction],
         "outcomes": [o.value for o in Outcome],
+        "codes": dispositions.company_codes(ctx, me),
         "columns": COLUMNS,
         "timezone": zone.key,
         "problem": None,

@@ -28,6 +28,7 @@ from helin.api.services import (
     agent,
     clips,
     devices,
+    dispositions,
     groups,
     live,
     numbers,
@@ -89,12 +90,14 @@ def _agent_values(ctx: ApiContext, me: Principal) -> dict[str, Any]:
     choices = [(n, n) for n in profile.numbers]
     choices += [(n, f"{n} · {g.name}") for g in mine for n in g.numbers]
     reasons = [r for r in pauses.list_reasons(ctx, me) if r.active] if me.tenant_id else []
+    last = dispositions.last_call(ctx, me) if me.agent else None
     return {
         "profile": profile,
         "groups": mine,
         "logs": logs,
         "choices": choices,
         "reasons": reasons,
+        "last": last,
     }
 
 

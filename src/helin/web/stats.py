@@ -109,6 +109,10 @@ def stats_page(
             ),
         ).groups
         values["results"] = [(group, api(group.group_id)) for group in found]
+        coded = stats.disposition_stats(
+            ctx, me, stats.StatsQuery(group_ids=chosen, since=first, until=last)
+        ).groups
+        values["codes"] = {g.group_id: g for g in coded if len(g.codes) > 1}
     except Invalid as exc:
         values["problem"] = "; ".join(
             str(item["msg"]) for item in exc.detail if isinstance(item, dict)

@@ -104,6 +104,8 @@ QUEUE_SETTINGS = (
     Setting("max_wait", "number", "any"),
     Setting("no_agents", "choice"),
     Setting("bounce_after_missed", "number"),
+    Setting("disposition_required", "check"),
+    Setting("wrap_up_max", "number", "any"),
     Setting("greeting_clip", "clip"),
     Setting("greeting_in_full", "check"),
     Setting("comfort_clip", "clip"),

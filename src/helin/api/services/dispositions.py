@@ -87,6 +87,21 @@ def update_code(
     return out
 
 
+def company_codes(ctx: ApiContext, me: Principal) -> list[tuple[int, str]]:
+    """Every disposition code of the company's groups, as (id, "group · code · name"), for
+    choosing one (managers)."""
+    if not may_manage(me):
+        raise Forbidden("the company's codes are for managers")
+    with ctx.sessions() as session:
+        rows = session.execute(
+            select(DispositionCode.id, Group.name, DispositionCode.code, DispositionCode.name)
+            .join(Group, Group.id == DispositionCode.group_id)
+            .where(Group.tenant_id == me.tenant_id)
+            .order_by(Group.name, DispositionCode.code)
+        )
+        return [(row[0], f"{row[1]} · {row[2]} · {row[3]}") for row in rows]
+
+
 def _last_call(session: Session, me: Principal) -> Call | None:
     """My latest answered group call (on it now, or over)."""
     return session.scalar(

@@ -26,6 +26,7 @@ from helin.api.services.security import Principal, may_manage
 from helin.store.calls import detail, history
 from helin.store.calls.history import CallFilter
 from helin.store.calls.keyset import CallSort, Cursor
+from helin.store.tables import DispositionCode
 from helin.store.tables.enums import AgentEventKind
 
 __all__ = [
@@ -245,6 +246,8 @@ def call_detail(ctx: ApiContext, me: Principal, row_id: int) -> CallDetailPublic
                 state = history.recording_state(
                     s.recording.stored_at is not None, s.recording.deleted_at is not None
                 )
+            coded = s.call.disposition_id
+            code = session.get(DispositionCode, coded) if coded is not None else None
             row = history.CallRow(
                 s.call,
                 s.group_name,
@@ -252,6 +255,7 @@ def call_detail(ctx: ApiContext, me: Principal, row_id: int) -> CallDetailPublic
                 s.agent_name,
                 None if state != "stored" or s.recording is None else s.recording.id,
                 state,
+                (code.code, code.name) if code else None,
             )
             r = s.recording
             info = None

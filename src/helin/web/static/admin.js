@@ -1,5 +1,6 @@
-// The tenant admin's and the operator's pages. An element with [data-api] (a form, or a table
-// row) sends its inputs as JSON to data-url with data-method: checkboxes named alike make a
+// Forms that talk to the API: the tenant admin's and the operator's pages (#admin) and any
+// [data-api-forms] part of another page (a group's disposition codes). An element with
+// [data-api] (a form, or a table row) sends its inputs as JSON to data-url with data-method: checkboxes named alike make a
 // list (rights), [data-bool] a true/false, [data-int] a number, an "owner" select
 // ("user:7" / "group:3") user_id or group_id, a [data-path-param] fills {name} in the URL;
 // empty text is left out. A password helin made is shown once in the [data-once] box;
@@ -8,8 +9,9 @@
 "use strict";
 (function () {
   const helin = window.helin;
-  const root = document.getElementById("admin");
-  if (!root) return;
+  document.querySelectorAll("#admin, [data-api-forms]").forEach(function (root) {
+    wire(root);
+  });
 
   function show(element, text) {
     if (!element) {
@@ -133,28 +135,30 @@
       });
   }
 
-  root.addEventListener("submit", function (event) {
-    const form = event.target.closest("form[data-api]");
-    if (!form) return;
-    event.preventDefault();
-    send(form, form.querySelector("button[type=submit]"));
-  });
+  function wire(root) {
+    root.addEventListener("submit", function (event) {
+      const form = event.target.closest("form[data-api]");
+      if (!form) return;
+      event.preventDefault();
+      send(form, form.querySelector("button[type=submit]"));
+    });
 
-  root.addEventListener("click", function (event) {
-    const button = event.target.closest("button");
-    if (!button) return;
-    const scope = button.closest("[data-api], tr") || root;
-    if (button.classList.contains("send") && scope.dataset.api !== undefined) {
-      send(scope, button);
-    } else if (button.dataset.delete) {
-      clear(scope);
-      button.disabled = true;
-      helin.api("DELETE", button.dataset.delete)
-        .then(function () { location.reload(); })
-        .catch(function (error) {
-          button.disabled = false;
-          return showFailure(scope, error);
-        });
-    }
-  });
+    root.addEventListener("click", function (event) {
+      const button = event.target.closest("button");
+      if (!button) return;
+      const scope = button.closest("[data-api], tr") || root;
+      if (button.classList.contains("send") && scope.dataset.api !== undefined) {
+        send(scope, button);
+      } else if (button.dataset.delete) {
+        clear(scope);
+        button.disabled = true;
+        helin.api("DELETE", button.dataset.delete)
+          .then(function () { location.reload(); })
+          .catch(function (error) {
+            button.disabled = false;
+            return showFailure(scope, error);
+          });
+      }
+    });
+  }
 })();

@@ -1,4 +1,5 @@
-// The agent's page: log-in toggles, DND, pause, presented number; live state and call logs.
+// The agent's page: log-in toggles, DND, pause, presented number, the last call's disposition
+// code; live state and call logs.
 "use strict";
 (function () {
   const helin = window.helin;
@@ -56,6 +57,45 @@
     helin.localizeTimes(pauseNote);
   }
 
+  // The last call's card: fetched again whenever my state changes (a call begins or ends).
+  const lastCall = document.getElementById("last-call");
+  const disposition = document.getElementById("disposition");
+  let lastState = null;
+
+  function showLastCall(last) {
+    lastCall.hidden = !last || !last.codes.length;
+    if (!last) return;
+    lastCall.querySelector('[data-field="group"]').textContent = last.group_name;
+    lastCall.querySelector('[data-field="caller"]').textContent = last.caller;
+    const answered = lastCall.querySelector('[data-field="answered"]');
+    answered.setAttribute("datetime", last.answered_at || "");
+    helin.localizeTimes(lastCall);
+    lastCall.querySelector('[data-field="required"]').hidden = !last.required;
+    if (busy.has(disposition)) return;
+    while (disposition.options.length > 1) disposition.remove(1);
+    last.codes.forEach(function (code) {
+      disposition.add(new Option(code.code + " · " + code.name, String(code.code)));
+    });
+    disposition.value = last.disposition ? String(last.disposition.code) : "";
+  }
+
+  disposition.addEventListener("change", function () {
+    if (!disposition.value) return; // a code is replaced by another, never taken away
+    const code = Number(disposition.value);
+    change(disposition, "PUT", "/api/v1/me/last-call/disposition", { code: code }, function () {
+      disposition.value = "";
+    });
+  });
+
+  function followLastCall(state) {
+    if (state === lastState) return;
+    lastState = state;
+    helin.api("GET", "/api/v1/me/last-call")
+      .then(function (response) { return response.json(); })
+      .then(showLastCall)
+      .catch(function () {});
+  }
+
   let chosen = presented.value;
   presented.addEventListener("change", function () {
     const before = chosen;
@@ -89,6 +129,7 @@
           else if (["available", "ringing", "unreachable"].indexOf(mine.state) >= 0) dnd.checked = false;
         }
         showPause(mine);
+        followLastCall(mine.state);
       }
       const signature = helin.logSignature(group);
       if (signatures.get(group.id) !== signature) {
