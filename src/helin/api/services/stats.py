@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 
 from openpyxl import Workbook
+from sqlalchemy.orm import Session
 
 from helin.api.context import ApiContext
 from helin.api.schemas.stats import (
@@ -36,6 +37,7 @@ from helin.stats.rollup import Period
 from helin.store import groups
 from helin.store.stats import dispositions
 from helin.store.stats.series import Slice, series_of
+from helin.store.tables import Group
 
 MAX_DAYS = {
     Period.QUARTER: 31,
@@ -105,6 +107,14 @@ def _public(figures: GroupFigures) -> FiguresPublic:
     return FiguresPublic(**figures.as_dict())
 
 
+def _chosen(session: Session, me: Principal, query: StatsQuery) -> list[Group]:
+    """The groups a view asks for (``NotFound`` for one not managed), or all of them."""
+    assert me.tenant_id is not None
+    if query.group_ids:
+        return [managed_group(session, me, group_id) for group_id in query.group_ids]
+    return groups.in_tenant(session, me.tenant_id)
+
+
 def disposition_stats(ctx: ApiContext, me: Principal, query: StatsQuery) -> DispositionStatsPublic:
     """Each group's answered calls by disposition code over whole days of the range."""
     if not may_manage(me) or me.tenant_id is None:
@@ -112,11 +122,7 @@ def disposition_stats(ctx: ApiContext, me: Principal, query: StatsQuery) -> Disp
     view = check_range(query)
     out = []
     with ctx.sessions() as session:
-        chosen = (
-            [managed_group(session, me, group_id) for group_id in query.group_ids]
-            if query.group_ids
-            else groups.in_tenant(session, me.tenant_id)
-        )
+        chosen = _chosen(session, me, query)
         for group in chosen:
             counts = dispositions.by_code(session, group, view.first, view.last)
             out.append(
@@ -142,11 +148,7 @@ def group_stats(ctx: ApiContext, me: Principal, query: StatsQuery) -> StatsPubli
     view = check_range(query)
     out = []
     with ctx.sessions() as session:
-        chosen = (
-            [managed_group(session, me, group_id) for group_id in query.group_ids]
-            if query.group_ids
-            else groups.in_tenant(session, me.tenant_id)
-        )
+        chosen = _chosen(session, me, query)
         found = series_of(session, [(g.id, g.timezone) for g in chosen], view, query.interval)
         for group in chosen:
             method = Method(
