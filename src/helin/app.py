@@ -20,7 +20,7 @@ from helin import compiled
 from helin.acd.commands import Command, Output
 from helin.acd.engine import AcdEngine, AcdUsageError
 from helin.acd.events import DevicesReachable, Event, GroupConfigured
-from helin.acd.model import AgentState, GroupStatus
+from helin.acd.model import AgentCall, AgentState, GroupStatus
 from helin.api.context import ApiContext
 from helin.api.throttle import ThrottlePolicy
 from helin.clips.library import default_library, load_clip
@@ -440,6 +440,9 @@ class EngineLive:
 
     def agent_state(self, agent_id: str) -> AgentState:
         return self._on_loop(lambda: self.node.runtime.engine.agent_state(agent_id))
+
+    def last_call(self, agent_id: str) -> AgentCall | None:
+        return self._on_loop(lambda: self.node.runtime.engine.last_call(agent_id))
 
     def log_version(self, group_id: int) -> int:
         return self.node.writer.log_versions.get(group_id, 0)

@@ -56,6 +56,7 @@ from helin.acd.commands import (
 )
 from helin.acd.errors import AcdUsageError as AcdUsageError
 from helin.acd.model import (
+    AgentCall,
     AgentState,
     GroupStatus,
     NoAgentsAction,
@@ -172,6 +173,21 @@ class AcdEngine:
     def agent_state(self, agent_id: str) -> AgentState:
         """What the agent is doing, as the live view shows it."""
         return views.agent_state(self._agents.get(agent_id))
+
+    def last_call(self, agent_id: str) -> AgentCall | None:
+        """The group call the agent is on or answered last (what a disposition code codes);
+        None before their first one since the engine started."""
+        agent = self._agents.get(agent_id)
+        call = agent.last_call if agent is not None else None
+        if call is None:
+            return None
+        return AgentCall(
+            call_id=call.id,
+            segment=call.segment,
+            group_id=call.group.id,
+            caller=call.caller,
+            answered_at=call.answered_at,
+        )
 
     @property
     def active_calls(self) -> int:

@@ -166,6 +166,18 @@ class AgentState(StrEnum):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AgentCall:
+    """The group call an agent is on or answered last, as the live view reads it."""
+
+    call_id: str
+    segment: int
+    group_id: str
+    caller: str
+    answered_at: float | None
+    """When caller and agent were connected (None while the group's whisper plays)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class MemberStatus:
     agent_id: str
     logged_in: bool

@@ -11,7 +11,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from helin.acd.events import Event
-from helin.acd.model import AgentState, GroupStatus
+from helin.acd.model import AgentCall, AgentState, GroupStatus
 from helin.api.throttle import ThrottlePolicy
 from helin.recordings.storage import Storage
 
@@ -27,6 +27,10 @@ class Live(Protocol):
         """Open/closed, queue and members of a call-center group (None: not in the engine)."""
 
     def agent_state(self, agent_id: str) -> AgentState: ...
+
+    def last_call(self, agent_id: str) -> AgentCall | None:
+        """The group call the agent is on or answered last, as the engine knows it (None
+        before their first one since helin started)."""
 
     def device_status(self, device_id: str) -> str:
         """``reachable``, ``unreachable`` or ``unregistered``."""

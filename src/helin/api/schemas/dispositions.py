@@ -11,13 +11,15 @@ from helin.api.schemas.common import Body
 
 
 class LastCallPublic(BaseModel):
-    """The agent's latest answered group call: what a disposition code codes."""
+    """The group call the agent is on or answered last: what a disposition code codes."""
 
-    call_row_id: int
+    call_row_id: int | None
+    """The call's row (``/api/v1/calls/{id}``); None until the store has it."""
     group_id: int
     group_name: str
     caller: str
     answered_at: datetime | None
+    """None while the group's whisper plays."""
     ended_at: datetime | None
     """None while the call goes on."""
     disposition: CodePublic | None

@@ -1,14 +1,16 @@
 """Disposition codes: each group's list (its managers keep it) and the code an agent gives
 the group call they are on or answered last.
 
-An agent codes their latest answered group call, during it or in the wrap-up after it (or
-later: until they answer the next one), with one of its group's active codes; the engine
+An agent codes the group call they are on or answered last, during it or in the wrap-up after
+it (or later: until they answer the next one), with one of its group's active codes; the engine
 records it on the call's row (``DispositionRecord``) and, when the group requires a code,
 ends the wrap-up that waited for it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import select
@@ -25,6 +27,7 @@ from helin.api.services.groups import NOT_FOUND, managed_group
 from helin.api.services.security import Principal, may_manage
 from helin.store import audit
 from helin.store.tables import Call, DispositionCode, Group, Membership
+from helin.store.tables.base import from_posix_opt
 
 
 def code_public(row: DispositionCode) -> CodePublic:
@@ -102,9 +105,32 @@ def company_codes(ctx: ApiContext, me: Principal) -> list[tuple[int, str]]:
         return [(row[0], f"{row[1]} · {row[2]} · {row[3]}") for row in rows]
 
 
-def _last_call(session: Session, me: Principal) -> Call | None:
-    """My latest answered group call (on it now, or over)."""
-    return session.scalar(
+@dataclass(frozen=True, slots=True)
+class _Coded:
+    """The call a code is for: my current or last answered group call."""
+
+    call_id: str
+    segment: int
+    group: Group
+    caller: str
+    answered_at: datetime | None
+    row: Call | None
+    """Its row (None only while the store has not seen it yet)."""
+
+
+def _last_call(ctx: ApiContext, session: Session, me: Principal) -> _Coded | None:
+    """The engine's word for the call I am on or answered last; after a restart (the engine
+    knows none), my latest answered group call in the store."""
+    live = ctx.live.last_call(str(me.user_id))
+    if live is not None:
+        group = session.get(Group, int(live.group_id))
+        if group is not None and group.tenant_id == me.tenant_id:
+            row = session.scalar(
+                select(Call).where(Call.call_id == live.call_id, Call.segment == live.segment)
+            )
+            answered = from_posix_opt(live.answered_at)
+            return _Coded(live.call_id, live.segment, group, live.caller, answered, row)
+    row = session.scalar(
         select(Call)
         .where(
             Call.agent_id == me.user_id,
@@ -115,45 +141,47 @@ def _last_call(session: Session, me: Principal) -> Call | None:
         .order_by(Call.answered_at.desc(), Call.id.desc())
         .limit(1)
     )
+    if row is None or row.group is None:
+        return None
+    return _Coded(row.call_id, row.segment, row.group, row.caller, row.answered_at, row)
 
 
 def last_call(ctx: ApiContext, me: Principal) -> LastCallPublic | None:
-    """My latest answered group call, its code and the codes its group offers."""
+    """My current or last answered group call, its code and the codes its group offers."""
     if not me.agent:
         raise Forbidden("disposition codes are for agents")
     with ctx.sessions() as session:
-        call = _last_call(session, me)
-        if call is None or call.group is None:
+        found = _last_call(ctx, session, me)
+        if found is None:
             return None
-        chosen = session.get(DispositionCode, call.disposition_id) if call.disposition_id else None
+        coded = found.row.disposition_id if found.row is not None else None
+        chosen = session.get(DispositionCode, coded) if coded is not None else None
+        group = found.group
         return LastCallPublic(
-            call_row_id=call.id,
-            group_id=call.group.id,
-            group_name=call.group.name,
-            caller=call.caller,
-            answered_at=call.answered_at,
-            ended_at=call.ended_at,
+            call_row_id=found.row.id if found.row is not None else None,
+            group_id=group.id,
+            group_name=group.name,
+            caller=found.caller,
+            answered_at=found.answered_at,
+            ended_at=found.row.ended_at if found.row is not None else None,
             disposition=None if chosen is None else code_public(chosen),
-            codes=[code_public(d) for d in call.group.dispositions if d.active],
-            required=call.group.disposition_required,
+            codes=[code_public(d) for d in group.dispositions if d.active],
+            required=group.disposition_required,
         )
 
 
 def give_code(ctx: ApiContext, me: Principal, code: int) -> None:
-    """Code my latest answered group call with its group's ``code``."""
+    """Code my current or last answered group call with its group's ``code``."""
     if not me.agent:
         raise Forbidden("disposition codes are for agents")
     with ctx.sessions() as session:
-        call = _last_call(session, me)
-        if call is None or call.group_id is None:
+        found = _last_call(ctx, session, me)
+        if found is None:
             raise Conflict("you have answered no group call to code")
-        active = {d.code for d in call.group.dispositions if d.active} if call.group else set()
-        if code not in active:
-            raise Invalid.field(
-                "code", f"not one of the codes of {call.group.name if call.group else 'the group'}"
-            )
-        which = (call.call_id, call.segment, str(call.group_id))
-        group_id = call.group_id
+        if code not in {d.code for d in found.group.dispositions if d.active}:
+            raise Invalid.field("code", f"not one of the codes of {found.group.name}")
+        which = (found.call_id, found.segment, str(found.group.id))
+        group_id = found.group.id
     ctx.live.feed(DispositionGiven(agent_id=str(me.user_id), code=code, call=which))
     with ctx.sessions.begin() as session:
         audit.record(
