@@ -146,6 +146,7 @@ class SMember:
     order: int
     weight: int
     logged_in: bool
+    priority: int = 1
 
 
 @dataclass(eq=False)
@@ -393,17 +394,46 @@ class World:
         return [c for c in self.queue(group) if not c.greeting and (simultaneous or not c.offers)]
 
     @staticmethod
-    def servable_call(call: SCall, pool: list[str]) -> bool:
+    def servable_call(call: SCall, pool: list[str], held: set[str]) -> bool:
+        free = [aid for aid in pool if aid not in held]
         if not call.offers:
-            return bool(pool)
-        return len(call.offers) < MAX_RINGING and any(aid not in call.tried for aid in pool)
+            if any(aid not in call.tried for aid in free):
+                return True
+            return bool(free) and all(aid in call.tried for aid in pool)  # a new round
+        return len(call.offers) < MAX_RINGING and any(aid not in call.tried for aid in free)
+
+    def could_take(self, group: SGroup, aid: str) -> bool:
+        """Whether the group would offer the agent a ready call now, their other groups aside."""
+        pool = self.pool(group)
+        if aid not in pool:
+            return False
+        simultaneous = group.config.policy is Policy.SIMULTANEOUS
+        for call in self.ready(group):
+            if not call.offers:
+                if aid not in call.tried or all(a in call.tried for a in pool):
+                    return True
+            elif simultaneous and len(call.offers) < MAX_RINGING and aid not in call.tried:
+                return True
+        return False
+
+    def held(self, group: SGroup) -> set[str]:
+        """Available agents a group where their priority is better has a call for now."""
+        out = set()
+        for aid in self.pool(group):
+            mine = group.members[aid].priority
+            for other in self.agents[aid].groups.values():
+                if other.members[aid].priority < mine and self.could_take(other, aid):
+                    out.add(aid)
+        return out
 
     def first_servable(self, group: SGroup) -> SCall | None:
-        """The oldest ready call of the group that an available agent could take now."""
+        """The oldest ready call of the group that an available agent could take now, the
+        agents held for better groups aside."""
         pool = self.pool(group)
         if not pool:
             return None
-        return next((c for c in self.ready(group) if self.servable_call(c, pool)), None)
+        held = self.held(group)
+        return next((c for c in self.ready(group) if self.servable_call(c, pool, held)), None)
 
     def servable(self, group: SGroup) -> bool:
         return self.first_servable(group) is not None
@@ -576,10 +606,11 @@ class World:
                 group, agent = self.groups[gid], self.agent(aid)
                 member = group.members.get(aid)
                 if member is None:
-                    group.members[aid] = SMember(e.order, e.weight, e.logged_in)
+                    group.members[aid] = SMember(e.order, e.weight, e.logged_in, e.priority)
                     agent.groups[gid] = group
                 else:
                     member.order, member.weight = e.order, e.weight
+                    member.priority = e.priority
             case ev.MemberRemoved(group_id=gid, agent_id=aid):
                 group, agent = self.groups[gid], self.agent(aid)
                 if aid in group.members:
@@ -810,11 +841,13 @@ class World:
             assert rival is None or rival.seq > call.seq, (
                 f"{run[0]!r}: group {other.id} has an older servable call {rival.id}"
             )
-        untried = [aid for aid in pool if aid not in call.tried]
-        restart = not untried
+        held = self.held(group)
+        for aid in agents:
+            assert aid not in held, f"{run[0]!r}: {aid} has a call of a better group"
+        restart = all(aid in call.tried for aid in pool)
         if restart:
             assert not call.offers, f"{run[0]!r}: new round while the call still rings"
-        base = pool if restart else untried
+        base = [aid for aid in pool if aid not in held and (restart or aid not in call.tried)]
         policy = group.config.policy
         if policy is Policy.SIMULTANEOUS:
             longest_idle = sorted(base, key=lambda aid: (self.agents[aid].idle_since, aid))
@@ -1055,6 +1088,7 @@ class World:
                 assert status.longest_wait == self.now - queue[0].arrived_at
             members = [(m.agent_id, m.logged_in) for m in status.members]
             assert members == [(aid, m.logged_in) for aid, m in group.members.items()], gid
+            assert not self.held(group), f"{gid}: agents held for a better group that waits"
             assert not self.servable(group), (
                 f"{gid}: an available agent idles while a caller waits: pool "
                 f"{self.pool(group)}, ready {[(c.id, sorted(c.tried)) for c in self.ready(group)]}"
@@ -1320,9 +1354,15 @@ class AcdMachine(Traffic):
             gids = data.draw(st.sets(st.sampled_from(GROUP_IDS), min_size=1), label=aid)
             for gid in sorted(gids):
                 order, weight = data.draw(st.integers(0, 3)), data.draw(st.integers(1, 3))
+                priority = data.draw(st.sampled_from([1, 1, 2, 3]))
                 self.w.send(
                     ev.MemberAdded(
-                        group_id=gid, agent_id=aid, order=order, weight=weight, logged_in=True
+                        group_id=gid,
+                        agent_id=aid,
+                        order=order,
+                        weight=weight,
+                        priority=priority,
+                        logged_in=True,
                     )
                 )
             self.w.send(ev.DevicesReachable(agent_id=aid, count=data.draw(st.integers(1, 2))))
@@ -1406,14 +1446,26 @@ class AcdMachine(Traffic):
         aid=st.sampled_from(AGENT_IDS),
         order=st.integers(0, 3),
         weight=st.integers(1, 3),
+        priority=st.sampled_from([1, 1, 2, 3]),
         logged_in=st.booleans(),
     )
     def member_added(
-        self, data: st.DataObject, aid: str, order: int, weight: int, logged_in: bool
+        self,
+        data: st.DataObject,
+        aid: str,
+        order: int,
+        weight: int,
+        priority: int,
+        logged_in: bool,
     ) -> None:
         gid = data.draw(st.sampled_from(self.groups()))
         event = ev.MemberAdded(
-            group_id=gid, agent_id=aid, order=order, weight=weight, logged_in=logged_in
+            group_id=gid,
+            agent_id=aid,
+            order=order,
+            weight=weight,
+            priority=priority,
+            logged_in=logged_in,
         )
         _world(self).send(event)
 

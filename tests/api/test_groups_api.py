@@ -262,12 +262,16 @@ def test_members_are_added_changed_and_removed(node: Node, mart: httpx.Client) -
     with closing(signed_in(node, "olga", "olga-password-1")) as client:
         assert [g["name"] for g in client.get("/api/v1/me/groups").json()] == ["Support"]
 
-    assert mart.put(f"{url}/{ann}", json={"order": 5, "weight": 3}).status_code == 204
+    assert (
+        mart.put(f"{url}/{ann}", json={"order": 5, "weight": 3, "priority": 2}).status_code == 204
+    )
     members = mart.get(f"/api/v1/groups/{support}").json()["members"]
-    assert [(m["username"], m["order"], m["weight"]) for m in members] == [
-        ("olga", 1, 1),
-        ("ann", 5, 3),
+    assert [(m["username"], m["order"], m["weight"], m["priority"]) for m in members] == [
+        ("olga", 1, 1, 1),
+        ("ann", 5, 3, 2),
     ]
+    engine = helin_of(node).runtime.engine
+    assert node.call(lambda: engine._groups[support].members[ann].priority) == 2
     assert mart.delete(f"{url}/{olga}").status_code == 204
     assert engine_members(node, support) == {ann: False}
     assert mart.delete(f"{url}/{olga}").status_code == 404
@@ -362,6 +366,8 @@ def test_invalid_input_names_the_field_and_changes_nothing(node: Node, mart: htt
         ),
         ("put", f"{url}/override", {"mode": "ajar"}, ["body", "mode"]),
         ("put", f"{url}/members/{node.user_id('ann')}", {"weight": -1}, ["body", "weight"]),
+        ("put", f"{url}/members/{node.user_id('ann')}", {"priority": 0}, ["body", "priority"]),
+        ("put", f"{url}/members/{node.user_id('ann')}", {"priority": 10}, ["body", "priority"]),
         ("put", f"{url}/members/{node.user_id('pete')}", {}, ["path", "user_id"]),
     ]
     for method, path, body, loc in cases:

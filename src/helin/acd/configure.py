@@ -13,7 +13,7 @@ from helin.acd.commands import EndCall
 from helin.acd.errors import AcdUsageError
 from helin.acd.model import OfferResult, Outcome
 from helin.acd.policies import make_pool
-from helin.acd.state import Group, Member
+from helin.acd.state import Agent, Group, Member
 
 if TYPE_CHECKING:
     from helin.acd.engine import AcdEngine
@@ -64,13 +64,25 @@ def member_added(engine: AcdEngine, event: ev.MemberAdded) -> None:
     agent = engine._agent(event.agent_id)
     member = group.members.get(agent.id)
     if member is None:
-        member = Member(agent, group, event.order, event.weight, event.logged_in)
+        member = Member(agent, group, event.order, event.weight, event.logged_in, event.priority)
         group.members[agent.id] = agent.members[group.id] = member
     else:
         member.order, member.weight = event.order, event.weight
+        member.priority = event.priority
         group.pool.discard(agent.id)  # re-added below with the new order and weight
+    rank(agent)
     engine._report_state(agent)
     engine._refresh_member(member)
+
+
+def rank(agent: Agent) -> None:
+    """Mark in each of the agent's groups whether a better priority elsewhere outranks it."""
+    best = min((m.priority for m in agent.members.values()), default=1)
+    for member in agent.members.values():
+        if member.priority > best:
+            member.group.outranked.add(agent.id)
+        else:
+            member.group.outranked.discard(agent.id)
 
 
 def member_removed(engine: AcdEngine, event: ev.MemberRemoved) -> None:
@@ -80,6 +92,8 @@ def member_removed(engine: AcdEngine, event: ev.MemberRemoved) -> None:
         return
     agent = member.agent
     del agent.members[group.id]
+    group.outranked.discard(agent.id)
+    rank(agent)
     if agent.offer is not None and agent.offer.call.group is group:
         offers.end_offer(engine, agent.offer, OfferResult.WITHDRAWN)
     group.pool.discard(agent.id)

@@ -43,6 +43,9 @@ class MemberAdded:
     """Position for the regular and circular policies (lower rings first)."""
     weight: int = 1
     """Relative weight for the weighted policy (0 never picks the agent)."""
+    priority: int = 1
+    """The agent's order across their groups: while a group where their priority is better
+    (lower) has a call for them, they get no call of this one (1 comes first)."""
     logged_in: bool = False
     """Restored login state (no record is emitted for it)."""
 

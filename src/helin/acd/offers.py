@@ -8,6 +8,7 @@ its state with the engine's own steps.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from helin.acd import events as ev
@@ -33,53 +34,133 @@ MISSED = (OfferResult.NO_ANSWER, OfferResult.DECLINED)
 
 
 def dispatch(engine: AcdEngine) -> None:
-    """Serve dirty groups one decision at a time, the oldest servable caller first."""
+    """Serve dirty groups one decision at a time, the oldest servable caller first.
+
+    An agent whose priority is better in another group is held back from a group's calls
+    while that better group has a call for them (``held_back``). A group whose every
+    servable call waits for such agents is tried again once the groups before it are served
+    (a pass that offers nothing ends it)."""
+    pending = set(engine._dirty)
+    while pending:
+        engine._dirty.clear()
+        pending, offered = _serve(engine, pending)
+        pending |= engine._dirty
+        if not offered:
+            break
+    engine._dirty.clear()
+
+
+def _serve(engine: AcdEngine, groups: set[Group]) -> tuple[set[Group], bool]:
+    """One pass over ``groups``: (the groups held back for better ones, whether it offered)."""
     heap: list[tuple[tuple[int, str], str]] = []
-    for group in engine._dirty:
-        call = first_servable(engine, group)
+    waiting: set[Group] = set()
+    for group in groups:
+        call = _next(engine, group, waiting)
         if call is not None:
             heap.append((call.key, group.id))
-    engine._dirty.clear()
     heapq.heapify(heap)
+    offered = False
     while heap:
         key, group_id = heapq.heappop(heap)
         found = engine._groups.get(group_id)
         if found is None:
             continue
         group = found
-        call = first_servable(engine, group)
+        held = held_back(engine, group)
+        call = first_servable(engine, group, held)
         if call is None:
+            if held and first_servable(engine, group) is not None:
+                waiting.add(group)
             continue
         if call.key != key:
             heapq.heappush(heap, (call.key, group_id))
             continue
+        excluded: Collection[str] = call.tried | held if held else call.tried
         if not call.offers and not untried_in_pool(group, call):
             call.tried.clear()  # everyone had their turn: a new round
-        chosen = group.pool.pick(call.tried, MAX_RINGING - len(call.offers))
+            excluded = held
+        chosen = group.pool.pick(excluded, MAX_RINGING - len(call.offers))
         if not chosen:
             continue  # only agents of weight 0 are left
+        offered = True
         for agent_id in chosen:
             start_offer(engine, call, engine._agents[agent_id])
-        following = first_servable(engine, group)
+        following = _next(engine, group, waiting)
         if following is not None:
             heapq.heappush(heap, (following.key, group_id))
-    engine._dirty.clear()
+    return waiting, offered
 
 
-def first_servable(engine: AcdEngine, group: Group) -> Call | None:
-    """The oldest ready call that an available agent of the group could take now.
+def _next(engine: AcdEngine, group: Group, waiting: set[Group]) -> Call | None:
+    """The group's next call to serve now; a group whose calls wait for agents held back
+    for better groups goes into ``waiting``."""
+    held = held_back(engine, group)
+    call = first_servable(engine, group, held)
+    if call is None and held and first_servable(engine, group) is not None:
+        waiting.add(group)
+    return call
 
-    A call can take an agent not yet tried for it this round; a call ringing nobody can
-    also start a new round. Only simultaneous calls that ring already are skipped, so the
-    scan is short.
+
+def first_servable(
+    engine: AcdEngine, group: Group, held: Collection[str] = frozenset()
+) -> Call | None:
+    """The oldest ready call that an available agent of the group could take now (the
+    agents ``held`` for better groups aside).
+
+    A call can take an agent not yet tried for it this round; a call ringing nobody whose
+    every available agent was tried starts a new round. Only simultaneous calls that ring
+    already are skipped, so the scan is short.
     """
     if not len(group.pool):
         return None
+    pool = group.pool
     for _, call_id in group.ready:
         call = engine._calls[call_id]
-        if not call.offers or (len(call.offers) < MAX_RINGING and untried_in_pool(group, call)):
+        if not call.offers:
+            if not held or pool.can_pick(call.tried | set(held)):
+                return call
+            if not untried_in_pool(group, call) and pool.can_pick(held):
+                return call  # a new round, among the agents not held
+        elif len(call.offers) < MAX_RINGING and pool.can_pick(
+            call.tried | set(held) if held else call.tried
+        ):
             return call
     return None
+
+
+def held_back(engine: AcdEngine, group: Group) -> set[str]:
+    """The group's available agents that a group where their priority is better has a call
+    for now: they take that first."""
+    held: set[str] = set()
+    for agent_id in group.outranked:
+        if agent_id not in group.pool:
+            continue
+        agent = engine._agents[agent_id]
+        mine = agent.members[group.id].priority
+        if any(
+            m.priority < mine and could_take(engine, m.group, agent_id)
+            for m in agent.members.values()
+        ):
+            held.add(agent_id)
+    return held
+
+
+def could_take(engine: AcdEngine, group: Group, agent_id: str) -> bool:
+    """Whether the group would offer the agent one of its ready calls now (their other
+    groups aside)."""
+    if agent_id not in group.pool:
+        return False
+    if group.config.policy is Policy.WEIGHTED and group.members[agent_id].weight <= 0:
+        return False
+    simultaneous = group.config.policy is Policy.SIMULTANEOUS
+    for _, call_id in group.ready:
+        call = engine._calls[call_id]
+        if not call.offers:
+            if agent_id not in call.tried or not untried_in_pool(group, call):
+                return True
+        elif simultaneous and len(call.offers) < MAX_RINGING and agent_id not in call.tried:
+            return True
+    return False
 
 
 def untried_in_pool(group: Group, call: Call) -> bool:

@@ -179,6 +179,8 @@ class Member:
     order: int
     weight: int
     logged_in: bool
+    priority: int = 1
+    """The agent's order across their groups (1 first)."""
     staffed: bool = False
     """Counted in ``group.staffed``."""
 
@@ -193,6 +195,9 @@ class Group:
     ready: SortedList[tuple[int, str]] = field(default_factory=SortedList)
     """Queued calls that may get an offer now, in arrival order."""
     staffed: int = 0
+    outranked: set[str] = field(default_factory=set)
+    """Members with a better priority in another of their groups: before one of them is
+    offered a call of this group, their better groups go first."""
     override: str | None = None
     seconds_per_place: float | None = None
     """Smoothed wait per queue place ahead, for estimated-wait announcements."""

@@ -106,10 +106,15 @@ def target_name(session: Session, kind: OverflowKind, target: str | None) -> str
 
 
 def set_member(
-    session: Session, group: Group, user: User, order: int | None, weight: int | None
+    session: Session,
+    group: Group,
+    user: User,
+    order: int | None,
+    weight: int | None,
+    priority: int | None = None,
 ) -> tuple[Membership, bool]:
-    """Add ``user`` to ``group`` or change their order and weight; (row, created). A new
-    member without an order goes last; with no weight, 1."""
+    """Add ``user`` to ``group`` or change their order, weight and priority; (row, created).
+    A new member without an order goes last; with no weight or priority, 1."""
     row = member(session, group.id, user.id)
     created = row is None
     if row is None:
@@ -118,12 +123,14 @@ def set_member(
                 select(func.max(Membership.ring_order)).where(Membership.group_id == group.id)
             )
             order = 0 if last is None else last + 1
-        row = Membership(group_id=group.id, user_id=user.id, ring_order=order, weight=1)
+        row = Membership(group_id=group.id, user_id=user.id, ring_order=order, weight=1, priority=1)
         session.add(row)
     elif order is not None:
         row.ring_order = order
     if weight is not None:
         row.weight = weight
+    if priority is not None:
+        row.priority = priority
     session.flush()
     return row, created
 

@@ -73,6 +73,8 @@ class MemberPublic(BaseModel):
     name: str
     order: int
     weight: int
+    priority: int = 1
+    """The agent's order across their groups (1 first)."""
     logged_in: bool
     state: str
     """on_call, ringing, busy (own call), wrap_up, dnd, paused, unreachable or available."""
@@ -199,3 +201,5 @@ class MemberUpdate(Spec):
     """Ring order for the regular and circular policies (lower first)."""
     weight: int | None = Field(default=None, ge=0, le=1000)
     """Share for the weighted policy; 0 never picks the agent."""
+    priority: int | None = Field(default=None, ge=1, le=9)
+    """The agent's order across their groups (1 first; a new member: 1)."""

@@ -161,9 +161,16 @@ def set_member(
             raise _invalid(
                 [Problem(("user_id",), "the user does not have the agent right")], "path"
             )
-        row, created = groups.set_member(session, group, user, body.order, body.weight)
+        row, created = groups.set_member(
+            session, group, user, body.order, body.weight, body.priority
+        )
         action = "group.member_add" if created else "group.member_update"
-        details = {"user_id": user_id, "order": row.ring_order, "weight": row.weight}
+        details = {
+            "user_id": user_id,
+            "order": row.ring_order,
+            "weight": row.weight,
+            "priority": row.priority,
+        }
         _audit(session, me, ctx, action, group_id, details)
     engine_follows(ctx, group_id, member_of=user_id)
     if created:

@@ -90,6 +90,7 @@ def _detail(ctx: ApiContext, session: Session, group: Group) -> GroupDetail:
             name=m.user.display_name or m.user.username,
             order=m.ring_order,
             weight=m.weight,
+            priority=m.priority,
             logged_in=live.get(str(m.user_id), m.logged_in),
             state=ctx.live.agent_state(str(m.user_id)).value,
             pause=reasons.get(m.user.pause_reason_id or 0),

@@ -209,10 +209,13 @@ class GroupSettings:
                         user_id=user.id,
                         ring_order=order,
                         weight=member.weight,
+                        priority=member.priority,
                     )
                 )
                 counts.created += 1
-            elif assign(row, {"ring_order": order, "weight": member.weight}):
+            elif assign(
+                row, {"ring_order": order, "weight": member.weight, "priority": member.priority}
+            ):
                 counts.updated += 1
         for user_id, row in current.items():
             if user_id not in keep:

@@ -271,6 +271,8 @@ class MemberSpec(Spec):
     order: int | None = None
     """Ring order; defaults to the member's position in the list."""
     weight: int = Field(default=1, ge=0, le=1000)
+    priority: int = Field(default=1, ge=1, le=9)
+    """The agent's order across their groups (1 first)."""
 
 
 class ExceptionSpec(Spec):

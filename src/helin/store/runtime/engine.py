@@ -69,6 +69,7 @@ def load_acd_events(session: Session, *, today: date | None = None) -> list[Even
                     agent_id=str(user.id),
                     order=member.ring_order,
                     weight=member.weight,
+                    priority=member.priority,
                     logged_in=member.logged_in,
                 )
             )
@@ -180,6 +181,7 @@ def group_events(session: Session, group_id: int, member_of: int | None = None) 
                 agent_id=str(row.user_id),
                 order=row.ring_order,
                 weight=row.weight,
+                priority=row.priority,
                 logged_in=row.logged_in,
             )
         )

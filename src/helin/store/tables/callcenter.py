@@ -193,6 +193,7 @@ class Membership(Base):
     __table_args__ = (
         UniqueConstraint("group_id", "user_id"),
         CheckConstraint("weight >= 0", name="weight"),
+        CheckConstraint("priority BETWEEN 1 AND 9", name="priority"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -202,6 +203,9 @@ class Membership(Base):
     """Position for the regular and circular policies (lower rings first)."""
     weight: Mapped[int] = mapped_column(default=1)
     """Relative share for the weighted policy; 0 never picks the agent."""
+    priority: Mapped[int] = mapped_column(default=1)
+    """The agent's order across their groups, 1 to 9: while a group where their priority is
+    better has a call for them, they get no call of this one."""
     logged_in: Mapped[bool] = mapped_column(default=False)
     """The agent is logged in to the group; survives a restart."""
 

@@ -265,6 +265,7 @@
       request = helin.api("PUT", url, {
         order: numberOrText(row.querySelector(".order").value),
         weight: numberOrText(row.querySelector(".weight").value),
+        priority: numberOrText(row.querySelector(".priority").value),
       }).then(function () {
         return reloadMembers();
       });
