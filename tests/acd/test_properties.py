@@ -109,6 +109,7 @@ from helin.acd.commands import (
     RingDirect,
     StartMusic,
     StopMusic,
+    WhisperToAgent,
 )
 from helin.acd.engine import MAX_SEGMENTS, AcdEngine
 from helin.acd.model import (
@@ -189,7 +190,8 @@ class SCall:
     segment: int = -1
     seq: int = 0
     phase: str = "new"
-    """queued, leaving (its exit is decided, outputs pending), ending (last clip), bridged, done."""
+    """queued, leaving (its exit is decided, outputs pending), ending (last clip), connecting
+    (the agent hears the group's whisper), bridged, done."""
     greeting: bool = False
     """Queued but hearing an in-full greeting (not ready)."""
     exit: tuple[Outcome, OverflowReason | None] | None = None
@@ -216,6 +218,8 @@ class SCall:
     """Every ref reported clips for the call were given."""
     terminal: int = 0
     """EndCall and ForwardCall commands seen."""
+    hung_up_agent: bool = False
+    """The caller left during the whisper: the engine hangs up the agent's leg (EndCall)."""
 
 
 @dataclass(frozen=True)
@@ -679,7 +683,18 @@ class World:
                     for other in call.offers
                     if other != aid
                 ]
-                self._push([*items, exp(Bridge, call_id=cid, agent_id=aid)])
+                whisper = call.group.config.queue.whisper_clip
+                last = (
+                    exp(WhisperToAgent, call_id=cid, agent_id=aid, clip=whisper)
+                    if whisper is not None
+                    else exp(Bridge, call_id=cid, agent_id=aid)
+                )
+                self._push([*items, last])
+            case ev.WhisperPlayed(call_id=cid):
+                call = self.calls.get(cid)
+                if call is None or call.phase != "connecting":
+                    return []
+                self._push([exp(Bridge, call_id=cid, agent_id=call.agent)])
             case ev.OfferFailed(call_id=cid, agent_id=aid, declined=declined):
                 call = self.calls.get(cid)
                 if call is None or aid not in call.offers:
@@ -692,6 +707,8 @@ class World:
                     return []
                 if call.phase == "bridged":
                     self._push([exp(EndCall, call_id=cid), self._record_exp(call)])
+                elif call.phase == "connecting":
+                    self._whisper_cut(call, agent_left=isinstance(e, ev.AgentHungUp))
                 elif isinstance(e, ev.AgentHungUp):
                     assert call.phase == "queued", "the switch has no agent leg to hang up"
                     return []
@@ -721,6 +738,19 @@ class World:
             case _:
                 raise AssertionError(f"no model for {e!r}")
         return None
+
+    def _whisper_cut(self, call: SCall, *, agent_left: bool) -> None:
+        """A side left during the whisper: the caller back in the queue, or abandoned."""
+        agent = self.agents[call.agent or ""]
+        agent.call, agent.idle_since, call.agent = None, self.now, None
+        if not agent_left:
+            call.exit, call.phase, call.hung_up_agent = (Outcome.ABANDONED, None), "leaving", True
+            self._push([exp(EndCall, call_id=call.id), self._record_exp(call)])
+            return
+        call.phase, call.exit = "queued", None
+        if call.max_wait_at is not None and call.max_wait_at <= self.now:
+            action = call.group.config.on_timeout
+            self._push(self._leave(call, Outcome.OVERFLOWED, OverflowReason.TIMEOUT, action))
 
     def _agent_exp(
         self, agent_id: str, kind: str, group_id: str | None = None, reason: str | None = None
@@ -932,7 +962,19 @@ class World:
                 )
             case OfferRecord():
                 self._apply_offer_record(call, o)
+            case WhisperToAgent(agent_id=aid):
+                assert call.phase == "leaving" and call.exit == (Outcome.ANSWERED, None), o
+                assert not call.offers, f"{o!r} while {sorted(call.offers)} still ring"
+                assert (call.id, call.segment, aid) in self.offered, f"{o!r}: never offered"
+                call.phase, call.agent = "connecting", aid
+                agent = self.agents[aid]
+                assert agent.call is None
+                agent.call, agent.missed = call.id, 0
             case Bridge(agent_id=aid):
+                if call.phase == "connecting":
+                    assert call.agent == aid, o
+                    call.phase = "leaving"
+                    self.agents[aid].call = None
                 assert call.phase == "leaving" and call.exit == (Outcome.ANSWERED, None), o
                 assert not call.offers, f"{o!r} while {sorted(call.offers)} still ring"
                 assert (call.id, call.segment, aid) in self.offered, f"{o!r}: never offered"
@@ -1017,7 +1059,8 @@ class World:
             self._start_segment(call, self.groups[o.overflow_group])
             return
         caller_left = isinstance(self.event, ev.CallerHungUp) and self.event.call_id == call.id
-        expected_terminal = 0 if caller_left and call.phase != "bridged" else 1
+        ended = call.phase == "bridged" or call.hung_up_agent
+        expected_terminal = 0 if caller_left and not ended else 1
         assert call.terminal == expected_terminal, f"{o!r}: {call.terminal} EndCall/ForwardCall"
         call.phase = "done"
 
@@ -1135,6 +1178,7 @@ def group_configs(draw: st.DrawFn, gid: str, policy: Policy | None = None) -> Gr
         announce_wait=draw(st.booleans()),
         announce_interval=draw(st.sampled_from([0.0, 30.0])),
         bounce_after_missed=draw(st.sampled_from([0, 0, 2, 3])),
+        whisper_clip=draw(st.sampled_from([None, None, f"whisper-{gid}"])),
     )
     return GroupConfig(
         id=gid,
@@ -1188,6 +1232,9 @@ class Traffic(RuleBasedStateMachine):
 
     def bridged(self) -> list[str]:
         return [c.id for c in _world(self).live_calls() if c.phase == "bridged"]
+
+    def connecting(self) -> list[str]:
+        return [c.id for c in _world(self).live_calls() if c.phase == "connecting"]
 
     def done(self) -> list[str]:
         return [c.id for c in _world(self).calls.values() if c.phase == "done"]
@@ -1289,6 +1336,14 @@ class Traffic(RuleBasedStateMachine):
     @rule(data=st.data())
     def agent_hangs_up(self, data: st.DataObject) -> None:
         _world(self).send(ev.AgentHungUp(call_id=data.draw(st.sampled_from(self.bridged()))))
+
+    @_has("connecting")
+    @rule(data=st.data(), how=st.sampled_from(["played", "played", "agent", "caller"]))
+    def whisper(self, data: st.DataObject, how: str) -> None:
+        """The group's whisper plays to its end, or a side hangs up during it."""
+        cid = data.draw(st.sampled_from(self.connecting()))
+        event = {"played": ev.WhisperPlayed, "agent": ev.AgentHungUp, "caller": ev.CallerHungUp}
+        _world(self).send(event[how](call_id=cid))
 
     @_has("offers")
     @rule(

@@ -292,15 +292,19 @@ class AcdEngine:
 
     def _requeue(self, call: Call) -> None:
         """Put a call back in its group's queue, in its old place (by its arrival), with its
-        timers: the longest wait still counts from when it first queued."""
+        timers: the longest wait still counts from when it first queued (past it, the call
+        overflows at once)."""
         group, settings = call.group, call.group.config.queue
         assert call.queued_at is not None
         group.queue.add(call.key)
+        deadline = call.queued_at + settings.max_wait
+        if settings.max_wait > 0 and deadline <= self._now:
+            self._leave_queue(call, OfferResult.CALLER_GONE)
+            self._overflow(call, OverflowReason.TIMEOUT)
+            return
         self._make_ready_if_due(call)
         if settings.max_wait > 0:
-            self._timers.set(
-                ("max_wait", call.id), max(self._now, call.queued_at + settings.max_wait)
-            )
+            self._timers.set(("max_wait", call.id), deadline)
         if settings.comfort_interval > 0 and settings.comfort_clip is not None:
             self._timers.set(("comfort", call.id), self._now + settings.comfort_interval)
         if settings.announce_position or settings.announce_wait:
