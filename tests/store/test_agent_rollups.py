@@ -202,7 +202,7 @@ def _assert_same(live: dict[str, list[dict[str, Any]]], rebuilt: dict[str, Any])
 def test_agent_rollups_kept_live_equal_those_rebuilt(session: Session, migrated_url: str) -> None:
     tenant, support, sales = _groups(session, migrated_url)
     users = [User(tenant_id=tenant, username=f"agent{n}", agent=True) for n in range(5)]
-    reasons = [PauseReason(tenant_id=tenant, code=n, name=f"reason {n}") for n in (1, 2)]
+    reasons = [PauseReason(tenant_id=tenant, code=n, name=f"reason {n}") for n in (11, 12)]
     session.add_all([*users, *reasons])
     session.commit()
     rng = random.Random(11)

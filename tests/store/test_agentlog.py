@@ -152,8 +152,8 @@ def test_state_changes_hide_unless_asked_and_unknown_kinds_pass(
 def test_pauses_are_periods_named_by_their_reason(session: Session, migrated_url: str) -> None:
     tenant, _, _ = setup(session, migrated_url)
     agent = session.scalar(select(User.id).where(User.tenant_id == tenant))
-    lunch = PauseReason(tenant_id=tenant, code=1, name="Lunch")
-    training = PauseReason(tenant_id=tenant, code=2, name="Training")
+    lunch = PauseReason(tenant_id=tenant, code=11, name="Long lunch")
+    training = PauseReason(tenant_id=tenant, code=12, name="Course")
     session.add_all([lunch, training])
     session.flush()
     a = str(agent)
@@ -179,9 +179,9 @@ def test_pauses_are_periods_named_by_their_reason(session: Session, migrated_url
     assert session.get(User, agent).pause_reason_id is None  # type: ignore[union-attr]
     day = agentlog.agent_log(session, tenant, agent, T0, at(3600))  # type: ignore[arg-type]
     assert [(e.kind, e.reason, e.seconds) for e in day] == [
-        ("pause", "Lunch", 600),
-        ("pause", "Training", 300),
-        ("pause", "Lunch", 6200),  # still going at the end of the range: ended after it
+        ("pause", "Long lunch", 600),
+        ("pause", "Course", 300),
+        ("pause", "Long lunch", 6200),  # still going at the end of the range: ended after it
     ]
     everything = agentlog.agent_log(
         session,
@@ -191,5 +191,8 @@ def test_pauses_are_periods_named_by_their_reason(session: Session, migrated_url
         at(3600),
         everything=True,
     )
-    assert [(e.kind, e.reason) for e in everything][:2] == [("pause", "Lunch"), ("state", "Lunch")]
+    assert [(e.kind, e.reason) for e in everything][:2] == [
+        ("pause", "Long lunch"),
+        ("state", "Long lunch"),
+    ]
     assert ("pause_off", None) in [(e.kind, e.reason) for e in everything]
