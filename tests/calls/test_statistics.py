@@ -112,9 +112,10 @@ def test_real_calls_show_up_in_the_group_statistics_and_reports(
     pdf = pdf_text(files[f"group_summary-{today}.pdf"])
     assert f"{100 * day['service_level']:.1f}%" in pdf and "Support" in pdf
 
-    # rebuilt from the raw rows, the rollups give the very same answers (read again first:
-    # alice's wrap-up may have ended and been counted meanwhile)
+    # rebuilt from the raw rows, the rollups give the very same answers (once alice's wrap-up
+    # is over: its end adds to the group's AHT, and must not fall between the two reads)
     params = {"since": today, "until": today, "interval": "day", "threshold": 20}
+    node.until(lambda: node.agent_state("alice") != "wrap_up", "alice's wrap-up over")
     node.query(lambda session: None)  # every record written
     live_groups = mara.get("/api/v1/stats/groups", params=params).json()
     live_agents = mara.get("/api/v1/stats/agents", params=agents).json()
