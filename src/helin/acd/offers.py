@@ -55,7 +55,7 @@ def _serve(engine: AcdEngine, groups: set[Group]) -> tuple[set[Group], bool]:
     heap: list[tuple[tuple[int, str], str]] = []
     waiting: set[Group] = set()
     for group in groups:
-        call = _next(engine, group, waiting)
+        call, _ = _next(engine, group, waiting)
         if call is not None:
             heap.append((call.key, group.id))
     heapq.heapify(heap)
@@ -66,11 +66,8 @@ def _serve(engine: AcdEngine, groups: set[Group]) -> tuple[set[Group], bool]:
         if found is None:
             continue
         group = found
-        held = held_back(engine, group)
-        call = first_servable(engine, group, held)
+        call, held = _next(engine, group, waiting)
         if call is None:
-            if held and first_servable(engine, group) is not None:
-                waiting.add(group)
             continue
         if call.key != key:
             heapq.heappush(heap, (call.key, group_id))
@@ -85,20 +82,20 @@ def _serve(engine: AcdEngine, groups: set[Group]) -> tuple[set[Group], bool]:
         offered = True
         for agent_id in chosen:
             start_offer(engine, call, engine._agents[agent_id])
-        following = _next(engine, group, waiting)
+        following, _ = _next(engine, group, waiting)
         if following is not None:
             heapq.heappush(heap, (following.key, group_id))
     return waiting, offered
 
 
-def _next(engine: AcdEngine, group: Group, waiting: set[Group]) -> Call | None:
-    """The group's next call to serve now; a group whose calls wait for agents held back
-    for better groups goes into ``waiting``."""
+def _next(engine: AcdEngine, group: Group, waiting: set[Group]) -> tuple[Call | None, set[str]]:
+    """The group's next call to serve now, and its agents held back for better groups; a
+    group whose calls wait only for those goes into ``waiting``."""
     held = held_back(engine, group)
     call = first_servable(engine, group, held)
     if call is None and held and first_servable(engine, group) is not None:
         waiting.add(group)
-    return call
+    return call, held
 
 
 def first_servable(
