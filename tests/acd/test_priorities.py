@@ -40,7 +40,7 @@ def test_at_the_same_priority_the_longest_waiting_call_goes_first() -> None:
     assert offered(out) == [("old", "x")]
 
 
-def test_a_held_back_agents_group_is_served_by_its_other_agents() -> None:
+def test_an_agent_of_one_group_takes_its_call_and_the_other_takes_their_first_group() -> None:
     h = two_groups(priority_in_b=2)
     h.call("old", "b")
     h.call("new", "a")
