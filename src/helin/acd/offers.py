@@ -72,7 +72,7 @@ def _serve(engine: AcdEngine, groups: set[Group]) -> tuple[set[Group], bool]:
         if call.key != key:
             heapq.heappush(heap, (call.key, group_id))
             continue
-        excluded: Collection[str] = call.tried | held if held else call.tried
+        excluded: Collection[str] = call.tried | set(held) if held else call.tried
         if not call.offers and not untried_in_pool(group, call):
             call.tried.clear()  # everyone had their turn: a new round
             excluded = held
@@ -88,9 +88,13 @@ def _serve(engine: AcdEngine, groups: set[Group]) -> tuple[set[Group], bool]:
     return waiting, offered
 
 
-def _next(engine: AcdEngine, group: Group, waiting: set[Group]) -> tuple[Call | None, set[str]]:
+def _next(
+    engine: AcdEngine, group: Group, waiting: set[Group]
+) -> tuple[Call | None, Collection[str]]:
     """The group's next call to serve now, and its agents held back for better groups; a
     group whose calls wait only for those goes into ``waiting``."""
+    if not group.outranked:  # the usual case: nobody of the group has a better group
+        return first_servable(engine, group), NOBODY
     held = held_back(engine, group)
     call = first_servable(engine, group, held)
     if call is None and held and first_servable(engine, group) is not None:
@@ -108,21 +112,25 @@ def first_servable(
     every available agent was tried starts a new round. Only simultaneous calls that ring
     already are skipped, so the scan is short.
     """
-    if not len(group.pool):
-        return None
     pool = group.pool
+    if not len(pool):
+        return None
     for _, call_id in group.ready:
         call = engine._calls[call_id]
-        if not call.offers:
-            if not held or pool.can_pick(call.tried | set(held)):
+        if not held:
+            if not call.offers or (len(call.offers) < MAX_RINGING and pool.can_pick(call.tried)):
+                return call
+        elif not call.offers:
+            if pool.can_pick(call.tried | set(held)):
                 return call
             if not untried_in_pool(group, call) and pool.can_pick(held):
                 return call  # a new round, among the agents not held
-        elif len(call.offers) < MAX_RINGING and pool.can_pick(
-            call.tried | set(held) if held else call.tried
-        ):
+        elif len(call.offers) < MAX_RINGING and pool.can_pick(call.tried | set(held)):
             return call
     return None
+
+
+NOBODY: frozenset[str] = frozenset()
 
 
 def held_back(engine: AcdEngine, group: Group) -> set[str]:
