@@ -15,11 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from helin.api.schemas.codes import CodePublic
 from helin.api.services.errors import Conflict, Invalid
 from helin.store import audit
 from helin.store.tables import DispositionCode, PauseReason
 
 Entry = PauseReason | DispositionCode
+
+
+def public(row: Entry) -> CodePublic:
+    """An entry as the API shows it."""
+    return CodePublic(id=row.id, code=row.code, name=row.name, active=row.active)
 
 
 def _taken(

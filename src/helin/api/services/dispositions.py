@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,10 +29,6 @@ from helin.store.tables import Call, DispositionCode, Group, Membership
 from helin.store.tables.base import from_posix_opt
 
 
-def code_public(row: DispositionCode) -> CodePublic:
-    return CodePublic(id=row.id, code=row.code, name=row.name, active=row.active)
-
-
 def list_codes(ctx: ApiContext, me: Principal, group_id: int) -> list[CodePublic]:
     """The group's codes by code, retired ones included (its managers and its agents)."""
     with ctx.sessions() as session:
@@ -45,7 +40,7 @@ def list_codes(ctx: ApiContext, me: Principal, group_id: int) -> list[CodePublic
         )
         if group is None or group.tenant_id != me.tenant_id or not (may_manage(me) or member):
             raise NotFound(NOT_FOUND)
-        return [code_public(d) for d in group.dispositions]
+        return [codes.public(d) for d in group.dispositions]
 
 
 def create_code(ctx: ApiContext, me: Principal, group_id: int, body: CodeCreate) -> CodePublic:
@@ -61,7 +56,7 @@ def create_code(ctx: ApiContext, me: Principal, group_id: int, body: CodeCreate)
             at=ctx.clock(),
             tenant_id=group.tenant_id,
         )
-        out = code_public(cast(DispositionCode, row))
+        out = codes.public(row)
     engine_follows(ctx, group_id)
     return out
 
@@ -85,7 +80,7 @@ def update_code(
             at=ctx.clock(),
             tenant_id=group.tenant_id,
         )
-        out = code_public(row)
+        out = codes.public(row)
     engine_follows(ctx, group_id)
     return out
 
@@ -164,8 +159,8 @@ def last_call(ctx: ApiContext, me: Principal) -> LastCallPublic | None:
             caller=found.caller,
             answered_at=found.answered_at,
             ended_at=found.row.ended_at if found.row is not None else None,
-            disposition=None if chosen is None else code_public(chosen),
-            codes=[code_public(d) for d in group.dispositions if d.active],
+            disposition=None if chosen is None else codes.public(chosen),
+            codes=[codes.public(d) for d in group.dispositions if d.active],
             required=group.disposition_required,
         )
 

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from helin.acd.model import AgentState, GroupStatus
 from helin.api.context import ApiContext
-from helin.api.schemas.codes import CodePublic
 from helin.api.schemas.devices import DeviceStatus
 from helin.api.schemas.groups import (
     ActionPublic,
@@ -25,7 +24,7 @@ from helin.api.schemas.groups import (
     MemberPublic,
     OverflowPublic,
 )
-from helin.api.services import pauses
+from helin.api.services import codes, pauses
 from helin.api.services.errors import Forbidden, NotFound
 from helin.api.services.security import Principal, may_manage
 from helin.store import groups
@@ -131,10 +130,7 @@ def _detail(ctx: ApiContext, session: Session, group: Group) -> GroupDetail:
             **{key: _action(session, group, prefix) for key, prefix in OVERFLOW_COLUMNS.items()}
         ),
         members=members,
-        dispositions=[
-            CodePublic(id=d.id, code=d.code, name=d.name, active=d.active)
-            for d in group.dispositions
-        ],
+        dispositions=[codes.public(d) for d in group.dispositions],
     )
 
 

@@ -8,8 +8,6 @@ the engine records the change (``pause_on``, ``pause_off``) and the store keeps 
 
 from __future__ import annotations
 
-from typing import cast
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,10 +21,6 @@ from helin.api.services.errors import Forbidden, Invalid, NotFound
 from helin.api.services.security import Principal, tenant_admin
 from helin.store import audit
 from helin.store.tables import PauseReason, User
-
-
-def reason_public(row: PauseReason) -> CodePublic:
-    return CodePublic(id=row.id, code=row.code, name=row.name, active=row.active)
 
 
 def _in_tenant(me: Principal) -> int:
@@ -49,7 +43,7 @@ def list_reasons(ctx: ApiContext, me: Principal) -> list[CodePublic]:
         rows = session.scalars(
             select(PauseReason).where(PauseReason.tenant_id == tenant_id).order_by(PauseReason.code)
         )
-        return [reason_public(row) for row in rows]
+        return [codes.public(row) for row in rows]
 
 
 def create_reason(ctx: ApiContext, me: Principal, body: CodeCreate) -> CodePublic:
@@ -66,7 +60,7 @@ def create_reason(ctx: ApiContext, me: Principal, body: CodeCreate) -> CodePubli
             at=ctx.clock(),
             tenant_id=tenant_id,
         )
-        out = reason_public(cast(PauseReason, row))
+        out = codes.public(row)
     ctx.live.directory_changed()
     return out
 
@@ -86,7 +80,7 @@ def update_reason(ctx: ApiContext, me: Principal, reason_id: int, body: CodeUpda
             at=ctx.clock(),
             tenant_id=tenant_id,
         )
-        out = reason_public(cast(PauseReason, row))
+        out = codes.public(row)
     ctx.live.directory_changed()
     return out
 
@@ -101,7 +95,8 @@ def set_pause(ctx: ApiContext, me: Principal, reason_id: int | None) -> None:
             row = session.get(PauseReason, reason_id)
             if row is None or row.tenant_id != tenant_id or not row.active:
                 raise Invalid.field("reason_id", "not one of your company's active pause reasons")
-    ctx.live.feed(PauseChanged(agent_id=str(me.user_id), reason=_opt_str(reason_id)))
+    reason = None if reason_id is None else str(reason_id)
+    ctx.live.feed(PauseChanged(agent_id=str(me.user_id), reason=reason))
     with ctx.sessions.begin() as session:
         audit.record(
             session,
@@ -112,10 +107,6 @@ def set_pause(ctx: ApiContext, me: Principal, reason_id: int | None) -> None:
             at=ctx.clock(),
             details={"reason_id": reason_id},
         )
-
-
-def _opt_str(value: int | None) -> str | None:
-    return None if value is None else str(value)
 
 
 def reason_names(session: Session, tenant_id: int | None) -> dict[int, str]:
